@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+// backfill-sync: connectors turn provider input into raw records; the core
+// normalizes, validates, diffs and applies them to a SQLite store.
+// No third-party packages: SQLite comes from the system (libsqlite3-dev).
+import PackageDescription
+
+let package = Package(
+    name: "backfill-sync",
+    products: [
+        .executable(name: "backfill-sync", targets: ["backfill-sync"]),
+    ],
+    targets: [
+        // SQLite through the system library; `apt-get install libsqlite3-dev`.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // The engine: contracts, normalize, validate, diff, apply, store, report.
+        // It never imports a connector and never prints.
+        .target(name: "BackfillCore", dependencies: ["CSQLite"]),
+        // Connectors: each turns one provider format into raw records.
+        .target(name: "CSVUpload", dependencies: ["BackfillCore"], path: "connectors/csv_upload"),
+        // The command-line tool: commands, diagnostics, the connector registry.
+        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "CSVUpload"]),
+        .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore"]),
+        .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,45 @@
+/// A stream of raw records from one input (a file, an API resource).
+///
+/// `next()` returns nil at the end. It throws only for failures of the input
+/// as a whole (unreadable, not UTF-8, not JSON): those stop this input, never
+/// the others. Problems with one record travel inside the record as issues.
+public protocol RecordStream {
+    mutating func next() throws(InputError) -> RawRecord?
+}
+
+/// A failure of a whole input, as opposed to a problem with one record.
+public struct InputError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// The file is missing or unreadable (exit 66).
+        case unreadable
+        /// The content cannot be read as the format at all (exit 65).
+        case malformed
+    }
+
+    public var kind: Kind
+    public var origin: Origin
+    public var code: IssueCode
+    public var message: String
+
+    public init(kind: Kind, origin: Origin, code: IssueCode, message: String) {
+        self.kind = kind
+        self.origin = origin
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(origin): error: [\(code.rawValue)] \(message)" }
+
+    public var asIssue: RecordIssue {
+        RecordIssue(origin: origin, field: nil, code: code, message: message)
+    }
+}
+
+/// What a connector is: a name (its `source_system`) and a way to open an
+/// input as a record stream. Paging, HTTP and retries live in the core.
+public protocol Connector {
+    associatedtype Stream: RecordStream
+    /// `csv_upload`, `layer`, `backfill`.
+    var sourceSystem: String { get }
+    func open(_ input: String) throws(InputError) -> Stream
+}

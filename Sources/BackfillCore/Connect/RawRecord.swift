@@ -1,0 +1,48 @@
+/// One provider record, before normalization: canonical (or aliased) field
+/// names mapped to values as the provider gave them.
+///
+/// Connectors produce these and nothing else; they never touch the store.
+public struct RawRecord: Sendable {
+    public var objectType: String
+    public var origin: Origin
+    public var sourceSystem: String
+    public var connectionID: String?
+    /// The canonical id, when the provider assigns it (Backfill API envelope
+    /// `id`); otherwise the store derives one from the identity.
+    public var canonicalID: String?
+    /// Field values keyed by canonical name; `lines` is an array of objects.
+    public var fields: [String: Value]
+    /// Fields the connector could not map, kept under `metadata.<source_system>`.
+    public var unmapped: [String: Value]
+    /// The input exactly as read (a CSV row's text), stored with a reject.
+    public var rawText: String
+    /// Problems the connector already found (a ragged row, a duplicate line).
+    public var issues: [RecordIssue]
+    /// For documents assembled from several rows: the origin of each line, so
+    /// an error in the third line names its own row. Empty otherwise.
+    public var lineOrigins: [Origin] = []
+
+    public init(objectType: String, origin: Origin, sourceSystem: String, connectionID: String?,
+                canonicalID: String? = nil, fields: [String: Value], unmapped: [String: Value] = [:],
+                rawText: String, issues: [RecordIssue] = []) {
+        self.objectType = objectType
+        self.origin = origin
+        self.sourceSystem = sourceSystem
+        self.connectionID = connectionID
+        self.canonicalID = canonicalID
+        self.fields = fields
+        self.unmapped = unmapped
+        self.rawText = rawText
+        self.issues = issues
+    }
+
+    /// The source id as given, for messages about a record that failed before
+    /// normalization.
+    public var declaredSourceID: String? {
+        switch fields["source_id"] {
+        case .string(let s)?: return s.isEmpty ? nil : s
+        case .number(let n)?: return n
+        default: return nil
+        }
+    }
+}

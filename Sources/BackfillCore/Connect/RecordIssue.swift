@@ -1,0 +1,46 @@
+/// Stable codes for problems in the data. Reports, the rejects table and tests
+/// rely on these strings: add codes, never rename them.
+public enum IssueCode: String, Sendable, CaseIterable {
+    case missingRequired = "missing_required"
+    case invalidDecimal = "invalid_decimal"
+    case tooManyDecimals = "too_many_decimals"
+    case invalidDate = "invalid_date"
+    case invalidDateTime = "invalid_datetime"
+    case invalidBoolean = "invalid_boolean"
+    case invalidInteger = "invalid_integer"
+    case invalidEnum = "invalid_enum"
+    case invalidCurrency = "invalid_currency"
+    case invalidType = "invalid_type"
+    case unknownField = "unknown_field"
+    case raggedRow = "ragged_row"
+    case duplicateIdentity = "duplicate_identity"
+    case invalidEncoding = "invalid_encoding"
+    case malformedInput = "malformed_input"
+    case unknownObjectType = "unknown_object_type"
+    case totalMismatch = "total_mismatch"
+    case invalidValue = "invalid_value"
+}
+
+/// One problem with one record, located: file, line or JSON path, the record's
+/// source id, the field, a stable code and a sentence for a person.
+public struct RecordIssue: Sendable, Hashable, CustomStringConvertible {
+    public var origin: Origin
+    public var sourceID: String?
+    public var field: String?
+    public var code: IssueCode
+    public var message: String
+
+    public init(origin: Origin, sourceID: String? = nil, field: String?, code: IssueCode, message: String) {
+        self.origin = origin
+        self.sourceID = sourceID
+        self.field = field
+        self.code = code
+        self.message = message
+    }
+
+    /// `bank.csv:7: error: [invalid_date] expense_date: 2026-02-30 is not a date`
+    public var description: String {
+        let fieldPart = field.map { "\($0): " } ?? ""
+        return "\(origin): error: [\(code.rawValue)] \(fieldPart)\(message)"
+    }
+}

@@ -1,0 +1,40 @@
+/// The canonical contract of one object type: its fields, what is required,
+/// and the derivation rules that depend on the type.
+public struct ObjectContract: Sendable {
+    /// `expense`, `vendor_bill`, …
+    public let objectType: String
+    /// The SQL view name (`expenses`) and the API collection path (`/v1/expenses`).
+    public let collection: String
+    public let apiPath: String
+    /// Top-level fields, in catalog order.
+    public let fields: [FieldSpec]
+    public let fieldsByName: [String: FieldSpec]
+    /// The type's own document date: `document_date` is derived from it when
+    /// omitted (expense: `expense_date`, bill: `bill_date`, invoice: `issued_at`).
+    public let documentDateSource: String?
+    /// The document total: derived as the sum of line amounts when omitted.
+    public let totalField: String?
+    /// Provider-native id field documented as "stored as source_id".
+    public let nativeIDField: String?
+    /// Provider spellings of a field (`line_items` → `lines`).
+    public let aliases: [String: String]
+
+    init(objectType: String, collection: String, apiPath: String, fields: [FieldSpec],
+         documentDateSource: String?, totalField: String?, nativeIDField: String?, aliases: [String: String]) {
+        self.objectType = objectType
+        self.collection = collection
+        self.apiPath = apiPath
+        self.fields = fields
+        self.fieldsByName = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.documentDateSource = documentDateSource
+        self.totalField = totalField
+        self.nativeIDField = nativeIDField
+        self.aliases = aliases
+    }
+
+    /// The shape of this type's `lines`, if it has lines.
+    public var lineShapeName: String? {
+        if case .shapeArray(let shape)? = fieldsByName["lines"]?.type { return shape }
+        return nil
+    }
+}

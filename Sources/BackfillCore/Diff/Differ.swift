@@ -1,0 +1,80 @@
+/// Classifies a normalized record against what the store holds: create,
+/// update (with every changed field) or unchanged.
+///
+/// The decision is by content hash, so re-importing the same data writes
+/// nothing. The hash is taken over the canonical JSON with decimals written
+/// without trailing zeros: `125.0` and `125.00` are the same amount and must
+/// not count as a change (money is always at the currency scale anyway; this
+/// matters for quantities and unit amounts, which keep their given precision).
+public struct Differ: Sendable {
+    public init() {}
+
+    public struct Content: Sendable {
+        public let payload: [UInt8]
+        public let hash: String
+    }
+
+    /// The stored form of a payload and its content hash.
+    public func content(of payload: [String: Value]) -> Content {
+        let value = Value.object(payload)
+        let bytes = CanonicalJSON.bytes(value)
+        if CanonicalJSON.hasUnnormalizedDecimal(value) {
+            var hashInput: [UInt8] = []
+            CanonicalJSON.write(value, into: &hashInput, normalizingDecimals: true)
+            return Content(payload: bytes, hash: SHA256.hex(hashInput))
+        }
+        return Content(payload: bytes, hash: SHA256.hex(bytes))
+    }
+
+    public func classify(identity: RecordIdentity, payload: [String: Value], origin: Origin,
+                         canonicalID: String?, existing: Store.StoredRecord?) -> RecordChange {
+        let content = content(of: payload)
+        guard let existing else {
+            return RecordChange(action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
+                                origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
+        }
+        if existing.contentHash == content.hash {
+            return RecordChange(action: .unchanged, identity: identity, id: existing.id, origin: origin,
+                                fields: [], payload: [], contentHash: content.hash)
+        }
+        let old = (try? JSONParser.parse(existing.payload)) ?? .object([:])
+        return RecordChange(action: .update, identity: identity, id: existing.id, origin: origin,
+                            fields: fieldChanges(from: old, to: .object(payload)),
+                            payload: content.payload, contentHash: content.hash)
+    }
+
+    /// Leaf-by-leaf differences between the stored and the new payload.
+    public func fieldChanges(from old: Value, to new: Value) -> [FieldChange] {
+        var before: [String: Value] = [:]
+        var after: [String: Value] = [:]
+        flatten(old, path: "", into: &before)
+        flatten(new, path: "", into: &after)
+        var changes: [FieldChange] = []
+        for path in Set(before.keys).union(after.keys).sorted() {
+            let a = before[path]
+            let b = after[path]
+            if let a, let b, same(a, b) { continue }
+            changes.append(FieldChange(path: path, from: a, to: b))
+        }
+        return changes
+    }
+
+    private func flatten(_ value: Value, path: String, into out: inout [String: Value]) {
+        switch value {
+        case .object(let fields) where !fields.isEmpty:
+            for (k, v) in fields { flatten(v, path: path.isEmpty ? k : path + "." + k, into: &out) }
+        case .array(let items) where !items.isEmpty:
+            for (i, v) in items.enumerated() { flatten(v, path: "\(path)[\(i)]", into: &out) }
+        default:
+            out[path] = value
+        }
+    }
+
+    /// Equal as the user means it: decimals numerically, everything else as
+    /// its canonical JSON.
+    private func same(_ a: Value, _ b: Value) -> Bool {
+        if case .decimal(let nb) = b, case .string(let sa) = a, let na = ExactDecimal(sa) { return na == nb }
+        if case .decimal(let na) = a, case .string(let sb) = b, let nb = ExactDecimal(sb) { return na == nb }
+        return CanonicalJSON.string(a) == CanonicalJSON.string(b)
+    }
+}

@@ -1,0 +1,27 @@
+/// What applying one record does to the store.
+public enum ChangeAction: String, Sendable {
+    case create, update, unchanged
+}
+
+/// One changed leaf: `amount` from `"10.00"` to `"12.00"`, `lines[1].description`.
+public struct FieldChange: Sendable, Equatable {
+    public let path: String
+    /// nil = the field was absent.
+    public let from: Value?
+    public let to: Value?
+}
+
+/// The plan for one record: the differ's output, the applier's input and a
+/// line of the report.
+public struct RecordChange: Sendable {
+    public let action: ChangeAction
+    public let identity: RecordIdentity
+    /// The canonical id: the stored one for updates, the new one for creates.
+    public let id: String
+    public let origin: Origin
+    /// Every changed field (updates only), in path order.
+    public let fields: [FieldChange]
+    /// Canonical payload bytes and their content hash (creates and updates).
+    public let payload: [UInt8]
+    public let contentHash: String
+}

@@ -1,0 +1,89 @@
+/// The one JSON writer for canonical payloads, exports and reports.
+///
+/// Deterministic by construction: object keys are sorted by their UTF-8 bytes,
+/// no insignificant white space, decimals as strings. The same record always
+/// gives the same bytes, which is what makes content hashes and byte-identical
+/// exports possible. Hand-written because `JSONSerialization` neither sorts
+/// reliably across platforms nor keeps decimals exact.
+public enum CanonicalJSON {
+    public static func string(_ value: Value) -> String {
+        var out: [UInt8] = []
+        write(value, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func bytes(_ value: Value) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        write(value, into: &out)
+        return out
+    }
+
+    /// Writes `value`. With `normalizingDecimals`, decimals are written without
+    /// trailing fractional zeros: that form feeds the content hash, so `1.50`
+    /// and `1.5` in a unit price do not count as a change.
+    public static func write(_ value: Value, into out: inout [UInt8], normalizingDecimals: Bool = false) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .string(let s): writeString(s, into: &out)
+        case .number(let n): out.append(contentsOf: n.utf8)
+        case .integer(let i): out.append(contentsOf: String(i).utf8)
+        case .decimal(let d):
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: (normalizingDecimals ? d.normalized : d).description.utf8)
+            out.append(UInt8(ascii: "\""))
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, into: &out, normalizingDecimals: normalizingDecimals)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for key in fields.keys.sorted(by: utf8Less) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(fields[key]!, into: &out, normalizingDecimals: normalizingDecimals)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// True when some decimal in `value` carries trailing fractional zeros, i.e.
+    /// when the hash form differs from the payload form.
+    public static func hasUnnormalizedDecimal(_ value: Value) -> Bool {
+        switch value {
+        case .decimal(let d): return d.scale != d.normalized.scale
+        case .array(let items): return items.contains(where: hasUnnormalizedDecimal)
+        case .object(let fields): return fields.values.contains(where: hasUnnormalizedDecimal)
+        default: return false
+        }
+    }
+
+    static func utf8Less(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

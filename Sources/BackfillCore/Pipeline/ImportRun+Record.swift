@@ -1,0 +1,94 @@
+extension ImportRun {
+    struct Rejected {
+        let issues: [RecordIssue]
+        let raw: String
+    }
+
+    /// One record through normalize → validate → dedupe → diff → apply.
+    /// Returns the issues when the record is rejected.
+    func handle(_ raw: RawRecord, input: String, counts: inout RunCounts) throws -> Rejected? {
+        // A row whose fields do not line up with the header cannot be read
+        // field by field: every further error would be about the wrong column.
+        if raw.issues.contains(where: { $0.code == .raggedRow }) {
+            counts.failed += 1
+            observer.recordRejected(raw.issues, rawText: raw.rawText)
+            return Rejected(issues: raw.issues, raw: raw.rawText)
+        }
+        var record = normalizer.normalize(raw)
+        validator.validate(&record, objectType: raw.objectType)
+        guard record.issues.isEmpty, let identity = record.identity else {
+            counts.failed += 1
+            var issues = record.issues
+            if issues.isEmpty {
+                issues.append(RecordIssue(origin: raw.origin, field: "source_id", code: .missingRequired, message: "is required"))
+            }
+            observer.recordRejected(issues, rawText: raw.rawText)
+            return Rejected(issues: issues, raw: raw.rawText)
+        }
+
+        let seen = try seenEntry(identity)
+        if let seen, seen.input == input {
+            counts.failed += 1
+            let firstAt = seen.line.map { "line \($0)" } ?? "earlier in this input"
+            let here = raw.origin.line.map { "line \($0)" } ?? "here"
+            let issue = RecordIssue(
+                origin: raw.origin, sourceID: identity.sourceID, field: "source_id", code: .duplicateIdentity,
+                message: "'\(identity.sourceID)' appears again (\(here)); it was first on \(firstAt). "
+                    + "The later row is rejected rather than silently overwriting the first")
+            observer.recordRejected([issue], rawText: raw.rawText)
+            return Rejected(issues: [issue], raw: raw.rawText)
+        }
+
+        // A dry run diffs against what earlier inputs of this run would have
+        // written; an applied run finds that in the store itself.
+        let existing: Store.StoredRecord?
+        if !writes, let seen, let hash = seen.contentHash, let payload = seen.payload, let id = seen.id {
+            existing = Store.StoredRecord(id: id, version: seen.version ?? 1, contentHash: hash, payload: payload, updatedAt: "")
+        } else {
+            existing = try store.lookup(identity)
+        }
+        let change = differ.classify(identity: identity, payload: record.payload, origin: raw.origin,
+                                     canonicalID: record.canonicalID, existing: existing)
+        if writes, let runID {
+            try applier.apply(change, runID: runID, now: startedAt)
+        }
+        try remember(identity, input: input, line: raw.origin.line, change: change)
+        switch change.action {
+        case .create: counts.created += 1
+        case .update: counts.updated += 1
+        case .unchanged: counts.unchanged += 1
+        }
+        observer.recordProcessed(change)
+        return nil
+    }
+
+    struct SeenEntry {
+        let input: String
+        let line: Int?
+        let id: String?
+        let version: Int?
+        let contentHash: String?
+        let payload: String?
+    }
+
+    private func seenEntry(_ identity: RecordIdentity) throws -> SeenEntry? {
+        let s = try store.database.statement(
+            "SELECT input, line, id, version, content_hash, payload FROM temp.run_seen WHERE identity = ?")
+        return try s.firstRow([.text(identity.key)]) { s in SeenEntry(input: s.text(0) ?? "", line: s.isNull(1) ? nil : s.int(1), id: s.text(2),
+                         version: s.isNull(3) ? nil : s.int(3), contentHash: s.text(4), payload: s.text(5)) }
+    }
+
+    private func remember(_ identity: RecordIdentity, input: String, line: Int?, change: RecordChange) throws {
+        // Only a dry run needs the content: it stands in for the store.
+        let keepContent = !writes && change.action != .unchanged
+        let s = try store.database.statement("""
+            INSERT OR REPLACE INTO temp.run_seen (identity, input, line, id, version, content_hash, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        try s.bind([.text(identity.key), .text(input), line.map(SQLValue.int) ?? .null,
+                    keepContent ? .text(change.id) : .null, .null,
+                    keepContent ? .text(change.contentHash) : .null, .null])
+        if keepContent { try s.bindText(7, bytes: change.payload) }
+        try s.step()
+    }
+}

@@ -1,0 +1,194 @@
+/// One run of the pipeline over one or more inputs:
+/// raw records → normalize → validate → diff against the store → apply.
+///
+/// Transactions: without `strict`, each input commits in one transaction of
+/// its own (its records, history, rejects and the run row together), so one
+/// bad file never undoes another. With `strict`, all inputs share one
+/// transaction, rolled back if anything is rejected; the run row and its
+/// rejects are then written alone. A dry run never opens a write transaction
+/// at all: the store is opened read-only and what the run would have written
+/// is tracked in a TEMP table, so later inputs diff against earlier ones
+/// exactly as they would when applied.
+public final class ImportRun {
+    public enum Mode: String, Sendable {
+        case apply
+        case dryRun = "dry_run"
+    }
+
+    public enum Status: String, Sendable {
+        /// Everything applied (or, in a dry run, would be).
+        case succeeded
+        /// Some records or inputs rejected; the rest applied.
+        case partial
+        /// `--strict` and something was rejected: nothing applied.
+        case rejected
+    }
+
+    public let mode: Mode
+    public let strict: Bool
+    let store: Store
+    let normalizer: Normalizer
+    let validator: Validator
+    let differ = Differ()
+    let applier: Applier
+    let observer: RunObserver
+    let connector: String
+    let connectionID: String?
+    let inputs: [String]
+    public let startedAt: String
+
+    public private(set) var counts = RunCounts()
+    public private(set) var runID: Int?
+    public private(set) var inputErrors: [InputError] = []
+    private var heldRejects: [(RecordIssue, String?)] = []
+    private var strictTransactionOpen = false
+
+    public init(store: Store, mode: Mode, strict: Bool, connector: String, connectionID: String?,
+                inputs: [String], normalizer: Normalizer, validator: Validator = Validator(), observer: RunObserver) throws {
+        self.store = store
+        self.mode = mode
+        self.strict = strict
+        self.normalizer = normalizer
+        self.validator = validator
+        self.applier = Applier(store: store)
+        self.observer = observer
+        self.connector = connector
+        self.connectionID = connectionID
+        self.inputs = inputs
+        self.startedAt = Timestamp.now()
+        // What this run has seen: duplicate detection within an input, and in
+        // a dry run the content that would have been written.
+        try store.database.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS run_seen (
+                identity TEXT PRIMARY KEY, input TEXT NOT NULL, line INTEGER,
+                id TEXT, version INTEGER, content_hash TEXT, payload TEXT
+            ) WITHOUT ROWID;
+            DELETE FROM temp.run_seen;
+            """)
+    }
+
+    var writes: Bool { mode == .apply }
+
+    /// Strict runs share one transaction; its run row is written inside it so
+    /// the records can name their run, and vanishes with it on rollback.
+    private func beginStrictTransactionIfNeeded() throws {
+        guard writes && strict && !strictTransactionOpen else { return }
+        try store.database.execute("BEGIN IMMEDIATE")
+        strictTransactionOpen = true
+        runID = try store.insertRun(mode: "strict", connector: connector, connectionID: connectionID,
+                                    inputs: inputs, startedAt: startedAt)
+    }
+
+    private func rollbackStrictTransaction() {
+        guard strictTransactionOpen else { return }
+        try? store.database.execute("ROLLBACK")
+        strictTransactionOpen = false
+        runID = nil
+    }
+
+    /// Runs one input through the pipeline. An input-level failure (not
+    /// readable, not the format) rolls back that input and is reported; it
+    /// never stops the other inputs.
+    public func process<S: RecordStream>(input: String, stream: inout S) throws {
+        observer.inputStarted(input)
+        var fileCounts = RunCounts()
+        var fileRejects: [(RecordIssue, String?)] = []
+        let ownTransaction = writes && !strict
+        try beginStrictTransactionIfNeeded()
+        if ownTransaction { try store.database.execute("BEGIN IMMEDIATE") }
+        do {
+            if ownTransaction && runID == nil {
+                runID = try store.insertRun(mode: "apply", connector: connector, connectionID: connectionID,
+                                            inputs: inputs, startedAt: startedAt)
+            }
+            var seenRecords = 0
+            while let raw = try stream.next() {
+                seenRecords += 1
+                if seenRecords % 1000 == 0 { observer.progress(input: input, records: seenRecords) }
+                if let rejected = try handle(raw, input: input, counts: &fileCounts) {
+                    fileRejects.append(contentsOf: rejected.issues.map { ($0, rejected.raw) })
+                    if ownTransaction, let runID {
+                        for issue in rejected.issues { try store.insertReject(runID: runID, issue: issue, raw: rejected.raw) }
+                    }
+                }
+            }
+            if ownTransaction, let runID {
+                try store.updateRun(id: runID, counts: counts + fileCounts, status: "running", finishedAt: nil)
+                try store.database.execute("COMMIT")
+            }
+            counts = counts + fileCounts
+            if strict { heldRejects += fileRejects }
+            observer.inputFinished(input, counts: fileCounts)
+        } catch let error as InputError {
+            if ownTransaction { try? store.database.execute("ROLLBACK") }
+            // Strict: a failed input fails the whole run; nothing is applied.
+            rollbackStrictTransaction()
+            if !writes {
+                try? store.database.statement("DELETE FROM temp.run_seen WHERE input = ?").run([.text(input)])
+            }
+            try recordInputFailure(error, discarded: true)
+        } catch {
+            if ownTransaction { try? store.database.execute("ROLLBACK") }
+            rollbackStrictTransaction()
+            throw error
+        }
+    }
+
+    /// Reports an input that could not be opened at all (missing, unreadable).
+    public func inputUnreadable(_ error: InputError) throws {
+        try recordInputFailure(error, discarded: false)
+    }
+
+    private func recordInputFailure(_ error: InputError, discarded: Bool) throws {
+        counts.failed += 1
+        inputErrors.append(error)
+        observer.inputFailed(error, discarded: discarded)
+        guard writes && !strict else {
+            heldRejects.append((error.asIssue, nil))
+            return
+        }
+        try store.database.transaction {
+            if runID == nil {
+                runID = try store.insertRun(mode: "apply", connector: connector, connectionID: connectionID,
+                                            inputs: inputs, startedAt: startedAt)
+            }
+            try store.insertReject(runID: runID!, issue: error.asIssue, raw: nil)
+            try store.updateRun(id: runID!, counts: counts, status: "running", finishedAt: nil)
+        }
+    }
+
+    /// Closes the run: commits (or, strict with rejects, rolls back) and
+    /// records the final status.
+    @discardableResult
+    public func finish() throws -> Status {
+        let status: Status = counts.failed == 0 ? .succeeded : (strict ? .rejected : .partial)
+        guard writes else { return status }
+        let now = Timestamp.now()
+        if strict && status == .rejected {
+            rollbackStrictTransaction()
+            try store.database.transaction {
+                let id = try store.insertRun(mode: "strict", connector: connector, connectionID: connectionID,
+                                             inputs: inputs, startedAt: startedAt)
+                runID = id
+                for (issue, raw) in heldRejects { try store.insertReject(runID: id, issue: issue, raw: raw) }
+                try store.updateRun(id: id, counts: counts, status: status.rawValue, finishedAt: now)
+            }
+            return status
+        }
+        if strict {
+            try beginStrictTransactionIfNeeded()
+            try store.updateRun(id: runID!, counts: counts, status: status.rawValue, finishedAt: now)
+            try store.database.execute("COMMIT")
+            strictTransactionOpen = false
+            return status
+        }
+        try store.database.transaction {
+            if runID == nil {
+                runID = try store.insertRun(mode: "apply", connector: connector, connectionID: connectionID,
+                                            inputs: inputs, startedAt: startedAt)
+            }
+            try store.updateRun(id: runID!, counts: counts, status: status.rawValue, finishedAt: now)
+        }
+        return status
+    }
+}

@@ -1,0 +1,202 @@
+/// Builds a run's report as the run goes: every change and every reject,
+/// spooled to temporary files and assembled at the end, in text, JSON or
+/// Markdown.
+///
+/// JSON shape (`format_version` 1):
+/// `{"format_version":1,"mode":"dry_run","status":…,"summary":{created,updated,unchanged,failed},
+///   "changes":[{"action","object","source_system","connection_id","source_id","id","origin","fields":{path:{"from","to"}}}],
+///   "errors":[{"file","line","json_path","source_id","field","code","message"}], "run_id":…,"store":…}`.
+/// `changes` lists creates and updates; unchanged records are counted only.
+/// The text and Markdown reports list every record, unchanged ones too.
+public final class ReportWriter: RunObserver {
+    public let format: ReportFormat
+    private let changes: SpoolFile
+    private let errors: SpoolFile
+    private var changeCount = 0
+    private var errorCount = 0
+    private var inputMarks: (changes: Int, errors: Int, changeCount: Int, errorCount: Int) = (0, 0, 0, 0)
+
+    public init(format: ReportFormat) throws {
+        self.format = format
+        self.changes = try SpoolFile()
+        self.errors = try SpoolFile()
+    }
+
+    // MARK: RunObserver
+
+    public func inputStarted(_ input: String) {
+        inputMarks = (changes.size, errors.size, changeCount, errorCount)
+    }
+
+    public func recordProcessed(_ change: RecordChange) {
+        switch format {
+        case .json:
+            guard change.action != .unchanged else { return }
+            if changeCount > 0 { changes.append(",\n") }
+            changes.append(jsonChange(change))
+        case .text:
+            changes.append(textChange(change))
+        case .markdown:
+            changes.append(markdownChange(change))
+        }
+        changeCount += 1
+    }
+
+    public func recordRejected(_ issues: [RecordIssue], rawText: String) {
+        for issue in issues { appendError(issue) }
+    }
+
+    public func inputFailed(_ error: InputError, discarded: Bool) {
+        if discarded {
+            // The input was rolled back: what it planned never happened.
+            changes.truncate(to: inputMarks.changes)
+            errors.truncate(to: inputMarks.errors)
+            changeCount = inputMarks.changeCount
+            errorCount = inputMarks.errorCount
+        }
+        appendError(error.asIssue)
+    }
+
+    public func inputFinished(_ input: String, counts: RunCounts) {}
+    public func progress(input: String, records: Int) {}
+
+    private func appendError(_ issue: RecordIssue) {
+        switch format {
+        case .json:
+            if errorCount > 0 { errors.append(",\n") }
+            var o: [(String, Value)] = [("file", .string(issue.origin.file))]
+            o.append(("line", issue.origin.line.map(Value.integer) ?? .null))
+            if let path = issue.origin.jsonPath { o.append(("json_path", .string(path))) }
+            o += [("source_id", issue.sourceID.map(Value.string) ?? .null), ("field", issue.field.map(Value.string) ?? .null),
+                  ("code", .string(issue.code.rawValue)), ("message", .string(issue.message))]
+            errors.append("    " + orderedObject(o))
+        case .text:
+            errors.append("! reject  \(issue)\n")
+        case .markdown:
+            errors.append("| \(md(issue.origin.description)) | \(md(issue.sourceID ?? "")) | \(md(issue.field ?? "")) | `\(issue.code.rawValue)` | \(md(issue.message)) |\n")
+        }
+        errorCount += 1
+    }
+
+    // MARK: Rendering one change
+
+    private func jsonChange(_ c: RecordChange) -> String {
+        var o: [(String, Value)] = [
+            ("action", .string(c.action.rawValue)), ("object", .string(c.identity.objectType)),
+            ("source_system", .string(c.identity.sourceSystem)),
+            ("connection_id", c.identity.connectionID.isEmpty ? .null : .string(c.identity.connectionID)),
+            ("source_id", .string(c.identity.sourceID)), ("id", .string(c.id)),
+            ("origin", .string(c.origin.description)),
+        ]
+        if c.action == .update {
+            var fields: [String: Value] = [:]
+            for f in c.fields { fields[f.path] = .object(["from": f.from ?? .null, "to": f.to ?? .null]) }
+            o.append(("fields", .object(fields)))
+        }
+        return "    " + orderedObject(o)
+    }
+
+    private func textChange(_ c: RecordChange) -> String {
+        let connection = c.identity.connectionID.isEmpty ? "" : "/\(c.identity.connectionID)"
+        let who = "\(c.identity.objectType) \(c.identity.sourceID)  (\(c.identity.sourceSystem)\(connection), id \(c.id))  \(c.origin)"
+        switch c.action {
+        case .create: return "+ create  \(who)\n"
+        case .unchanged: return "= same    \(who)\n"
+        case .update:
+            var text = "~ update  \(who)\n"
+            for f in c.fields {
+                text += "      \(f.path): \(f.from.map(show) ?? "(absent)") → \(f.to.map(show) ?? "(absent)")\n"
+            }
+            return text
+        }
+    }
+
+    private func markdownChange(_ c: RecordChange) -> String {
+        let base = "| \(c.action.rawValue) | \(c.identity.objectType) | \(md(c.identity.sourceID)) | `\(c.id)` |"
+        guard c.action == .update else { return base + " | | |\n" }
+        return c.fields.map { f in
+            base + " \(md(f.path)) | \(md(f.from.map(show) ?? "(absent)")) | \(md(f.to.map(show) ?? "(absent)")) |\n"
+        }.joined()
+    }
+
+    private func show(_ v: Value) -> String {
+        if case .string(let s) = v { return "\"\(s)\"" }
+        return v.displayText
+    }
+
+    private func md(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// A JSON object with keys in the given order (reports read top-down).
+    private func orderedObject(_ pairs: [(String, Value)]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (i, (k, v)) in pairs.enumerated() {
+            if i > 0 { out.append(contentsOf: ", ".utf8) }
+            CanonicalJSON.writeString(k, into: &out)
+            out.append(contentsOf: ": ".utf8)
+            CanonicalJSON.write(v, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: The whole report
+
+    /// Writes the complete report to `out`.
+    public func write(summary: ReportSummary, to out: OutputSink) {
+        let c = summary.counts
+        switch format {
+        case .json:
+            let counts = orderedObject([("created", .integer(c.created)), ("updated", .integer(c.updated)),
+                                        ("unchanged", .integer(c.unchanged)), ("failed", .integer(c.failed))])
+            var head: [UInt8] = []
+            CanonicalJSON.writeString(summary.mode.rawValue, into: &head)
+            out.write("{\"format_version\": 1, \"mode\": \(String(decoding: head, as: UTF8.self)), ")
+            out.write("\"status\": \"\(summary.status.rawValue)\", \"summary\": \(counts),\n \"changes\": [")
+            if changes.size > 0 { out.write("\n"); changes.copy(to: out); out.write("\n ") }
+            out.write("],\n \"errors\": [")
+            if errors.size > 0 { out.write("\n"); errors.copy(to: out); out.write("\n ") }
+            var store: [UInt8] = []
+            CanonicalJSON.writeString(summary.store, into: &store)
+            out.write("],\n \"run_id\": \(summary.runID.map(String.init) ?? "null"), \"store\": \(String(decoding: store, as: UTF8.self))}\n")
+        case .text:
+            out.write(headline(summary) + "\n\n")
+            changes.copy(to: out)
+            if errorCount > 0 {
+                out.write("\n")
+                errors.copy(to: out)
+            }
+            out.write("\n" + totals(summary) + "\n")
+        case .markdown:
+            out.write("# backfill-sync report\n\n\(headline(summary))\n\n")
+            out.write("| created | updated | unchanged | failed |\n|---:|---:|---:|---:|\n")
+            out.write("| \(c.created) | \(c.updated) | \(c.unchanged) | \(c.failed) |\n\n")
+            out.write("## Changes\n\n| action | object | source_id | id | field | from | to |\n|---|---|---|---|---|---|---|\n")
+            changes.copy(to: out)
+            out.write("\n## Errors\n\n")
+            if errorCount == 0 {
+                out.write("None.\n")
+            } else {
+                out.write("| where | source_id | field | code | message |\n|---|---|---|---|---|\n")
+                errors.copy(to: out)
+            }
+        }
+    }
+
+    private func headline(_ s: ReportSummary) -> String {
+        switch (s.mode, s.status) {
+        case (.dryRun, _): return "\(s.command): dry run against \(s.store); nothing was written."
+        case (.apply, .rejected): return "\(s.command): --strict and some input was rejected; nothing was applied to \(s.store)."
+        case (.apply, _): return "\(s.command): applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "") + "."
+        }
+    }
+
+    private func totals(_ s: ReportSummary) -> String {
+        let c = s.counts
+        let verb = s.mode == .dryRun ? "would be " : (s.status == .rejected ? "not applied: " : "")
+        return "\(verb)\(c.created) created, \(c.updated) updated, \(c.unchanged) unchanged, \(c.failed) rejected"
+    }
+}
+
+import Foundation

@@ -1,0 +1,100 @@
+import CSQLite
+
+/// One SQLite connection. Small on purpose: open, execute, prepare (cached),
+/// and one transaction helper. Everything else is built on these.
+public final class Database {
+    let handle: OpaquePointer
+    private var statements: [String: Statement] = [:]
+    public let path: String
+    public let isReadOnly: Bool
+
+    /// Opens `path`. Read-only connections never create the file and never
+    /// write to it; read-write connections turn on WAL (and check SQLite
+    /// agreed), foreign keys and a busy timeout.
+    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        var db: OpaquePointer?
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(db)  // SQLite allocates a handle even when opening fails.
+            throw SQLiteError(code: rc, message: message, sql: nil)
+        }
+        self.handle = db
+        self.path = path
+        self.isReadOnly = readOnly
+        sqlite3_extended_result_codes(db, 1)
+        // https://sqlite.org/c3ref/busy_timeout.html: wait for a concurrent
+        // writer's short transaction rather than failing at once.
+        sqlite3_busy_timeout(db, 5000)
+        try execute("PRAGMA foreign_keys = ON")
+        if !readOnly && path != ":memory:" {
+            // https://sqlite.org/wal.html: readers do not block the writer, and
+            // a crash leaves the last committed transaction intact.
+            let mode = try scalarText("PRAGMA journal_mode = WAL")
+            guard mode?.lowercased() == "wal" else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "journal_mode WAL refused (got \(mode ?? "nil"))", sql: nil)
+            }
+            try execute("PRAGMA synchronous = NORMAL")
+        }
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ rc: Int32, sql: String?) -> SQLiteError {
+        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements without parameters (schema, pragmas).
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? "error"
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// A prepared statement for `sql`, prepared once and reused: reset and
+    /// cleared before each use. Values are always bound, never spliced.
+    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+        if let cached = statements[sql] {
+            cached.reset()
+            return cached
+        }
+        let statement = try Statement(database: self, sql: sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    public func scalarText(_ sql: String, _ values: [SQLValue] = []) throws(SQLiteError) -> String? {
+        try statement(sql).firstRow(values) { $0.text(0) } ?? nil
+    }
+
+    public func scalarInt(_ sql: String, _ values: [SQLValue] = []) throws(SQLiteError) -> Int? {
+        try statement(sql).firstRow(values) { $0.isNull(0) ? nil : $0.int(0) } ?? nil
+    }
+
+    public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
+
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` in `BEGIN IMMEDIATE … COMMIT` (the write lock is taken up
+    /// front, so a concurrent writer fails fast at BEGIN rather than midway);
+    /// rolls back and rethrows the first error.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}

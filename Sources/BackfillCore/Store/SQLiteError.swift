@@ -1,0 +1,19 @@
+import CSQLite
+
+/// A SQLite failure: the result code, SQLite's message and the SQL text.
+/// Never the bound values, so a secret or a customer's data cannot leak
+/// through an error message.
+public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public let message: String
+    public let sql: String?
+
+    public var description: String {
+        var text = "SQLite error \(code): \(message)"
+        if let sql { text += " (in: \(sql.prefix(200)))" }
+        return text
+    }
+
+    /// SQLITE_BUSY / SQLITE_LOCKED: another process holds the store.
+    public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+}

@@ -1,0 +1,95 @@
+/// The store's schema as an ordered list of migrations. `PRAGMA user_version`
+/// records how many have run (https://sqlite.org/pragma.html#pragma_user_version);
+/// a migration is never edited once released, only followed by another.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: records with their history, runs, rejects, sync cursors.
+        """
+        CREATE TABLE runs (
+            id            INTEGER PRIMARY KEY,
+            mode          TEXT NOT NULL,               -- apply | strict
+            connector     TEXT NOT NULL,               -- csv_upload, layer, backfill_api
+            connection_id TEXT,
+            inputs        TEXT NOT NULL,               -- JSON array of files or streams
+            started_at    TEXT NOT NULL,
+            finished_at   TEXT,
+            created       INTEGER NOT NULL DEFAULT 0,
+            updated       INTEGER NOT NULL DEFAULT 0,
+            unchanged     INTEGER NOT NULL DEFAULT 0,
+            failed        INTEGER NOT NULL DEFAULT 0,
+            status        TEXT NOT NULL                -- running | succeeded | partial | rejected | failed
+        );
+        CREATE TABLE records (
+            id            TEXT PRIMARY KEY,            -- canonical id: assigned once, never changed
+            object_type   TEXT NOT NULL,
+            source_system TEXT NOT NULL,
+            connection_id TEXT NOT NULL DEFAULT '',    -- '' = no connection (UNIQUE treats NULLs as distinct)
+            source_id     TEXT NOT NULL,
+            version       INTEGER NOT NULL,
+            content_hash  TEXT NOT NULL,               -- SHA-256 of the canonical payload
+            payload       TEXT NOT NULL,               -- canonical JSON, sorted keys, decimals as strings
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            created_run   INTEGER NOT NULL REFERENCES runs(id),
+            updated_run   INTEGER NOT NULL REFERENCES runs(id),
+            origin        TEXT,                        -- file:line the current version came from
+            UNIQUE (object_type, source_system, connection_id, source_id)
+        );
+        CREATE TABLE record_versions (
+            record_id     TEXT NOT NULL REFERENCES records(id),
+            version       INTEGER NOT NULL,
+            content_hash  TEXT NOT NULL,
+            payload       TEXT NOT NULL,
+            valid_from    TEXT NOT NULL,               -- when this version was written
+            written_run   INTEGER NOT NULL REFERENCES runs(id),
+            replaced_at   TEXT NOT NULL,
+            replaced_run  INTEGER NOT NULL REFERENCES runs(id),  -- the run that changed it
+            origin        TEXT,
+            PRIMARY KEY (record_id, version)
+        ) WITHOUT ROWID;
+        CREATE TABLE rejects (
+            id            INTEGER PRIMARY KEY,
+            run_id        INTEGER NOT NULL REFERENCES runs(id),
+            file          TEXT,
+            line          INTEGER,
+            json_path     TEXT,
+            source_id     TEXT,
+            field         TEXT,
+            code          TEXT NOT NULL,
+            message       TEXT NOT NULL,
+            raw           TEXT                         -- the input row exactly as read
+        );
+        CREATE INDEX rejects_run ON rejects(run_id);
+        CREATE TABLE sync_cursors (
+            connection    TEXT NOT NULL,
+            stream        TEXT NOT NULL,
+            cursor        TEXT NOT NULL,               -- JSON: what a resumed run needs
+            updated_at    TEXT NOT NULL,
+            PRIMARY KEY (connection, stream)
+        ) WITHOUT ROWID;
+        CREATE TABLE store_meta (
+            key           TEXT PRIMARY KEY,
+            value         TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ]
+
+    /// One view per object type, canonical fields as columns, so
+    /// `select document_date, amount from expenses` works in the sqlite3 shell.
+    /// Money comes out as its exact decimal text; nested objects as JSON text.
+    static func viewStatements(_ catalog: ContractCatalog) -> [String] {
+        catalog.objectTypes.compactMap { type in
+            guard let contract = catalog.contract(for: type) else { return nil }
+            var columns = [
+                "id", "source_system", "NULLIF(connection_id, '') AS connection_id", "source_id",
+            ]
+            for field in contract.fields where !["source_id", "source_system", "connection_id"].contains(field.name) {
+                columns.append("json_extract(payload, '$.\(field.name)') AS \"\(field.name)\"")
+            }
+            columns += ["created_at", "updated_at", "version"]
+            return "CREATE VIEW \"\(contract.collection)\" AS SELECT "
+                + columns.joined(separator: ", ")
+                + " FROM records WHERE object_type = '\(type)'"
+        }
+    }
+}

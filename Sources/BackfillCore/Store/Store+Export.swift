@@ -1,0 +1,39 @@
+/// A stored record as `export` shows it.
+public struct ExportedRecord: Sendable {
+    public let id: String
+    public let identity: RecordIdentity
+    public let createdAt: String
+    public let updatedAt: String
+    public let payload: String
+
+    /// The payload with the store's fields added: `id`, identity, and the
+    /// store's `created_at` / `updated_at`.
+    public func canonicalValue() throws -> Value {
+        guard case .object(var fields) = try JSONParser.parse(payload) else { return .object([:]) }
+        fields["id"] = .string(id)
+        fields["source_system"] = .string(identity.sourceSystem)
+        fields["connection_id"] = identity.connectionID.isEmpty ? .null : .string(identity.connectionID)
+        fields["source_id"] = .string(identity.sourceID)
+        fields["created_at"] = .string(createdAt)
+        fields["updated_at"] = .string(updatedAt)
+        return .object(fields)
+    }
+}
+
+extension Store {
+    /// Every record of `objectType`, in a stable order (source system,
+    /// connection, source id), optionally filtered. Streams: one row at a time.
+    public func exportRecords(objectType: String, connectionID: String? = nil, sourceSystem: String? = nil,
+                              _ body: (ExportedRecord) throws -> Void) throws {
+        let s = try database.statement("""
+            SELECT id, source_system, connection_id, source_id, created_at, updated_at, payload FROM records
+            WHERE object_type = ?1 AND (?2 IS NULL OR connection_id = ?2) AND (?3 IS NULL OR source_system = ?3)
+            ORDER BY source_system, connection_id, source_id
+            """)
+        try s.bind([.text(objectType), connectionID.map(SQLValue.text) ?? .null, sourceSystem.map(SQLValue.text) ?? .null])
+        while try s.step() {
+            let identity = RecordIdentity(objectType: objectType, sourceSystem: s.text(1)!, connectionID: s.text(2)!, sourceID: s.text(3)!)
+            try body(ExportedRecord(id: s.text(0)!, identity: identity, createdAt: s.text(4)!, updatedAt: s.text(5)!, payload: s.text(6)!))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// Counts of what a run did, per record.
+public struct RunCounts: Sendable, Equatable {
+    public var created = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var failed = 0
+
+    public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0, failed: Int = 0) {
+        self.created = created
+        self.updated = updated
+        self.unchanged = unchanged
+        self.failed = failed
+    }
+
+    public static func + (a: RunCounts, b: RunCounts) -> RunCounts {
+        RunCounts(created: a.created + b.created, updated: a.updated + b.updated,
+                  unchanged: a.unchanged + b.unchanged, failed: a.failed + b.failed)
+    }
+
+    public var changes: Int { created + updated }
+}
+
+/// A row of the `runs` table.
+public struct RunRecord: Sendable {
+    public let id: Int
+    public let mode: String
+    public let connector: String
+    public let connectionID: String?
+    public let inputs: String
+    public let startedAt: String
+    public let finishedAt: String?
+    public let counts: RunCounts
+    public let status: String
+}
+
+extension Store {
+    func insertRun(mode: String, connector: String, connectionID: String?, inputs: [String], startedAt: String) throws -> Int {
+        let inputsJSON = CanonicalJSON.string(.array(inputs.map(Value.string)))
+        try database.statement("""
+            INSERT INTO runs (mode, connector, connection_id, inputs, started_at, status)
+            VALUES (?, ?, ?, ?, ?, 'running')
+            """).run([.text(mode), .text(connector), connectionID.map(SQLValue.text) ?? .null, .text(inputsJSON), .text(startedAt)])
+        return database.lastInsertRowID
+    }
+
+    func updateRun(id: Int, counts: RunCounts, status: String, finishedAt: String?) throws {
+        try database.statement("""
+            UPDATE runs SET created = ?, updated = ?, unchanged = ?, failed = ?, status = ?, finished_at = ? WHERE id = ?
+            """).run([.int(counts.created), .int(counts.updated), .int(counts.unchanged), .int(counts.failed),
+                      .text(status), finishedAt.map(SQLValue.text) ?? .null, .int(id)])
+    }
+
+    func insertReject(runID: Int, issue: RecordIssue, raw: String?) throws {
+        try database.statement("""
+            INSERT INTO rejects (run_id, file, line, json_path, source_id, field, code, message, raw)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).run([.int(runID), .text(issue.origin.file), issue.origin.line.map(SQLValue.int) ?? .null,
+                      issue.origin.jsonPath.map(SQLValue.text) ?? .null, issue.sourceID.map(SQLValue.text) ?? .null,
+                      issue.field.map(SQLValue.text) ?? .null, .text(issue.code.rawValue), .text(issue.message),
+                      raw.map(SQLValue.text) ?? .null])
+    }
+
+    /// Every run, newest first.
+    public func runs(limit: Int = 100) throws -> [RunRecord] {
+        let s = try database.statement("""
+            SELECT id, mode, connector, connection_id, inputs, started_at, finished_at,
+                   created, updated, unchanged, failed, status FROM runs ORDER BY id DESC LIMIT ?
+            """)
+        try s.bind([.int(limit)])
+        var rows: [RunRecord] = []
+        while try s.step() {
+            rows.append(RunRecord(id: s.int(0), mode: s.text(1) ?? "", connector: s.text(2) ?? "",
+                                  connectionID: s.text(3), inputs: s.text(4) ?? "[]", startedAt: s.text(5) ?? "",
+                                  finishedAt: s.text(6),
+                                  counts: RunCounts(created: s.int(7), updated: s.int(8), unchanged: s.int(9), failed: s.int(10)),
+                                  status: s.text(11) ?? ""))
+        }
+        return rows
+    }
+
+    // MARK: Sync cursors
+
+    public func cursor(connection: String, stream: String) throws -> String? {
+        try database.scalarText("SELECT cursor FROM sync_cursors WHERE connection = ? AND stream = ?",
+                                [.text(connection), .text(stream)])
+    }
+
+    /// Moves a cursor. Call inside the transaction that writes the records it
+    /// covers, so records and cursor commit together.
+    public func setCursor(connection: String, stream: String, value: String, now: String) throws {
+        try database.statement("""
+            INSERT INTO sync_cursors (connection, stream, cursor, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (connection, stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
+            """).run([.text(connection), .text(stream), .text(value), .text(now)])
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// The local store: canonical records keyed by source identity, their
+/// history, runs, rejects and sync cursors, in one SQLite file.
+public final class Store {
+    public let database: Database
+    public let catalog: ContractCatalog
+
+    /// The record as stored, for classification against a new version.
+    public struct StoredRecord: Sendable {
+        public let id: String
+        public let version: Int
+        public let contentHash: String
+        public let payload: String
+        public let updatedAt: String
+    }
+
+    init(database: Database, catalog: ContractCatalog) {
+        self.database = database
+        self.catalog = catalog
+    }
+
+    /// Opens (creating if needed) and migrates the store for writing.
+    public static func openForWriting(path: String, catalog: ContractCatalog = .standard) throws -> Store {
+        let store = Store(database: try Database(path: path), catalog: catalog)
+        try store.migrate()
+        return store
+    }
+
+    /// Opens an existing store without any write, or returns nil when there is
+    /// no file: a dry run must not create one.
+    public static func openForReading(path: String, catalog: ContractCatalog = .standard) throws -> Store? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let store = Store(database: try Database(path: path, readOnly: true), catalog: catalog)
+        let version = try store.database.scalarInt("PRAGMA user_version") ?? 0
+        if version > Schema.migrations.count {
+            throw StoreError.newerSchema(path: path, version: version, supported: Schema.migrations.count)
+        }
+        if version < Schema.migrations.count {
+            throw StoreError.olderSchema(path: path, version: version)
+        }
+        return store
+    }
+
+    /// An empty, migrated store in memory: what a dry run diffs against when
+    /// the store file does not exist yet.
+    public static func inMemory(catalog: ContractCatalog = .standard) throws -> Store {
+        let store = Store(database: try Database(path: ":memory:"), catalog: catalog)
+        try store.migrate()
+        return store
+    }
+
+    func migrate() throws {
+        let current = try database.scalarInt("PRAGMA user_version") ?? 0
+        if current > Schema.migrations.count {
+            throw StoreError.newerSchema(path: database.path, version: current, supported: Schema.migrations.count)
+        }
+        let views = Schema.viewStatements(catalog)
+        let fingerprint = SHA256.hex(Array(views.joined(separator: ";").utf8))
+        let storedFingerprint = current > 0
+            ? try database.scalarText("SELECT value FROM store_meta WHERE key = 'views'") : nil
+        if current == Schema.migrations.count && storedFingerprint == fingerprint { return }
+        try database.transaction {
+            for (index, sql) in Schema.migrations.enumerated() where index >= current {
+                try database.execute(sql)
+                try database.execute("PRAGMA user_version = \(index + 1)")
+            }
+            // Views follow the contracts: rebuilt whenever the catalog changes.
+            let existing = try database.statement("SELECT name FROM sqlite_master WHERE type = 'view'")
+            var names: [String] = []
+            while try existing.step() { if let n = existing.text(0) { names.append(n) } }
+            for name in names { try database.execute("DROP VIEW \"\(name)\"") }
+            for sql in views { try database.execute(sql) }
+            try database.statement("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('views', ?)")
+                .run([.text(fingerprint)])
+        }
+    }
+
+    // MARK: Records
+
+    public func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
+        let s = try database.statement("""
+            SELECT id, version, content_hash, payload, updated_at FROM records
+            WHERE object_type = ? AND source_system = ? AND connection_id = ? AND source_id = ?
+            """)
+        return try s.firstRow([.text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
+                               .text(identity.sourceID)]) { s in
+            StoredRecord(id: s.text(0)!, version: s.int(1), contentHash: s.text(2)!, payload: s.text(3)!, updatedAt: s.text(4)!)
+        }
+    }
+
+    func insertRecord(id: String, identity: RecordIdentity, hash: String, payload: [UInt8],
+                      now: String, runID: Int, origin: String) throws {
+        let s = try database.statement("""
+            INSERT INTO records (id, object_type, source_system, connection_id, source_id, version,
+                                 content_hash, payload, created_at, updated_at, created_run, updated_run, origin)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try s.bind([.text(id), .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
+                    .text(identity.sourceID), .text(hash)])
+        try s.bindText(7, bytes: payload)
+        try s.bind([.text(now), .text(now), .int(runID), .int(runID), .text(origin)], at: 8)
+        try s.step()
+    }
+
+    /// Replaces a record's content, first copying the current version into
+    /// `record_versions` with the run that replaced it: nothing is lost.
+    func updateRecord(id: String, hash: String, payload: [UInt8], now: String, runID: Int, origin: String) throws {
+        try database.statement("""
+            INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
+                                         replaced_at, replaced_run, origin)
+            SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin FROM records WHERE id = ?
+            """).run([.text(now), .int(runID), .text(id)])
+        let s = try database.statement("""
+            UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
+                               updated_run = ?, origin = ? WHERE id = ?
+            """)
+        try s.bind([.text(hash)])
+        try s.bindText(2, bytes: payload)
+        try s.bind([.text(now), .int(runID), .text(origin), .text(id)], at: 3)
+        try s.step()
+    }
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case newerSchema(path: String, version: Int, supported: Int)
+    case olderSchema(path: String, version: Int)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let path, let version, let supported):
+            return "\(path): store schema version \(version) is newer than this backfill-sync supports (\(supported)); upgrade backfill-sync"
+        case .olderSchema(let path, let version):
+            return "\(path): store schema version \(version) is older than this backfill-sync; run any import without --dry-run once to migrate it"
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import BackfillCore
+
+/// Standard error: diagnostics (`file:line: error: [code] message`) and, when
+/// stderr is a terminal, a progress line. Standard output carries only the
+/// report, so `--report json | jq` works.
+enum Diagnostics {
+    static let isTerminal = isatty(2) == 1
+
+    static func error(_ message: String) {
+        write("backfill-sync: error: \(message)\n")
+    }
+
+    static func warning(_ message: String) {
+        write("backfill-sync: warning: \(message)\n")
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// Forwards run events to the report and shows rejects and progress on stderr.
+final class CLIObserver: RunObserver {
+    let report: ReportWriter
+    private var shownRejects = 0
+    private var hiddenRejects = 0
+    private static let rejectLimit = 50
+    private var lastProgress = Date.distantPast
+    private var progressShown = false
+
+    init(report: ReportWriter) {
+        self.report = report
+    }
+
+    func inputStarted(_ input: String) { report.inputStarted(input) }
+    func recordProcessed(_ change: RecordChange) { report.recordProcessed(change) }
+
+    func recordRejected(_ issues: [RecordIssue], rawText: String) {
+        report.recordRejected(issues, rawText: rawText)
+        for issue in issues { show(issue.description) }
+    }
+
+    func inputFailed(_ error: InputError, discarded: Bool) {
+        report.inputFailed(error, discarded: discarded)
+        clearProgress()
+        Diagnostics.write(error.description + (discarded ? " (nothing from this file was applied)" : "") + "\n")
+    }
+
+    func inputFinished(_ input: String, counts: RunCounts) {
+        report.inputFinished(input, counts: counts)
+        clearProgress()
+    }
+
+    func progress(input: String, records: Int) {
+        guard Diagnostics.isTerminal else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastProgress) >= 0.5 else { return }
+        lastProgress = now
+        progressShown = true
+        Diagnostics.write("\r\u{1B}[K  \(input): \(records) records…")
+    }
+
+    func finish() {
+        clearProgress()
+        if hiddenRejects > 0 {
+            Diagnostics.write("… and \(hiddenRejects) more rejects; the report and the rejects table list them all\n")
+        }
+    }
+
+    private func show(_ line: String) {
+        clearProgress()
+        if shownRejects < Self.rejectLimit {
+            shownRejects += 1
+            Diagnostics.write(line + "\n")
+        } else {
+            hiddenRejects += 1
+        }
+    }
+
+    private func clearProgress() {
+        if progressShown {
+            Diagnostics.write("\r\u{1B}[K")
+            progressShown = false
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import BackfillCore
+
+/// The options every import shares, and the one way an import runs: open the
+/// store, run each input through the pipeline, write the report, choose the
+/// exit code. Connectors differ only in how an input becomes a record stream.
+struct ImportOptions {
+    static let common: [CommandSpec.Option] = [
+        .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
+        .init(name: "--dry-run", valueName: nil, help: "Plan and report every change; write nothing, not even a run row."),
+        .init(name: "--strict", valueName: nil, help: "Apply nothing if anything is rejected."),
+        .init(name: "--report", valueName: "format", help: "Report format.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
+        .init(name: "--report-file", valueName: "path", help: "Write the report here instead of standard output."),
+        .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
+    ]
+
+    let dbPath: String
+    let dryRun: Bool
+    let strict: Bool
+    let format: ReportFormat
+    let reportFile: String?
+    let detailedExitCode: Bool
+
+    init(_ args: ParsedArguments) {
+        dbPath = args.value("--db") ?? StoreOpening.defaultPath
+        dryRun = args.flag("--dry-run")
+        strict = args.flag("--strict")
+        format = ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text
+        reportFile = args.value("--report-file")
+        detailedExitCode = args.flag("--detailed-exitcode")
+    }
+
+    func run(command: String, connector: String, connectionID: String?, inputs: [String], normalizer: Normalizer,
+             process: (ImportRun, String) throws -> Void) throws -> ExitCode {
+        if detailedExitCode && !dryRun {
+            throw CommandError.usage("--detailed-exitcode goes with --dry-run.")
+        }
+        // Open the report file first: a bad --report-file path fails before any work.
+        let sink: OutputSink
+        do {
+            sink = try reportFile.map(OutputSink.file) ?? .standardOutput()
+        } catch {
+            throw CommandError(exitCode: .usage, message: "\(error)")
+        }
+        let store = try dryRun ? StoreOpening.forDryRun(dbPath) : StoreOpening.forWriting(dbPath)
+        let report = try ReportWriter(format: format)
+        let observer = CLIObserver(report: report)
+        let run: ImportRun
+        let status: ImportRun.Status
+        do {
+            run = try ImportRun(store: store, mode: dryRun ? .dryRun : .apply, strict: strict, connector: connector,
+                                connectionID: connectionID, inputs: inputs, normalizer: normalizer, observer: observer)
+            for input in inputs {
+                do {
+                    try process(run, input)
+                } catch let error as InputError {
+                    try run.inputUnreadable(error)
+                }
+            }
+            status = try run.finish()
+        } catch let error as SQLiteError where error.isBusy {
+            sink.discard()
+            throw CommandError(exitCode: .temporaryFailure, message: "\(dbPath): the store is locked by another run; try again later (\(error))")
+        } catch {
+            sink.discard()
+            throw CommandError(exitCode: .internalError, message: "\(error)")
+        }
+        observer.finish()
+        report.write(summary: ReportSummary(mode: run.mode, status: status, counts: run.counts, runID: run.runID,
+                                            store: dbPath, command: "backfill-sync \(command)"), to: sink)
+        try sink.close()
+
+        if run.inputErrors.contains(where: { $0.kind == .unreadable }) { return .noInput }
+        if run.counts.failed > 0 { return .dataError }
+        if dryRun && detailedExitCode && run.counts.changes > 0 { return .changesPresent }
+        return .success
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import BackfillCore
+
+/// The command tree: every command the tool has, and the one place that
+/// knows every connector.
+let root = CommandSpec(
+    name: "backfill-sync",
+    abstract: "Import accounting data from provider exports into canonical records in a local SQLite store.",
+    discussion: """
+      Connectors turn provider input into raw records; one pipeline normalizes them
+      to the canonical contracts, validates, diffs against the store by source
+      identity and content hash, and applies each file in one transaction. Imports
+      are idempotent: importing the same data twice changes nothing.
+
+      Start with: backfill-sync import csv --help
+      """,
+    subcommands: [
+        CommandSpec(name: "import", abstract: "Import files through a connector.", subcommands: [ImportCSVCommand.spec]),
+        ExportCommand.spec,
+        RunsCommand.spec,
+        CommandSpec(name: "help", abstract: "Show help for a command: backfill-sync help import csv."),
+    ]
+)
+
+@MainActor func main() -> Int32 {
+    let parser = CommandLineParser(root: root)
+    do {
+        switch try parser.parse(Array(CommandLine.arguments.dropFirst())) {
+        case .help(let text):
+            print(text, terminator: "")
+            return ExitCode.success.rawValue
+        case .run(let command, let args, _):
+            return try command.run!(args).rawValue
+        }
+    } catch let error as CommandError {
+        Diagnostics.error(error.message)
+        return error.exitCode.rawValue
+    } catch {
+        Diagnostics.error("\(error)")
+        return ExitCode.internalError.rawValue
+    }
+}
+
+exit(main())

@@ -1,0 +1,208 @@
+import BackfillCore
+
+/// The `csv_upload` connector: bank and expense exports, one record per row,
+/// or one document per run of rows sharing a source_id when the file has line
+/// columns (`lines.amount`, `lines.description`, …).
+public struct CSVConnector: Connector {
+    public let sourceSystem = "csv_upload"
+    public let objectType: String
+    public let connectionID: String?
+    public let mapping: CSVMapping
+    public let encoding: TextEncoding
+    public let contract: ObjectContract
+
+    public init(objectType: String, connectionID: String?, mapping: CSVMapping = CSVMapping(),
+                encoding: TextEncoding = .utf8, catalog: ContractCatalog = .standard) throws(InputError) {
+        guard let contract = catalog.contract(for: objectType) else {
+            throw InputError(kind: .malformed, origin: Origin(file: "--object"), code: .unknownObjectType,
+                             message: "'\(objectType)' is not a canonical object type")
+        }
+        self.objectType = objectType
+        self.connectionID = connectionID
+        self.mapping = mapping
+        self.encoding = encoding
+        self.contract = contract
+    }
+
+    public func open(_ input: String) throws(InputError) -> CSVRecordStream {
+        var reader = try CSVReader(path: input, delimiter: mapping.delimiter, encoding: encoding)
+        guard let headerRow = try reader.next() else {
+            throw InputError(kind: .malformed, origin: Origin(file: input, line: 1), code: .malformedInput,
+                             message: "the file is empty; expected a header row")
+        }
+        let mapper = CSVHeaderMapper(headers: headerRow.fields, contract: contract, mapping: mapping)
+        var claimed: [CSVHeaderMapper.Target: String] = [:]
+        for (header, target) in zip(headerRow.fields, mapper.targets) where target != .ignored {
+            if let other = claimed[target] {
+                throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                                 message: "columns '\(other)' and '\(header)' both map to \(target.displayName); "
+                                    + "rename one in a mapping file or list it in ignore_columns")
+            }
+            claimed[target] = header
+        }
+        return CSVRecordStream(reader: reader, file: input, headers: headerRow.fields, mapper: mapper, connector: self)
+    }
+}
+
+extension CSVHeaderMapper.Target {
+    var displayName: String {
+        switch self {
+        case .document(let p): return p.joined(separator: ".")
+        case .line(let p): return "lines." + p.joined(separator: ".")
+        case .unmapped(let h): return "metadata.csv_upload.\(h)"
+        case .ignored: return "nothing"
+        }
+    }
+}
+
+/// Streams raw records from one CSV file.
+public struct CSVRecordStream: RecordStream {
+    var reader: CSVReader
+    let file: String
+    let headers: [String]
+    let mapper: CSVHeaderMapper
+    let connector: CSVConnector
+    private var pending: ParsedRow?
+
+    init(reader: CSVReader, file: String, headers: [String], mapper: CSVHeaderMapper, connector: CSVConnector) {
+        self.reader = reader
+        self.file = file
+        self.headers = headers
+        self.mapper = mapper
+        self.connector = connector
+    }
+
+    /// One CSV row, split into document fields, line fields and the rest.
+    struct ParsedRow {
+        var document: [String: Value] = [:]
+        var line: [String: Value] = [:]
+        var unmapped: [String: Value] = [:]
+        var row: CSVRow
+        var issues: [RecordIssue] = []
+
+        var sourceID: String? {
+            guard case .string(let s)? = document["source_id"] else { return nil }
+            let t = s.trimmingCharacters(in: .whitespaces)
+            return t.isEmpty ? nil : t
+        }
+    }
+
+    public mutating func next() throws(InputError) -> RawRecord? {
+        let first: ParsedRow
+        if let waiting = pending.take() {
+            first = waiting
+        } else if let row = try readRow() {
+            first = row
+        } else {
+            return nil
+        }
+        guard mapper.hasLineColumns else { return record(from: [first]) }
+        // Consecutive rows sharing a source_id are one document with lines.
+        var group = [first]
+        while let sourceID = first.sourceID, let following = try readRow() {
+            if following.sourceID == sourceID {
+                group.append(following)
+            } else {
+                pending = following
+                break
+            }
+        }
+        return record(from: group)
+    }
+
+    private mutating func readRow() throws(InputError) -> ParsedRow? {
+        guard let row = try reader.next() else { return nil }
+        var parsed = ParsedRow(row: row)
+        if row.fields.count != headers.count {
+            parsed.issues.append(RecordIssue(
+                origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .raggedRow,
+                message: "has \(row.fields.count) field\(row.fields.count == 1 ? "" : "s"); the header has \(headers.count)"))
+        }
+        for (index, value) in row.fields.enumerated() where index < headers.count {
+            switch mapper.targets[index] {
+            case .document(let path): set(&parsed.document, path, value)
+            case .line(let path): set(&parsed.line, path, value)
+            case .unmapped(let header): if !value.isEmpty { parsed.unmapped[header] = .string(value) }
+            case .ignored: break
+            }
+        }
+        if let id = parsed.sourceID {
+            for i in parsed.issues.indices { parsed.issues[i].sourceID = id }
+        }
+        return parsed
+    }
+
+    private func set(_ fields: inout [String: Value], _ path: [String], _ value: String) {
+        guard let head = path.first else { return }
+        if path.count == 1 {
+            fields[head] = .string(value)
+            return
+        }
+        if value.isEmpty { return }
+        var nested = fields[head]?.objectValue ?? [:]
+        set(&nested, Array(path.dropFirst()), value)
+        fields[head] = .object(nested)
+    }
+
+    private func record(from rows: [ParsedRow]) -> RawRecord {
+        let first = rows[0]
+        var document = first.document
+        var issues = rows.flatMap(\.issues)
+        var unmapped = first.unmapped
+        // Rows of one document must agree on document fields; a disagreement
+        // is an error, not a silent choice of one row.
+        for later in rows.dropFirst() {
+            for (key, value) in later.document {
+                guard case .string(let s) = value, !s.isEmpty else { continue }
+                if case .string(let existing)? = document[key], !existing.isEmpty {
+                    if existing != s {
+                        issues.append(RecordIssue(
+                            origin: Origin(file: file, line: later.row.line), sourceID: first.sourceID, field: key,
+                            code: .invalidValue,
+                            message: "'\(s)' differs from '\(existing)' on line \(first.row.line); rows of one document must agree on document fields"))
+                    }
+                } else {
+                    document[key] = value
+                }
+            }
+            for (k, v) in later.unmapped where unmapped[k] == nil { unmapped[k] = v }
+        }
+        for (key, value) in connector.mapping.constants {
+            set(value: value, at: key, in: &document)
+        }
+        for (key, value) in connector.mapping.defaults {
+            let current = document[key]
+            if current == nil || current == .string("") { set(value: value, at: key, in: &document) }
+        }
+        if mapper.hasLineColumns {
+            document["lines"] = .array(rows.map { .object($0.line) })
+        }
+        var raw = RawRecord(objectType: connector.objectType, origin: Origin(file: file, line: first.row.line),
+                            sourceSystem: connector.sourceSystem, connectionID: connector.connectionID,
+                            fields: document, unmapped: unmapped,
+                            rawText: rows.map(\.row.text).joined(separator: "\n"), issues: issues)
+        if mapper.hasLineColumns {
+            raw.lineOrigins = rows.map { Origin(file: file, line: $0.row.line) }
+        }
+        return raw
+    }
+
+    private func set(value: Value, at key: String, in document: inout [String: Value]) {
+        let path = key.split(separator: ".").map(String.init)
+        if path.count == 1 { document[key] = value; return }
+        var nested = document[path[0]]?.objectValue ?? [:]
+        var inner = nested
+        inner[path.dropFirst().joined(separator: ".")] = value
+        nested = inner
+        document[path[0]] = .object(nested)
+    }
+}
+
+extension Optional {
+    fileprivate mutating func take() -> Wrapped? {
+        defer { self = nil }
+        return self
+    }
+}
+
+import Foundation

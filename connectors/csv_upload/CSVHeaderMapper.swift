@@ -1,0 +1,86 @@
+import BackfillCore
+
+/// Decides which canonical field each CSV column feeds.
+///
+/// In order: the mapping file's `columns`; a header that already is a
+/// canonical field (`expense_date`, `Expense Date`, `lines.amount`,
+/// `dimensions.department`); the built-in aliases for common bank and expense
+/// exports. Anything else is kept under `metadata.csv_upload.<header>`.
+public struct CSVHeaderMapper {
+    /// What one column feeds.
+    public enum Target: Hashable {
+        /// A field path: `["amount"]`, `["dimensions", "department"]`.
+        case document([String])
+        /// A field of each line: `["amount"]`, `["detail", "item_id"]`.
+        case line([String])
+        /// Not a contract field: kept in metadata under its header.
+        case unmapped(String)
+        case ignored
+    }
+
+    /// Header spellings compare without case, spaces, `_` or `-`.
+    public static func matchKey(_ header: String) -> String {
+        String(header.lowercased().unicodeScalars.filter { $0 != " " && $0 != "_" && $0 != "-" && $0 != "\t" })
+    }
+
+    /// Built-in aliases. `@date` and `@total` stand for the type's own document
+    /// date and total field (expense: expense_date, amount; vendor_bill:
+    /// bill_date, total_amount).
+    static let aliases: [String: String] = [
+        "date": "@date", "transactiondate": "@date", "posteddate": "@date", "postingdate": "@date",
+        "amount": "@total", "total": "@total",
+        "payee": "@vendor", "vendor": "@vendor", "merchant": "@vendor", "vendorname": "@vendor", "supplier": "@vendor",
+        "description": "description", "memo": "memo", "notes": "memo", "note": "memo",
+        "category": "category",
+        "id": "source_id", "transactionid": "source_id", "externalid": "source_id", "sourceid": "source_id",
+        "currency": "currency", "ccy": "currency",
+    ]
+
+    public let targets: [Target]
+    public let hasLineColumns: Bool
+
+    public init(headers: [String], contract: ObjectContract, mapping: CSVMapping) {
+        let lineShape = contract.lineShapeName
+        func resolve(_ header: String) -> Target {
+            let key = Self.matchKey(header)
+            if mapping.ignoreColumns.contains(key) { return .ignored }
+            var name: String? = mapping.columns[key]
+            if name == nil {
+                let exact = Self.matchKey(header)
+                if let field = contract.fields.first(where: { Self.matchKey($0.name) == exact }) {
+                    name = field.name
+                } else if header.contains(".") {
+                    name = header.trimmingCharacters(in: .whitespaces)
+                } else if let alias = Self.aliases[key] {
+                    name = Self.expand(alias, contract: contract)
+                }
+            }
+            guard let name, !name.isEmpty else { return .unmapped(header) }
+            let parts = name.split(separator: ".").map(String.init)
+            if parts.count > 1, parts[0] == "lines" || parts[0] == "line_items", lineShape != nil {
+                return .line(Array(parts.dropFirst()))
+            }
+            if contract.fieldsByName[parts[0]] != nil { return .document(parts) }
+            return .unmapped(header)
+        }
+        let targets = headers.map(resolve)
+        self.targets = targets
+        self.hasLineColumns = targets.contains { if case .line = $0 { return true } else { return false } }
+    }
+
+    static func expand(_ alias: String, contract: ObjectContract) -> String? {
+        switch alias {
+        case "@date":
+            return contract.documentDateSource ?? (contract.fieldsByName["document_date"] != nil ? "document_date" : nil)
+        case "@total":
+            return contract.totalField ?? (contract.fieldsByName["amount"] != nil ? "amount" : nil)
+        case "@vendor":
+            if contract.fieldsByName["vendor_name"] != nil { return "vendor_name" }
+            return contract.fieldsByName["vendor_id"] != nil ? "vendor_id" : nil
+        default:
+            return contract.fieldsByName[alias] != nil ? alias : nil
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,223 @@
+import Foundation
+import BackfillCore
+
+/// Text encodings a CSV upload may declare.
+public enum TextEncoding: String, Sendable, CaseIterable {
+    case utf8 = "utf-8"
+    case windows1252 = "windows-1252"
+}
+
+/// One CSV record: its fields, the physical line it starts on, and its text.
+public struct CSVRow {
+    public var fields: [String]
+    /// One-based physical line of the record's first character; a quoted
+    /// field spanning lines makes the next record start further down.
+    public var line: Int
+    /// The record's text as read, without the final line break.
+    public var text: String
+}
+
+/// A streaming RFC 4180 reader that works on bytes, not `Character`s.
+///
+/// Accepts quoted fields with the delimiter, doubled quotes and line breaks
+/// inside, CRLF and LF line ends (mixed too), a UTF-8 byte-order mark, and
+/// blank lines (skipped). Memory is one read buffer plus the current record,
+/// whatever the file size. Text must be valid UTF-8, unless the caller says
+/// windows-1252: then bytes are decoded through that code page, so nothing
+/// is ever stored garbled.
+public struct CSVReader {
+    private let handle: FileHandle
+    private let path: String
+    private let delimiter: UInt8
+    private let encoding: TextEncoding
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEOF = false
+    private var line = 1
+    private var startedFile = false
+
+    public init(path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8) throws(InputError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput, message: "no such file")
+        }
+        guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput,
+                             message: isDirectory.boolValue ? "is a directory, not a CSV file" : "cannot be read (permission denied?)")
+        }
+        self.handle = handle
+        self.path = path
+        self.delimiter = delimiter
+        self.encoding = encoding
+    }
+
+    private mutating func fill() -> Bool {
+        if atEOF { return false }
+        let chunk = handle.readData(ofLength: 1 << 16)
+        if chunk.isEmpty {
+            atEOF = true
+            return false
+        }
+        if position > 0 {
+            buffer.removeSubrange(0..<position)
+            position = 0
+        }
+        buffer.append(contentsOf: chunk)
+        return true
+    }
+
+    private mutating func peekByte() -> UInt8? {
+        if position >= buffer.count && !fill() { return nil }
+        return buffer[position]
+    }
+
+    /// The next record, or nil at the end of the file.
+    public mutating func next() throws(InputError) -> CSVRow? {
+        if !startedFile {
+            startedFile = true
+            // UTF-8 byte-order mark: allowed, and not part of the first header.
+            if peekByte() == 0xEF {
+                while buffer.count - position < 3 && fill() {}
+                if buffer.count - position >= 3, buffer[position + 1] == 0xBB, buffer[position + 2] == 0xBF { position += 3 }
+            }
+        }
+        while true {
+            // Skip blank lines between records (and a blank trailing line).
+            guard let first = peekByte() else { return nil }
+            if first == 0x0A { position += 1; line += 1; continue }
+            if first == 0x0D {
+                position += 1
+                if peekByte() == 0x0A { position += 1 }
+                line += 1
+                continue
+            }
+            return try readRecord()
+        }
+    }
+
+    private mutating func readRecord() throws(InputError) -> CSVRow {
+        let startLine = line
+        var fieldBytes: [[UInt8]] = []
+        var field: [UInt8] = []
+        var raw: [UInt8] = []
+        var inQuotes = false
+        var quotedField = false
+        var quoteLine = line
+        while true {
+            guard let byte = peekByte() else {
+                if inQuotes {
+                    throw InputError(kind: .malformed, origin: Origin(file: path, line: quoteLine), code: .malformedInput,
+                                     message: "a quoted field opened here is never closed")
+                }
+                break
+            }
+            position += 1
+            if inQuotes {
+                if byte == UInt8(ascii: "\"") {
+                    if peekByte() == UInt8(ascii: "\"") {
+                        position += 1
+                        field.append(byte)
+                        raw.append(byte)
+                    } else {
+                        inQuotes = false
+                    }
+                    raw.append(byte)
+                    continue
+                }
+                if byte == 0x0A || (byte == 0x0D && peekByte() != 0x0A) { line += 1 }
+                field.append(byte)
+                raw.append(byte)
+                continue
+            }
+            if byte == delimiter {
+                fieldBytes.append(field)
+                field.removeAll(keepingCapacity: true)
+                quotedField = false
+                raw.append(byte)
+                continue
+            }
+            if byte == 0x0A || byte == 0x0D {
+                if byte == 0x0D && peekByte() == 0x0A { position += 1 }
+                line += 1
+                break
+            }
+            if byte == UInt8(ascii: "\"") && field.isEmpty && !quotedField {
+                inQuotes = true
+                quotedField = true
+                quoteLine = line
+                raw.append(byte)
+                continue
+            }
+            field.append(byte)
+            raw.append(byte)
+        }
+        fieldBytes.append(field)
+        let text = try decode(raw, line: startLine)
+        // Fields split the record at ASCII bytes, so once the record is valid
+        // UTF-8 every field is too.
+        let fields = encoding == .utf8
+            ? fieldBytes.map { String(decoding: $0, as: UTF8.self) }
+            : fieldBytes.map(Windows1252.decode)
+        return CSVRow(fields: fields, line: startLine, text: text)
+    }
+
+    private func decode(_ bytes: [UInt8], line: Int) throws(InputError) -> String {
+        switch encoding {
+        case .utf8:
+            guard let bad = UTF8Check.firstInvalidOffset(bytes) else { return String(decoding: bytes, as: UTF8.self) }
+            // The physical line of the bad byte, not just the record's first line.
+            let badLine = line + bytes[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw InputError(kind: .malformed, origin: Origin(file: path, line: badLine), code: .invalidEncoding,
+                             message: "is not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true))); "
+                                + "if the file is windows-1252 (Excel on Windows), pass --encoding windows-1252")
+        case .windows1252:
+            return Windows1252.decode(bytes)
+        }
+    }
+}
+
+/// Finds the first byte that breaks UTF-8 (RFC 3629: no overlongs, no
+/// surrogates, nothing above U+10FFFF).
+enum UTF8Check {
+    static func firstInvalidOffset(_ b: [UInt8]) -> Int? {
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return i
+            }
+            guard i + length <= b.count else { return i }
+            guard b[i + 1] >= low && b[i + 1] <= high else { return i }
+            for k in 2..<max(2, length) where !(0x80...0xBF).contains(b[i + k]) { return i }
+            i += length
+        }
+        return nil
+    }
+}
+
+/// The windows-1252 code page: Latin-1 with printable characters in 0x80–0x9F.
+enum Windows1252 {
+    private static let high: [UInt32] = [
+        0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+        0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+    ]
+
+    static func decode(_ bytes: [UInt8]) -> String {
+        var s = String.UnicodeScalarView()
+        for b in bytes {
+            let value: UInt32 = (0x80...0x9F).contains(b) ? high[Int(b - 0x80)] : UInt32(b)
+            s.append(Unicode.Scalar(value)!)
+        }
+        return String(s)
+    }
+}
