@@ -96,8 +96,10 @@ public final class ImportRun {
         let ownTransaction = writes && !strict
         try beginStrictTransactionIfNeeded()
         if ownTransaction { try store.database.execute("BEGIN IMMEDIATE") }
+        // A run row created in this input's transaction goes with it on rollback.
+        let runRowIsNew = ownTransaction && runID == nil
         do {
-            if ownTransaction && runID == nil {
+            if runRowIsNew {
                 runID = try store.insertRun(mode: "apply", connector: connector, connectionID: connectionID,
                                             inputs: inputs, startedAt: startedAt)
             }
@@ -121,6 +123,7 @@ public final class ImportRun {
             observer.inputFinished(input, counts: fileCounts)
         } catch let error as InputError {
             if ownTransaction { try? store.database.execute("ROLLBACK") }
+            if runRowIsNew { runID = nil }
             // Strict: a failed input fails the whole run; nothing is applied.
             rollbackStrictTransaction()
             if !writes {
@@ -129,6 +132,7 @@ public final class ImportRun {
             try recordInputFailure(error, discarded: true)
         } catch {
             if ownTransaction { try? store.database.execute("ROLLBACK") }
+            if runRowIsNew { runID = nil }
             rollbackStrictTransaction()
             throw error
         }
