@@ -119,9 +119,13 @@ public final class ReportWriter: RunObserver {
         }.joined()
     }
 
+    /// Text and decimals quoted, as in JSON, so both sides of `from → to` read alike.
     private func show(_ v: Value) -> String {
-        if case .string(let s) = v { return "\"\(s)\"" }
-        return v.displayText
+        switch v {
+        case .string(let s): return "\"\(s)\""
+        case .decimal(let d): return "\"\(d)\""
+        default: return v.displayText
+        }
     }
 
     private func md(_ s: String) -> String {

@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+import BackfillCore
+
+/// Runs the built `backfill-sync` binary in a scratch directory holding a copy
+/// of `samples/`, and checks what a user sees: stdout, stderr, exit code, store.
+class CLITestCase: XCTestCase {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    var dir: URL!
+    var db: String { dir.appendingPathComponent("backfill.sqlite").path }
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `swift test` builds every product next to the test bundle.
+    static var binary: URL {
+        if let override = ProcessInfo.processInfo.environment["BACKFILL_SYNC_BIN"] { return URL(fileURLWithPath: override) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("backfill-sync")
+    }
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent("samples"), to: dir.appendingPathComponent("samples"))
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the tool first: \(Self.binary.path)")
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    @discardableResult
+    func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = args
+        process.currentDirectoryURL = dir
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a large report cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    func write(_ text: String, to name: String) -> String {
+        let path = dir.appendingPathComponent(name).path
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return name
+    }
+
+    func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        return try XCTUnwrap(object as? [String: Any], file: file, line: line)
+    }
+
+    /// One value (rows joined by newlines) from the store, read-only, the way
+    /// a user would query it with the sqlite3 shell.
+    func sqlite(_ sql: String) throws -> String {
+        let database = try Database(path: db, readOnly: true)
+        let statement = try database.statement(sql)
+        var rows: [String] = []
+        while try statement.step() { rows.append(statement.text(0) ?? "") }
+        return rows.joined(separator: "\n")
+    }
+
+    func importSamples() throws -> [Result] {
+        [
+            try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--report", "json"]),
+            try run(["import", "csv", "samples/bank_export.csv", "--object", "expense", "--connection", "bank",
+                     "--mapping", "samples/mappings/bank.json", "--report", "json"]),
+            try run(["import", "csv", "samples/vendor_bills.csv", "--object", "vendor_bill", "--connection", "acme", "--report", "json"]),
+        ]
+    }
+}
