@@ -69,14 +69,17 @@ public final class ImportRun {
 
     var writes: Bool { mode == .apply }
 
+    private func insertRunRow(mode: String) throws -> Int {
+        try store.insertRun(mode: mode, connector: connector, connectionID: connectionID, inputs: inputs, startedAt: startedAt)
+    }
+
     /// Strict runs share one transaction; its run row is written inside it so
     /// the records can name their run, and vanishes with it on rollback.
     private func beginStrictTransactionIfNeeded() throws {
         guard writes && strict && !strictTransactionOpen else { return }
         try store.database.execute("BEGIN IMMEDIATE")
         strictTransactionOpen = true
-        runID = try store.insertRun(mode: "strict", connector: connector, connectionID: connectionID,
-                                    inputs: inputs, startedAt: startedAt)
+        runID = try insertRunRow(mode: "strict")
     }
 
     private func rollbackStrictTransaction() {
@@ -100,8 +103,7 @@ public final class ImportRun {
         let runRowIsNew = ownTransaction && runID == nil
         do {
             if runRowIsNew {
-                runID = try store.insertRun(mode: "apply", connector: connector, connectionID: connectionID,
-                                            inputs: inputs, startedAt: startedAt)
+                runID = try insertRunRow(mode: "apply")
             }
             var seenRecords = 0
             while let raw = try stream.next() {
@@ -153,8 +155,7 @@ public final class ImportRun {
         }
         try store.database.transaction {
             if runID == nil {
-                runID = try store.insertRun(mode: "apply", connector: connector, connectionID: connectionID,
-                                            inputs: inputs, startedAt: startedAt)
+                runID = try insertRunRow(mode: "apply")
             }
             try store.insertReject(runID: runID!, issue: error.asIssue, raw: nil)
             try store.updateRun(id: runID!, counts: counts, status: "running", finishedAt: nil)
@@ -171,8 +172,7 @@ public final class ImportRun {
         if strict && status == .rejected {
             rollbackStrictTransaction()
             try store.database.transaction {
-                let id = try store.insertRun(mode: "strict", connector: connector, connectionID: connectionID,
-                                             inputs: inputs, startedAt: startedAt)
+                let id = try insertRunRow(mode: "strict")
                 runID = id
                 for (issue, raw) in heldRejects { try store.insertReject(runID: id, issue: issue, raw: raw) }
                 try store.updateRun(id: id, counts: counts, status: status.rawValue, finishedAt: now)
@@ -188,8 +188,7 @@ public final class ImportRun {
         }
         try store.database.transaction {
             if runID == nil {
-                runID = try store.insertRun(mode: "apply", connector: connector, connectionID: connectionID,
-                                            inputs: inputs, startedAt: startedAt)
+                runID = try insertRunRow(mode: "apply")
             }
             try store.updateRun(id: runID!, counts: counts, status: status.rawValue, finishedAt: now)
         }

@@ -30,12 +30,7 @@ final class SpoolFile {
     func append(_ text: String) { append(Array(text.utf8)) }
 
     private func flush() {
-        var offset = 0
-        while offset < pending.count {
-            let n = pending[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            offset += n
-        }
+        writeAll(fd, pending)
         pending.removeAll(keepingCapacity: true)
     }
 
@@ -93,12 +88,7 @@ public final class OutputSink {
     public func write(_ text: String) { write(Array(text.utf8)) }
 
     public func flush() {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            offset += n
-        }
+        writeAll(fd, buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -117,6 +107,17 @@ public final class OutputSink {
         guard let temporaryPath else { return }
         Glibc.close(fd)
         unlink(temporaryPath)
+    }
+}
+
+/// Writes every byte, retrying short writes and interrupted calls.
+private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        offset += n
     }
 }
 
