@@ -129,6 +129,13 @@ final class ImportEndToEndTests: CLITestCase {
         XCTAssertEqual(try sqlite("select description from expenses where source_id = 'w2'"), "Café")
     }
 
+    func testAFileNamedTwiceIsImportedOnce() throws {
+        let r = try run(["import", "csv", "samples/expenses.csv", "samples/expenses.csv", "--object", "expense"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("named more than once"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("6 created, 0 updated, 0 unchanged, 0 rejected"), r.stdout)
+    }
+
     func testMissingFileExits66AndOthersStillApply() throws {
         let r = try run(["import", "csv", "nope.csv", "samples/expenses.csv", "--object", "expense"])
         XCTAssertEqual(r.status, 66)

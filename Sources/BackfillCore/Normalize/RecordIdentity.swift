@@ -30,17 +30,16 @@ public struct RecordIdentity: Sendable, Hashable, CustomStringConvertible {
     /// Deterministic, so the same input imported into two fresh stores gets the
     /// same ids and exports are byte-identical; stored once and never changed.
     public var derivedCanonicalID: String {
-        var digest = SHA256()
-        digest.update(Array(key.utf8))
-        var b = Array(digest.finalize().prefix(16))
+        var b = Array(SHA256.digest(Array(key.utf8)).prefix(16))
         b[6] = (b[6] & 0x0F) | 0x80
         b[8] = (b[8] & 0x3F) | 0x80
-        let hex = b.map { byte -> String in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-"
-            + String(c[16..<20]) + "-" + String(c[20..<32])
+        let hex = Array(SHA256.hexString(b).utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, c) in hex.enumerated() {
+            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
+            out.append(c)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

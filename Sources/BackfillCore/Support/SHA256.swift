@@ -22,10 +22,25 @@ public struct SHA256 {
 
     public init() { buffer.reserveCapacity(64) }
 
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         var h = SHA256()
-        h.update(bytes)
+        bytes.withUnsafeBytes { h.update($0) }
         return h.finalizeHex()
+    }
+
+    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        var h = SHA256()
+        bytes.withUnsafeBytes { h.update($0) }
+        return h.finalize()
+    }
+
+    /// Lower-case hex of `bytes`.
+    public static func hexString(_ bytes: some Sequence<UInt8>) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
@@ -66,10 +81,7 @@ public struct SHA256 {
     }
 
     public mutating func finalizeHex() -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in finalize() { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
+        SHA256.hexString(finalize())
     }
 
     private mutating func compress(_ block: [UInt8]) {
@@ -77,7 +89,13 @@ public struct SHA256 {
     }
 
     private mutating func compress(_ block: UnsafeRawBufferPointer) {
-        var w = [UInt32](repeating: 0, count: 64)
+        // The message schedule lives on the stack: no allocation per block.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            compress(block, schedule: w)
+        }
+    }
+
+    private mutating func compress(_ block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for i in 0..<16 {
             w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8 | UInt32(block[i * 4 + 3])
         }

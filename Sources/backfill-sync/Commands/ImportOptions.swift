@@ -42,6 +42,14 @@ struct ImportOptions {
         } catch {
             throw CommandError(exitCode: .usage, message: "\(error)")
         }
+        // A file named twice (an overlapping glob) is imported once: its second
+        // pass would otherwise reject every row as a duplicate of itself.
+        var unique: [String] = []
+        for input in inputs where !unique.contains(input) { unique.append(input) }
+        if unique.count < inputs.count {
+            Diagnostics.warning("\(inputs.count - unique.count) file(s) named more than once; each is imported once")
+        }
+        let inputs = unique
         let store = try dryRun ? StoreOpening.forDryRun(dbPath) : StoreOpening.forWriting(dbPath)
         let report = try ReportWriter(format: format)
         let observer = CLIObserver(report: report)
