@@ -105,6 +105,14 @@ final class NormalizerTests: XCTestCase {
         XCTAssertEqual(r.identity?.sourceID, "cus_1001")
     }
 
+    func testLineKeysUseTheNativeIDWhenThatIsTheSourceID() throws {
+        let r = normalized(rawRecord("refund_receipt", ["refund_id": .string("rf-9"), "currency": .string("USD"),
+                                                        "total_amount": .string("5"),
+                                                        "lines": .array([.object(["amount": .string("5")])])]))
+        XCTAssertEqual(r.issues, [])
+        XCTAssertEqual(r.payload["lines"]?.arrayValue?.first?["line_key"], .string("rf-9-L1"))
+    }
+
     func testUnknownFieldsAreKeptUnderTheSourceSystem() {
         var raw = rawRecord("expense", expense)
         raw.unmapped = ["Card Holder": .string("J. Doe")]

@@ -51,6 +51,14 @@ final class CSVConnectorTests: XCTestCase {
         XCTAssertEqual(recs[2].origin.line, 5)
     }
 
+    func testDottedHeadersMatchLikeOtherHeaders() throws {
+        let csv = "Source ID,Currency,Lines.Unit Amount,LINES.Amount,Dimensions.Department\nb1,USD,2.5,5,Ops\n"
+        let r = try XCTUnwrap(records(try CSVConnector(objectType: "vendor_bill", connectionID: nil), try writeFile(Array(csv.utf8))).first)
+        XCTAssertEqual(r.fields["lines"], .array([.object(["unit_amount": .string("2.5"), "amount": .string("5")])]))
+        XCTAssertEqual(r.fields["dimensions"], .object(["Department": .string("Ops")]), "map keys are kept as written")
+        XCTAssertEqual(r.unmapped, [:])
+    }
+
     func testRowsOfOneDocumentMustAgree() throws {
         let csv = "source_id,currency,lines.amount\nb1,USD,1\nb1,EUR,2\n"
         let r = try XCTUnwrap(records(try CSVConnector(objectType: "vendor_bill", connectionID: nil), try writeFile(Array(csv.utf8))).first)

@@ -39,7 +39,7 @@ public struct CSVHeaderMapper {
     public let targets: [Target]
     public let hasLineColumns: Bool
 
-    public init(headers: [String], contract: ObjectContract, mapping: CSVMapping) {
+    public init(headers: [String], contract: ObjectContract, mapping: CSVMapping, catalog: ContractCatalog = .standard) {
         let lineShape = contract.lineShapeName
         func resolve(_ header: String) -> Target {
             let key = Self.matchKey(header)
@@ -50,7 +50,7 @@ public struct CSVHeaderMapper {
                 if let field = contract.fields.first(where: { Self.matchKey($0.name) == exact }) {
                     name = field.name
                 } else if header.contains(".") {
-                    name = header.trimmingCharacters(in: .whitespaces)
+                    name = Self.dottedPath(header, contract: contract, catalog: catalog)
                 } else if let alias = Self.aliases[key] {
                     name = Self.expand(alias, contract: contract)
                 }
@@ -66,6 +66,28 @@ public struct CSVHeaderMapper {
         let targets = headers.map(resolve)
         self.targets = targets
         self.hasLineColumns = targets.contains { if case .line = $0 { return true } else { return false } }
+    }
+
+    /// A dotted header addresses a nested field: `Lines.Unit Amount` →
+    /// `lines.unit_amount`, `dimensions.Department` → `dimensions.Department`.
+    /// Contract and line field names match like any header; keys inside a
+    /// free-form map (dimensions, metadata) are kept as written.
+    static func dottedPath(_ header: String, contract: ObjectContract, catalog: ContractCatalog) -> String {
+        let parts = header.split(separator: ".").map { String($0).trimmingCharacters(in: .whitespaces) }
+        func match(_ part: String, in names: [String]) -> String {
+            names.first { matchKey($0) == matchKey(part) } ?? part
+        }
+        var head = match(parts[0], in: contract.fields.map(\.name) + ["line_items"])
+        if head == "line_items" { head = "lines" }
+        var out = [head]
+        if head == "lines", parts.count > 1, let shapeName = contract.lineShapeName, let shape = catalog.shape(shapeName) {
+            let detailNames = catalog.shape("detail")?.fields.map(\.name) ?? []
+            out.append(match(parts[1], in: shape.fields.map(\.name) + detailNames))
+            out += parts.dropFirst(2)
+        } else {
+            out += parts.dropFirst()
+        }
+        return out.joined(separator: ".")
     }
 
     static func expand(_ alias: String, contract: ObjectContract) -> String? {

@@ -35,6 +35,13 @@ public struct Normalizer: Sendable {
         if isAbsent(input["source_id"]), let native = contract.nativeIDField, let id = input[native], !isAbsent(id) {
             input["source_id"] = id
         }
+        // Line keys derive from the source id, so it must be known before
+        // any field (lines included) is normalized.
+        switch input["source_id"] {
+        case .string(let id)? where !id.trimmingSpaces().isEmpty: context.sourceID = id
+        case .number(let id)?: context.sourceID = id
+        default: break
+        }
         input["source_system"] = .string(raw.sourceSystem)
         if let connection = raw.connectionID, !connection.isEmpty {
             input["connection_id"] = .string(connection)

@@ -140,8 +140,9 @@ public final class ImportRun {
         }
     }
 
-    /// Reports an input that could not be opened at all (missing, unreadable).
-    public func inputUnreadable(_ error: InputError) throws {
+    /// Reports an input that failed before it yielded a record: missing,
+    /// unreadable, empty, or with a header that cannot be used.
+    public func inputFailedToOpen(_ error: InputError) throws {
         try recordInputFailure(error, discarded: false)
     }
 

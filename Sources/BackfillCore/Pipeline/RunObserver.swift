@@ -12,10 +12,12 @@ public protocol RunObserver: AnyObject {
     func progress(input: String, records: Int)
 }
 
+import Foundation
+
 /// Timestamps for `created_at`, `updated_at` and runs: UTC, milliseconds.
 public enum Timestamp {
     public static func now() -> String {
-        format(secondsSinceEpoch: Double(Int64((Date.timeIntervalSinceReferenceDate + 978_307_200) * 1000)) / 1000)
+        format(secondsSinceEpoch: Date().timeIntervalSince1970)
     }
 
     public static func format(secondsSinceEpoch t: Double) -> String {
@@ -30,5 +32,3 @@ public enum Timestamp {
         return "\(CalendarDate(daysSinceEpoch: days))T\(pad(rest / 3600, 2)):\(pad(rest % 3600 / 60, 2)):\(pad(rest % 60, 2)).\(pad(Int(millis % 1000), 3))Z"
     }
 }
-
-import Foundation

@@ -62,7 +62,7 @@ struct ImportOptions {
                 do {
                     try process(run, input)
                 } catch let error as InputError {
-                    try run.inputUnreadable(error)
+                    try run.inputFailedToOpen(error)
                 }
             }
             status = try run.finish()
