@@ -22,10 +22,14 @@ let package = Package(
         .target(name: "BackfillCore", dependencies: ["CSQLite"]),
         // Connectors: each turns one provider format into raw records.
         .target(name: "CSVUpload", dependencies: ["BackfillCore"], path: "connectors/csv_upload"),
+        .target(name: "LayerBills", dependencies: ["BackfillCore"], path: "connectors/layer_bills"),
         // The command-line tool: commands, diagnostics, the connector registry.
-        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "CSVUpload"]),
+        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "CSVUpload", "LayerBills"]),
+        // The conformance suite every connector's tests run over samples/.
+        .target(name: "ConnectorConformance", dependencies: ["BackfillCore"], path: "Tests/ConnectorConformance"),
         .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore"]),
-        .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore"]),
+        .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore", "ConnectorConformance"]),
+        .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "ConnectorConformance"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore"]),
     ],
     swiftLanguageModes: [.v6]

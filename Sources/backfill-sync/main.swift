@@ -15,7 +15,7 @@ let root = CommandSpec(
       Start with: backfill-sync import csv --help
       """,
     subcommands: [
-        CommandSpec(name: "import", abstract: "Import files through a connector.", subcommands: [ImportCSVCommand.spec]),
+        CommandSpec(name: "import", abstract: "Import files through a connector.", subcommands: [ImportCSVCommand.spec, ImportLayerCommand.spec]),
         ExportCommand.spec,
         RunsCommand.spec,
         CommandSpec(name: "help", abstract: "Show help for a command: backfill-sync help import csv."),

@@ -37,7 +37,7 @@ final class ImportEndToEndTests: CLITestCase {
         let report = try json(r.stdout)
         XCTAssertEqual(report["mode"] as? String, "dry_run")
         XCTAssertEqual(report["format_version"] as? Int, 1)
-        XCTAssertEqual(report["summary"] as? [String: Int], ["created": 0, "updated": 1, "unchanged": 5, "failed": 0])
+        XCTAssertEqual(report["summary"] as? [String: Int], ["created": 0, "updated": 1, "unchanged": 5, "failed": 0, "removed": 0])
         let changes = try XCTUnwrap(report["changes"] as? [[String: Any]])
         XCTAssertEqual(changes.count, 1)
         XCTAssertEqual(changes[0]["action"] as? String, "update")

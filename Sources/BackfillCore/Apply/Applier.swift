@@ -15,10 +15,13 @@ public struct Applier {
             return
         case .create:
             try store.insertRecord(id: change.id, identity: change.identity, hash: change.contentHash,
-                                   payload: change.payload, now: now, runID: runID, origin: change.origin.description)
+                                   payload: change.payload, now: now, runID: runID, origin: change.origin.description,
+                                   parentID: change.parentID)
         case .update:
             try store.updateRecord(id: change.id, hash: change.contentHash, payload: change.payload,
-                                   now: now, runID: runID, origin: change.origin.description)
+                                   now: now, runID: runID, origin: change.origin.description, parentID: change.parentID)
+        case .remove:
+            try store.tombstone(id: change.id, now: now, runID: runID)
         }
     }
 }

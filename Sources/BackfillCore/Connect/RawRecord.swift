@@ -21,6 +21,22 @@ public struct RawRecord: Sendable {
     /// For documents assembled from several rows: the origin of each line, so
     /// an error in the third line names its own row. Empty otherwise.
     public var lineOrigins: [Origin] = []
+    /// For a record owned by another (a bill's payment): the owner's identity.
+    /// If the owner is rejected in this run, so is this record.
+    public var parent: RecordIdentity?
+    /// When the input states the complete set of this record's children of
+    /// one type (Layer: a bill's `payments` array), those previously imported
+    /// and not in `sourceIDs` are marked removed.
+    public var ownedChildren: OwnedChildren?
+
+    public struct OwnedChildren: Sendable {
+        public var objectType: String
+        public var sourceIDs: Set<String>
+        public init(objectType: String, sourceIDs: Set<String>) {
+            self.objectType = objectType
+            self.sourceIDs = sourceIDs
+        }
+    }
 
     public init(objectType: String, origin: Origin, sourceSystem: String, connectionID: String?,
                 canonicalID: String? = nil, fields: [String: Value], unmapped: [String: Value] = [:],

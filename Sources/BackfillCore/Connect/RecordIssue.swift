@@ -19,6 +19,8 @@ public enum IssueCode: String, Sendable, CaseIterable {
     case unknownObjectType = "unknown_object_type"
     case totalMismatch = "total_mismatch"
     case invalidValue = "invalid_value"
+    /// The record belongs to a document that was rejected.
+    case parentRejected = "parent_rejected"
 }
 
 /// One problem with one record, located: file, line or JSON path, the record's
@@ -29,13 +31,19 @@ public struct RecordIssue: Sendable, Hashable, CustomStringConvertible {
     public var field: String?
     public var code: IssueCode
     public var message: String
+    /// The canonical field this issue already accounts for, when `field` is a
+    /// provider's name for it (Layer `external_id` for `source_id`): the
+    /// validator does not report that field again.
+    public var covers: String?
 
-    public init(origin: Origin, sourceID: String? = nil, field: String?, code: IssueCode, message: String) {
+    public init(origin: Origin, sourceID: String? = nil, field: String?, code: IssueCode, message: String,
+                covers: String? = nil) {
         self.origin = origin
         self.sourceID = sourceID
         self.field = field
         self.code = code
         self.message = message
+        self.covers = covers
     }
 
     /// `bank.csv:7: error: [invalid_date] expense_date: 2026-02-30 is not a date`

@@ -1,6 +1,8 @@
 /// What applying one record does to the store.
 public enum ChangeAction: String, Sendable {
     case create, update, unchanged
+    /// Marked removed: the provider stated a complete set without it.
+    case remove
 }
 
 /// One changed leaf: `amount` from `"10.00"` to `"12.00"`, `lines[1].description`.
@@ -24,4 +26,6 @@ public struct RecordChange: Sendable {
     /// Canonical payload bytes and their content hash (creates and updates).
     public let payload: [UInt8]
     public let contentHash: String
+    /// The canonical id of the record that owns this one (a bill's payment).
+    public var parentID: String? = nil
 }

@@ -14,10 +14,18 @@ extension ImportRun {
             observer.recordRejected(raw.issues, rawText: raw.rawText)
             return Rejected(issues: raw.issues, raw: raw.rawText)
         }
+        if let parent = raw.parent, rejectedIdentities.contains(parent.key) {
+            counts.failed += 1
+            let issue = RecordIssue(origin: raw.origin, sourceID: raw.declaredSourceID, field: nil, code: .parentRejected,
+                                    message: "not applied because its \(parent.objectType) \(parent.sourceID) was rejected")
+            observer.recordRejected([issue], rawText: raw.rawText)
+            return Rejected(issues: [issue], raw: raw.rawText)
+        }
         var record = normalizer.normalize(raw)
         validator.validate(&record, objectType: raw.objectType)
         guard record.issues.isEmpty, let identity = record.identity else {
             counts.failed += 1
+            if let identity = record.identity { rejectedIdentities.insert(identity.key) }
             var issues = record.issues
             if issues.isEmpty {
                 issues.append(RecordIssue(origin: raw.origin, field: "source_id", code: .missingRequired, message: "is required"))
@@ -29,6 +37,7 @@ extension ImportRun {
         let seen = try seenEntry(identity)
         if let seen, seen.input == input {
             counts.failed += 1
+            rejectedIdentities.insert(identity.key)
             let firstAt = seen.line.map { "line \($0)" } ?? "earlier in this input"
             let here = raw.origin.line.map { "line \($0)" } ?? "here"
             let issue = RecordIssue(
@@ -47,19 +56,47 @@ extension ImportRun {
         } else {
             existing = try store.lookup(identity)
         }
-        let change = differ.classify(identity: identity, payload: record.payload, origin: raw.origin,
+        var change = differ.classify(identity: identity, payload: record.payload, origin: raw.origin,
                                      canonicalID: record.canonicalID, existing: existing)
+        if let parent = raw.parent {
+            change.parentID = try store.lookup(parent)?.id ?? parent.derivedCanonicalID
+        }
         if writes, let runID {
             try applier.apply(change, runID: runID, now: startedAt)
         }
         try remember(identity, input: input, line: raw.origin.line, change: change)
-        switch change.action {
+        count(change.action, in: &counts)
+        observer.recordProcessed(change)
+        if let owned = raw.ownedChildren {
+            try removeChildren(of: change, except: owned, origin: raw.origin, counts: &counts)
+        }
+        return nil
+    }
+
+    private func count(_ action: ChangeAction, in counts: inout RunCounts) {
+        switch action {
         case .create: counts.created += 1
         case .update: counts.updated += 1
         case .unchanged: counts.unchanged += 1
+        case .remove: counts.removed += 1
         }
-        observer.recordProcessed(change)
-        return nil
+    }
+
+    /// The input stated the complete set of this record's children: those in
+    /// the store and not in the set are marked removed (a tombstone version,
+    /// never a physical delete). A dry run reports them the same way.
+    private func removeChildren(of parent: RecordChange, except owned: RawRecord.OwnedChildren, origin: Origin,
+                                counts: inout RunCounts) throws {
+        for child in try store.liveChildren(parentID: parent.id, objectType: owned.objectType)
+        where !owned.sourceIDs.contains(child.identity.sourceID) {
+            let removal = RecordChange(
+                action: .remove, identity: child.identity, id: child.id, origin: origin,
+                fields: [FieldChange(path: "removed_at", from: nil, to: .string(startedAt))],
+                payload: [], contentHash: "", parentID: parent.id)
+            if writes, let runID { try applier.apply(removal, runID: runID, now: startedAt) }
+            count(.remove, in: &counts)
+            observer.recordProcessed(removal)
+        }
     }
 
     struct SeenEntry {

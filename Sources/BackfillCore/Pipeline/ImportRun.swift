@@ -41,6 +41,9 @@ public final class ImportRun {
     public private(set) var runID: Int?
     public private(set) var inputErrors: [InputError] = []
     private var heldRejects: [(RecordIssue, String?)] = []
+    /// Identities of records rejected in this run: their children are
+    /// rejected too (a bad bill's payments must not land without it).
+    var rejectedIdentities: Set<String> = []
     private var strictTransactionOpen = false
 
     public init(store: Store, mode: Mode, strict: Bool, connector: String, connectionID: String?,

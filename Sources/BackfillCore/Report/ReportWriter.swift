@@ -88,7 +88,7 @@ public final class ReportWriter: RunObserver {
             ("source_id", .string(c.identity.sourceID)), ("id", .string(c.id)),
             ("origin", .string(c.origin.description)),
         ]
-        if c.action == .update {
+        if c.action == .update || c.action == .remove {
             var fields: [String: Value] = [:]
             for f in c.fields { fields[f.path] = .object(["from": f.from ?? .null, "to": f.to ?? .null]) }
             o.append(("fields", .object(fields)))
@@ -102,6 +102,7 @@ public final class ReportWriter: RunObserver {
         switch c.action {
         case .create: return "+ create  \(who)\n"
         case .unchanged: return "= same    \(who)\n"
+        case .remove: return "- remove  \(who)  (marked removed; its history is kept)\n"
         case .update:
             var text = "~ update  \(who)\n"
             for f in c.fields {
@@ -113,7 +114,7 @@ public final class ReportWriter: RunObserver {
 
     private func markdownChange(_ c: RecordChange) -> String {
         let base = "| \(c.action.rawValue) | \(c.identity.objectType) | \(md(c.identity.sourceID)) | `\(c.id)` |"
-        guard c.action == .update else { return base + " | | |\n" }
+        guard c.action == .update || c.action == .remove else { return base + " | | |\n" }
         return c.fields.map { f in
             base + " \(md(f.path)) | \(md(f.from.map(show) ?? "(absent)")) | \(md(f.to.map(show) ?? "(absent)")) |\n"
         }.joined()
@@ -153,7 +154,8 @@ public final class ReportWriter: RunObserver {
         switch format {
         case .json:
             let counts = orderedObject([("created", .integer(c.created)), ("updated", .integer(c.updated)),
-                                        ("unchanged", .integer(c.unchanged)), ("failed", .integer(c.failed))])
+                                        ("unchanged", .integer(c.unchanged)), ("failed", .integer(c.failed)),
+                                        ("removed", .integer(c.removed))])
             var head: [UInt8] = []
             CanonicalJSON.writeString(summary.mode.rawValue, into: &head)
             out.write("{\"format_version\": 1, \"mode\": \(String(decoding: head, as: UTF8.self)), ")
@@ -174,8 +176,8 @@ public final class ReportWriter: RunObserver {
             out.write("\n" + totals(summary) + "\n")
         case .markdown:
             out.write("# backfill-sync report\n\n\(headline(summary))\n\n")
-            out.write("| created | updated | unchanged | failed |\n|---:|---:|---:|---:|\n")
-            out.write("| \(c.created) | \(c.updated) | \(c.unchanged) | \(c.failed) |\n\n")
+            out.write("| created | updated | unchanged | failed | removed |\n|---:|---:|---:|---:|---:|\n")
+            out.write("| \(c.created) | \(c.updated) | \(c.unchanged) | \(c.failed) | \(c.removed) |\n\n")
             out.write("## Changes\n\n| action | object | source_id | id | field | from | to |\n|---|---|---|---|---|---|---|\n")
             changes.copy(to: out)
             out.write("\n## Errors\n\n")
@@ -199,7 +201,8 @@ public final class ReportWriter: RunObserver {
     private func totals(_ s: ReportSummary) -> String {
         let c = s.counts
         let verb = s.mode == .dryRun ? "would be " : (s.status == .rejected ? "not applied: " : "")
-        return "\(verb)\(c.created) created, \(c.updated) updated, \(c.unchanged) unchanged, \(c.failed) rejected"
+        let removed = c.removed > 0 ? ", \(c.removed) removed" : ""
+        return "\(verb)\(c.created) created, \(c.updated) updated, \(c.unchanged) unchanged, \(c.failed) rejected\(removed)"
     }
 }
 

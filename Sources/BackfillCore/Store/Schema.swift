@@ -72,6 +72,18 @@ enum Schema {
             value         TEXT NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 2: tombstones and ownership. A record can be marked removed (a new
+        // version, never a physical delete), and child records (a bill's
+        // payments) name their parent so a provider's "this is the complete
+        // set" can be reconciled.
+        """
+        ALTER TABLE records ADD COLUMN parent_id TEXT;      -- canonical id of the owning record
+        ALTER TABLE records ADD COLUMN removed_at TEXT;     -- set when the provider removed it
+        ALTER TABLE records ADD COLUMN removed_run INTEGER REFERENCES runs(id);
+        ALTER TABLE record_versions ADD COLUMN removed_at TEXT;
+        ALTER TABLE runs ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX records_parent ON records(parent_id, object_type) WHERE parent_id IS NOT NULL;
+        """,
     ]
 
     /// One view per object type, canonical fields as columns, so
@@ -89,7 +101,7 @@ enum Schema {
             columns += ["created_at", "updated_at", "version"]
             return "CREATE VIEW \"\(contract.collection)\" AS SELECT "
                 + columns.joined(separator: ", ")
-                + " FROM records WHERE object_type = '\(type)'"
+                + " FROM records WHERE object_type = '\(type)' AND removed_at IS NULL"
         }
     }
 }

@@ -4,20 +4,23 @@ public struct RunCounts: Sendable, Equatable {
     public var updated = 0
     public var unchanged = 0
     public var failed = 0
+    /// Records marked removed (tombstoned) because their provider dropped them.
+    public var removed = 0
 
-    public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0, failed: Int = 0) {
+    public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0, failed: Int = 0, removed: Int = 0) {
         self.created = created
         self.updated = updated
         self.unchanged = unchanged
         self.failed = failed
+        self.removed = removed
     }
 
     public static func + (a: RunCounts, b: RunCounts) -> RunCounts {
         RunCounts(created: a.created + b.created, updated: a.updated + b.updated,
-                  unchanged: a.unchanged + b.unchanged, failed: a.failed + b.failed)
+                  unchanged: a.unchanged + b.unchanged, failed: a.failed + b.failed, removed: a.removed + b.removed)
     }
 
-    public var changes: Int { created + updated }
+    public var changes: Int { created + updated + removed }
 }
 
 /// A row of the `runs` table.
@@ -45,8 +48,9 @@ extension Store {
 
     func updateRun(id: Int, counts: RunCounts, status: String, finishedAt: String?) throws {
         try database.statement("""
-            UPDATE runs SET created = ?, updated = ?, unchanged = ?, failed = ?, status = ?, finished_at = ? WHERE id = ?
-            """).run([.int(counts.created), .int(counts.updated), .int(counts.unchanged), .int(counts.failed),
+            UPDATE runs SET created = ?, updated = ?, unchanged = ?, failed = ?, removed = ?, status = ?, finished_at = ?
+            WHERE id = ?
+            """).run([.int(counts.created), .int(counts.updated), .int(counts.unchanged), .int(counts.failed), .int(counts.removed),
                       .text(status), finishedAt.map(SQLValue.text) ?? .null, .int(id)])
     }
 
@@ -64,7 +68,7 @@ extension Store {
     public func runs(limit: Int = 100) throws -> [RunRecord] {
         let s = try database.statement("""
             SELECT id, mode, connector, connection_id, inputs, started_at, finished_at,
-                   created, updated, unchanged, failed, status FROM runs ORDER BY id DESC LIMIT ?
+                   created, updated, unchanged, failed, status, removed FROM runs ORDER BY id DESC LIMIT ?
             """)
         try s.bind([.int(limit)])
         var rows: [RunRecord] = []
@@ -72,7 +76,8 @@ extension Store {
             rows.append(RunRecord(id: s.int(0), mode: s.text(1) ?? "", connector: s.text(2) ?? "",
                                   connectionID: s.text(3), inputs: s.text(4) ?? "[]", startedAt: s.text(5) ?? "",
                                   finishedAt: s.text(6),
-                                  counts: RunCounts(created: s.int(7), updated: s.int(8), unchanged: s.int(9), failed: s.int(10)),
+                                  counts: RunCounts(created: s.int(7), updated: s.int(8), unchanged: s.int(9), failed: s.int(10),
+                                                    removed: s.int(12)),
                                   status: s.text(11) ?? ""))
         }
         return rows

@@ -13,6 +13,8 @@ public final class Store {
         public let contentHash: String
         public let payload: String
         public let updatedAt: String
+        /// Set when the record was marked removed (a tombstone).
+        public var removedAt: String? = nil
     }
 
     init(database: Database, catalog: ContractCatalog) {
@@ -80,45 +82,79 @@ public final class Store {
 
     public func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
         let s = try database.statement("""
-            SELECT id, version, content_hash, payload, updated_at FROM records
+            SELECT id, version, content_hash, payload, updated_at, removed_at FROM records
             WHERE object_type = ? AND source_system = ? AND connection_id = ? AND source_id = ?
             """)
         return try s.firstRow([.text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
                                .text(identity.sourceID)]) { s in
-            StoredRecord(id: s.text(0)!, version: s.int(1), contentHash: s.text(2)!, payload: s.text(3)!, updatedAt: s.text(4)!)
+            StoredRecord(id: s.text(0)!, version: s.int(1), contentHash: s.text(2)!, payload: s.text(3)!, updatedAt: s.text(4)!,
+                         removedAt: s.text(5))
         }
     }
 
     func insertRecord(id: String, identity: RecordIdentity, hash: String, payload: [UInt8],
-                      now: String, runID: Int, origin: String) throws {
+                      now: String, runID: Int, origin: String, parentID: String?) throws {
         let s = try database.statement("""
             INSERT INTO records (id, object_type, source_system, connection_id, source_id, version,
-                                 content_hash, payload, created_at, updated_at, created_run, updated_run, origin)
-            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+                                 content_hash, payload, created_at, updated_at, created_run, updated_run, origin, parent_id)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try s.bind([.text(id), .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
                     .text(identity.sourceID), .text(hash)])
         try s.bindText(7, bytes: payload)
-        try s.bind([.text(now), .text(now), .int(runID), .int(runID), .text(origin)], at: 8)
+        try s.bind([.text(now), .text(now), .int(runID), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null], at: 8)
         try s.step()
     }
 
-    /// Replaces a record's content, first copying the current version into
-    /// `record_versions` with the run that replaced it: nothing is lost.
-    func updateRecord(id: String, hash: String, payload: [UInt8], now: String, runID: Int, origin: String) throws {
+    /// Copies the current version of a record into `record_versions`, with the
+    /// run that is about to replace it: nothing an update changes is lost.
+    private func keepCurrentVersion(id: String, now: String, runID: Int) throws {
         try database.statement("""
             INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
-                                         replaced_at, replaced_run, origin)
-            SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin FROM records WHERE id = ?
+                                         replaced_at, replaced_run, origin, removed_at)
+            SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
+            FROM records WHERE id = ?
             """).run([.text(now), .int(runID), .text(id)])
+    }
+
+    /// Replaces a record's content (and revives it if it was removed).
+    func updateRecord(id: String, hash: String, payload: [UInt8], now: String, runID: Int, origin: String,
+                      parentID: String?) throws {
+        try keepCurrentVersion(id: id, now: now, runID: runID)
         let s = try database.statement("""
             UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
-                               updated_run = ?, origin = ? WHERE id = ?
+                               updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL
+            WHERE id = ?
             """)
         try s.bind([.text(hash)])
         try s.bindText(2, bytes: payload)
-        try s.bind([.text(now), .int(runID), .text(origin), .text(id)], at: 3)
+        try s.bind([.text(now), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null, .text(id)], at: 3)
         try s.step()
+    }
+
+    /// Marks a record removed: a new version with `removed_at` set, the
+    /// content kept. Views and exports leave removed records out.
+    func tombstone(id: String, now: String, runID: Int) throws {
+        try keepCurrentVersion(id: id, now: now, runID: runID)
+        try database.statement("""
+            UPDATE records SET version = version + 1, updated_at = ?, updated_run = ?, removed_at = ?, removed_run = ?
+            WHERE id = ?
+            """).run([.text(now), .int(runID), .text(now), .int(runID), .text(id)])
+    }
+
+    /// The live (not removed) children of `parentID` of one type.
+    public func liveChildren(parentID: String, objectType: String) throws -> [(id: String, identity: RecordIdentity)] {
+        let s = try database.statement("""
+            SELECT id, source_system, connection_id, source_id FROM records
+            WHERE parent_id = ? AND object_type = ? AND removed_at IS NULL ORDER BY source_id
+            """)
+        try s.bind([.text(parentID), .text(objectType)])
+        var out: [(id: String, identity: RecordIdentity)] = []
+        while try s.step() {
+            out.append((s.text(0)!, RecordIdentity(objectType: objectType, sourceSystem: s.text(1)!, connectionID: s.text(2)!,
+                                                   sourceID: s.text(3)!)))
+        }
+        return out
     }
 }
 

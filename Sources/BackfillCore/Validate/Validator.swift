@@ -17,7 +17,7 @@ public struct Validator: Sendable {
         func fail(_ path: String, _ code: IssueCode, _ message: String) {
             // Coercion already reported a bad value at this path; a second
             // "missing" issue for it would only be noise.
-            if record.issues.contains(where: { $0.field == path }) { return }
+            if record.issues.contains(where: { $0.field == path || $0.covers == path }) { return }
             var at = record.origin
             if at.jsonPath != nil { at.jsonPath = (at.jsonPath ?? "$") + "." + path }
             issues.append(RecordIssue(origin: at, sourceID: sourceID, field: path, code: code, message: message))

@@ -20,6 +20,7 @@ enum ExportCommand {
             .init(name: "--format", valueName: "format", help: "Output format.", allowed: ["jsonl", "csv"], defaultValue: "jsonl"),
             .init(name: "--connection", valueName: "id", help: "Only records of this connection_id."),
             .init(name: "--source-system", valueName: "name", help: "Only records from this source_system."),
+            .init(name: "--include-removed", valueName: nil, help: "Also records marked removed (with removed_at)."),
         ],
         run: run
     )
@@ -35,10 +36,11 @@ enum ExportCommand {
         let csv = args.value("--format") == "csv"
         let columns = ["id", "source_system", "connection_id", "source_id"]
             + contract.fields.map(\.name).filter { !["source_system", "connection_id", "source_id"].contains($0) }
-            + ["created_at", "updated_at"]
+            + ["created_at", "updated_at"] + (args.flag("--include-removed") ? ["removed_at"] : [])
         if csv { out.write(columns.map(CSVText.quote).joined(separator: ",") + "\r\n") }
         try store.exportRecords(objectType: type, connectionID: args.value("--connection"),
-                                sourceSystem: args.value("--source-system")) { record in
+                                sourceSystem: args.value("--source-system"),
+                                includeRemoved: args.flag("--include-removed")) { record in
             let value = try record.canonicalValue()
             if csv {
                 let cells = columns.map { name -> String in

@@ -32,6 +32,7 @@ enum RunsCommand {
                     "started_at": .string(r.startedAt), "finished_at": r.finishedAt.map(Value.string) ?? .null,
                     "created": .integer(r.counts.created), "updated": .integer(r.counts.updated),
                     "unchanged": .integer(r.counts.unchanged), "failed": .integer(r.counts.failed),
+                    "removed": .integer(r.counts.removed),
                     "status": .string(r.status),
                 ])
                 out.write(CanonicalJSON.bytes(value) + [0x0A])
@@ -39,12 +40,13 @@ enum RunsCommand {
         } else if runs.isEmpty {
             out.write("No runs yet.\n")
         } else {
-            out.write("RUN  STARTED                   MODE    CONNECTOR    CONNECTION  CREATED  UPDATED  UNCHANGED  FAILED  STATUS     INPUTS\n")
+            out.write("RUN  STARTED                   MODE    CONNECTOR    CONNECTION  CREATED  UPDATED  UNCHANGED  FAILED  REMOVED  STATUS     INPUTS\n")
             for r in runs {
                 let inputs = ((try? JSONParser.parse(r.inputs))?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
                 out.write([pad(String(r.id), 4), pad(r.startedAt, 25), pad(r.mode, 7), pad(r.connector, 12),
                            pad(r.connectionID ?? "-", 11), pad(String(r.counts.created), 8), pad(String(r.counts.updated), 8),
-                           pad(String(r.counts.unchanged), 10), pad(String(r.counts.failed), 7), pad(r.status, 10), inputs]
+                           pad(String(r.counts.unchanged), 10), pad(String(r.counts.failed), 7),
+                           pad(String(r.counts.removed), 8), pad(r.status, 10), inputs]
                     .joined(separator: " ") + "\n")
             }
         }

@@ -1,0 +1,62 @@
+import BackfillCore
+
+/// Layer's account identifiers and tags, in canonical terms.
+enum LayerAccounts {
+    /// The account an identifier names: `AccountId` → an id, `StableName` →
+    /// a code, `Single_Chart_Account` → its nested id and its account number
+    /// (or stable name) as the code.
+    static func resolve(_ value: Value?) -> (id: String?, code: String?) {
+        guard case .object(let o)? = value else { return (nil, nil) }
+        switch o["type"]?.stringValue {
+        case "AccountId"?:
+            return (o["id"]?.stringValue, nil)
+        case "StableName"?:
+            return (nil, o["stable_name"]?.stringValue)
+        case "Single_Chart_Account"?:
+            let nested = resolve(o["id"])
+            let stable: String? = {
+                if case .object(let s)? = o["stable_name"] { return s["stable_name"]?.stringValue }
+                return o["stable_name"]?.stringValue
+            }()
+            return (nested.id, o["account_number"]?.stringValue ?? stable)
+        default:
+            return (o["id"]?.stringValue, nil)
+        }
+    }
+
+    /// `tags` / `transaction_tags` → dimensions (key → value), and the
+    /// display names, which have no canonical home, for metadata.
+    static func dimensions(_ tags: [[String: Value]]) -> (dimensions: [String: Value], displayNames: [String: Value]) {
+        var dimensions: [String: Value] = [:]
+        var names: [String: Value] = [:]
+        for tag in tags {
+            guard let key = tag["key"]?.stringValue else { continue }
+            dimensions[key] = tag["value"] ?? .null
+            var display: [String: Value] = [:]
+            for field in ["dimension_display_name", "value_display_name"] {
+                if let v = tag[field], !v.isNull { display[field] = v }
+            }
+            if !display.isEmpty { names[key] = .object(display) }
+        }
+        return (dimensions, names)
+    }
+}
+
+/// Layer `bill_terms` and the days each allows from receipt.
+enum LayerBillTerms: String, CaseIterable {
+    case dueOnReceipt = "DUE_ON_RECEIPT"
+    case net10 = "NET_10"
+    case net15 = "NET_15"
+    case net30 = "NET_30"
+    case net60 = "NET_60"
+
+    var days: Int {
+        switch self {
+        case .dueOnReceipt: return 0
+        case .net10: return 10
+        case .net15: return 15
+        case .net30: return 30
+        case .net60: return 60
+        }
+    }
+}

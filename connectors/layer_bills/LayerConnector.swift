@@ -1,0 +1,58 @@
+import BackfillCore
+
+/// The `layer` connector: files in the shape of Layer's
+/// `POST /v1/businesses/{businessId}/bills/bulk`, either the request body (a
+/// JSON array of bills) or the response (`{"data": [...]}`). Bills stream one
+/// at a time: a file of 100k bills is never held as one parsed tree.
+public struct LayerConnector: Connector {
+    public let sourceSystem = LayerBillMapper.sourceSystem
+    public let connectionID: String?
+    /// Layer bills carry no currency; every canonical document needs one.
+    public let currency: String
+
+    public init(connectionID: String?, currency: String = "USD") {
+        self.connectionID = connectionID
+        self.currency = currency
+    }
+
+    public func open(_ input: String) throws(InputError) -> LayerRecordStream {
+        guard let minorUnits = Currency.minorUnits(currency) else {
+            throw InputError(kind: .malformed, origin: Origin(file: "--currency"), code: .invalidCurrency,
+                             message: "'\(currency)' is not an ISO 4217 currency code")
+        }
+        let reader = try JSONArrayReader(path: input)
+        let mapper = LayerBillMapper(file: input, connectionID: connectionID, currency: currency, minorUnits: minorUnits)
+        return LayerRecordStream(reader: reader, mapper: mapper)
+    }
+}
+
+/// Streams the raw records of one Layer file: for each bill, its vendor (the
+/// first time that vendor appears in the file), the bill, then its payments.
+public struct LayerRecordStream: RecordStream {
+    var reader: JSONArrayReader
+    let mapper: LayerBillMapper
+    private var queue: [RawRecord] = []
+    private var queueIndex = 0
+    /// Vendors and response payments repeat across bills; each is emitted once
+    /// per file (the first occurrence), or its repeats would be rejected as
+    /// duplicates of itself.
+    private var emitted: Set<String> = []
+
+    init(reader: JSONArrayReader, mapper: LayerBillMapper) {
+        self.reader = reader
+        self.mapper = mapper
+    }
+
+    public mutating func next() throws(InputError) -> RawRecord? {
+        while queueIndex >= queue.count {
+            guard let element = try reader.next() else { return nil }
+            queue = mapper.map(element).compactMap { mapped in
+                guard let key = mapped.sharedKey else { return mapped.record }
+                return emitted.insert(key).inserted ? mapped.record : nil
+            }
+            queueIndex = 0
+        }
+        defer { queueIndex += 1 }
+        return queue[queueIndex]
+    }
+}
