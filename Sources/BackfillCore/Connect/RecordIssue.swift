@@ -48,7 +48,9 @@ public struct RecordIssue: Sendable, Hashable, CustomStringConvertible {
 
     /// `bank.csv:7: error: [invalid_date] expense_date: 2026-02-30 is not a date`
     public var description: String {
-        let fieldPart = field.map { "\($0): " } ?? ""
+        // A JSON path that already ends with the field names it once.
+        let named = field.map { origin.jsonPath?.hasSuffix($0) == true } ?? true
+        let fieldPart = named ? "" : "\(field!): "
         return "\(origin): error: [\(code.rawValue)] \(fieldPart)\(message)"
     }
 }
