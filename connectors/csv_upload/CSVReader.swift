@@ -26,68 +26,37 @@ public struct CSVRow {
 /// windows-1252: then bytes are decoded through that code page, so nothing
 /// is ever stored garbled.
 public struct CSVReader {
-    private let handle: FileHandle
-    private let path: String
+    private var input: InputFile
+    private var path: String { input.path }
     private let delimiter: UInt8
     private let encoding: TextEncoding
-    private var buffer: [UInt8] = []
-    private var position = 0
-    private var atEOF = false
     private var line = 1
     private var startedFile = false
 
     public init(path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8) throws(InputError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput, message: "no such file")
-        }
-        guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
-            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput,
-                             message: isDirectory.boolValue ? "is a directory, not a CSV file" : "cannot be read (permission denied?)")
-        }
-        self.handle = handle
-        self.path = path
+        self.input = try InputFile(path: path, kind: "a CSV file")
         self.delimiter = delimiter
         self.encoding = encoding
     }
 
-    private mutating func fill() -> Bool {
-        if atEOF { return false }
-        let chunk = handle.readData(ofLength: 1 << 16)
-        if chunk.isEmpty {
-            atEOF = true
-            return false
-        }
-        if position > 0 {
-            buffer.removeSubrange(0..<position)
-            position = 0
-        }
-        buffer.append(contentsOf: chunk)
-        return true
-    }
-
-    private mutating func peekByte() -> UInt8? {
-        if position >= buffer.count && !fill() { return nil }
-        return buffer[position]
-    }
+    private mutating func peekByte() -> UInt8? { input.peek() }
 
     /// The next record, or nil at the end of the file.
     public mutating func next() throws(InputError) -> CSVRow? {
         if !startedFile {
             startedFile = true
             // UTF-8 byte-order mark: allowed, and not part of the first header.
-            if peekByte() == 0xEF {
-                while buffer.count - position < 3 && fill() {}
-                if buffer.count - position >= 3, buffer[position + 1] == 0xBB, buffer[position + 2] == 0xBF { position += 3 }
+            if peekByte() == 0xEF, input.peek(ahead: 1) == 0xBB, input.peek(ahead: 2) == 0xBF {
+                for _ in 0..<3 { _ = input.next() }
             }
         }
         while true {
             // Skip blank lines between records (and a blank trailing line).
             guard let first = peekByte() else { return nil }
-            if first == 0x0A { position += 1; line += 1; continue }
+            if first == 0x0A { _ = input.next(); line += 1; continue }
             if first == 0x0D {
-                position += 1
-                if peekByte() == 0x0A { position += 1 }
+                _ = input.next()
+                if peekByte() == 0x0A { _ = input.next() }
                 line += 1
                 continue
             }
@@ -111,11 +80,11 @@ public struct CSVReader {
                 }
                 break
             }
-            position += 1
+            _ = input.next()
             if inQuotes {
                 if byte == UInt8(ascii: "\"") {
                     if peekByte() == UInt8(ascii: "\"") {
-                        position += 1
+                        _ = input.next()
                         field.append(byte)
                         raw.append(byte)
                     } else {
@@ -137,7 +106,7 @@ public struct CSVReader {
                 continue
             }
             if byte == 0x0A || byte == 0x0D {
-                if byte == 0x0D && peekByte() == 0x0A { position += 1 }
+                if byte == 0x0D && peekByte() == 0x0A { _ = input.next() }
                 line += 1
                 break
             }

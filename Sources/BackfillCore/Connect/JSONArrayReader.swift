@@ -18,14 +18,9 @@ public struct JSONArrayReader {
         public let offset: Int
     }
 
-    private let handle: FileHandle
-    public let file: String
-    private var buffer: [UInt8] = []
-    private var position = 0
-    /// Bytes consumed before `buffer[0]`.
-    private var base = 0
+    private var input: InputFile
+    public var file: String { input.path }
     private var line = 1
-    private var atEOF = false
     private var started = false
     private var finished = false
     private var index = 0
@@ -33,46 +28,20 @@ public struct JSONArrayReader {
     public private(set) var arrayPath = "$"
 
     public init(path: String) throws(InputError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput, message: "no such file")
-        }
-        guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
-            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput,
-                             message: isDirectory.boolValue ? "is a directory, not a JSON file" : "cannot be read (permission denied?)")
-        }
-        self.handle = handle
-        self.file = path
+        self.input = try InputFile(path: path, kind: "a JSON file")
     }
 
     // MARK: Bytes
 
-    private mutating func fill() -> Bool {
-        if atEOF { return false }
-        let chunk = handle.readData(ofLength: 1 << 16)
-        if chunk.isEmpty { atEOF = true; return false }
-        if position > 0 {
-            buffer.removeSubrange(0..<position)
-            base += position
-            position = 0
-        }
-        buffer.append(contentsOf: chunk)
-        return true
-    }
-
-    private mutating func peek() -> UInt8? {
-        if position >= buffer.count && !fill() { return nil }
-        return buffer[position]
-    }
+    private mutating func peek() -> UInt8? { input.peek() }
 
     private mutating func advance() -> UInt8? {
-        guard let b = peek() else { return nil }
-        position += 1
+        guard let b = input.next() else { return nil }
         if b == 0x0A { line += 1 }
         return b
     }
 
-    private var offset: Int { base + position }
+    private var offset: Int { input.offset }
 
     private func failure(_ message: String, line: Int? = nil, offset: Int? = nil) -> InputError {
         InputError(kind: .malformed, origin: Origin(file: file, line: line ?? self.line), code: .malformedInput,

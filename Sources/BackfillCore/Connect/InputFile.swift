@@ -1,0 +1,67 @@
+import Foundation
+
+/// An input file read in 64 KiB chunks and consumed byte by byte: the one
+/// way connectors read files, so memory stays one buffer whatever the size,
+/// and "missing", "a directory", "unreadable" are reported alike everywhere.
+public struct InputFile {
+    public let path: String
+    @usableFromInline let handle: FileHandle
+    @usableFromInline var buffer: [UInt8] = []
+    @usableFromInline var position = 0
+    /// Bytes consumed before `buffer[0]`.
+    @usableFromInline var base = 0
+    @usableFromInline var atEOF = false
+
+    /// Opens `path`, or throws an `unreadable` input error that says why.
+    /// `kind` names what the file should be ("a CSV file").
+    public init(path: String, kind: String) throws(InputError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput, message: "no such file")
+        }
+        guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput,
+                             message: isDirectory.boolValue ? "is a directory, not \(kind)" : "cannot be read (permission denied?)")
+        }
+        self.path = path
+        self.handle = handle
+    }
+
+    @usableFromInline mutating func fill() -> Bool {
+        if atEOF { return false }
+        let chunk = handle.readData(ofLength: 1 << 16)
+        if chunk.isEmpty {
+            atEOF = true
+            return false
+        }
+        if position > 0 {
+            buffer.removeSubrange(0..<position)
+            base += position
+            position = 0
+        }
+        buffer.append(contentsOf: chunk)
+        return true
+    }
+
+    /// The next byte without consuming it; nil at the end of the file.
+    @inlinable public mutating func peek() -> UInt8? {
+        if position >= buffer.count && !fill() { return nil }
+        return buffer[position]
+    }
+
+    /// Consumes and returns the next byte; nil at the end of the file.
+    @inlinable public mutating func next() -> UInt8? {
+        guard let b = peek() else { return nil }
+        position += 1
+        return b
+    }
+
+    /// The byte `ahead` positions on, without consuming anything.
+    public mutating func peek(ahead: Int) -> UInt8? {
+        while position + ahead >= buffer.count { if !fill() { return nil } }
+        return buffer[position + ahead]
+    }
+
+    /// Bytes consumed so far.
+    public var offset: Int { base + position }
+}
