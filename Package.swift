@@ -8,6 +8,7 @@ let package = Package(
     name: "backfill-sync",
     products: [
         .executable(name: "backfill-sync", targets: ["backfill-sync"]),
+        .executable(name: "backfill-api-stub", targets: ["backfill-api-stub"]),
     ],
     targets: [
         // SQLite through the system library; `apt-get install libsqlite3-dev`.
@@ -23,14 +24,20 @@ let package = Package(
         // Connectors: each turns one provider format into raw records.
         .target(name: "CSVUpload", dependencies: ["BackfillCore"], path: "connectors/csv_upload"),
         .target(name: "LayerBills", dependencies: ["BackfillCore"], path: "connectors/layer_bills"),
+        .target(name: "BackfillAPI", dependencies: ["BackfillCore"], path: "connectors/backfill_api"),
+        // A loopback stand-in for the Backfill API, with fault injection: used
+        // by the tests and, as `backfill-api-stub`, for a local sync demo.
+        .target(name: "BackfillAPIStub", dependencies: ["BackfillCore"]),
+        .executableTarget(name: "backfill-api-stub", dependencies: ["BackfillAPIStub"]),
         // The command-line tool: commands, diagnostics, the connector registry.
-        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "CSVUpload", "LayerBills"]),
+        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI"]),
         // The conformance suite every connector's tests run over samples/.
         .target(name: "ConnectorConformance", dependencies: ["BackfillCore"], path: "Tests/ConnectorConformance"),
         .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore"]),
         .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore", "ConnectorConformance"]),
         .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "ConnectorConformance"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore"]),
+        .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "BackfillCore", "BackfillAPIStub"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillAPIStub"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,8 +16,10 @@ let root = CommandSpec(
       """,
     subcommands: [
         CommandSpec(name: "import", abstract: "Import files through a connector.", subcommands: [ImportCSVCommand.spec, ImportLayerCommand.spec]),
+        SyncCommand.spec,
         ExportCommand.spec,
         RunsCommand.spec,
+        CursorsCommand.spec,
         CommandSpec(name: "help", abstract: "Show help for a command: backfill-sync help import csv."),
     ]
 )

@@ -118,9 +118,20 @@ final class NormalizerTests: XCTestCase {
         raw.unmapped = ["Card Holder": .string("J. Doe")]
         let r = normalized(raw)
         XCTAssertEqual(r.payload["metadata"], .object(["csv_upload": .object(["Card Holder": .string("J. Doe")])]))
-        let journal = normalized(rawRecord("journal_entry", ["source_id": .string("je-1"), "entry_date": .string("2026-01-31"),
-                                                             "mystery": .string("x")]))
-        XCTAssertEqual(journal.issues.map(\.code), [.unknownField], "no metadata to keep it in: refused, not dropped")
+        let transfer = normalized(rawRecord("bank_transfer", ["source_id": .string("t-1"), "amount": .string("5"),
+                                                              "currency": .string("USD"), "status": .string("posted"),
+                                                              "transfer_date": .string("2026-01-31"),
+                                                              "from_account_id": .string("a"), "to_account_id": .string("b"),
+                                                              "lines": .array([.object(["mystery": .string("x")])])]))
+        XCTAssertEqual(transfer.payload["metadata"], .object(["csv_upload": .object(["lines": .array([.object(["mystery": .string("x")])])])]))
+        let shape = normalized(rawRecord("deposit", ["source_id": .string("d-1"), "currency": .string("USD"),
+                                                     "lines": .array([.object(["amount": .string("1"), "mystery": .string("x")])])]))
+        XCTAssertEqual(shape.issues, [])
+        XCTAssertEqual(shape.payload["lines"]?.arrayValue?.first?["metadata"], .object(["csv_upload": .object(["mystery": .string("x")])]))
+        let allocation = normalized(rawRecord("payment", ["source_id": .string("p-1"),
+                                                          "allocations": .array([.object(["invoice_id": .string("i"), "amount": .string("1"),
+                                                                                          "mystery": .string("x")])])]))
+        XCTAssertEqual(allocation.issues.map(\.code), [.unknownField], "a shape without metadata refuses, never drops")
     }
 
     func testLinesGetNumbersKeysAndTypedDetails() throws {

@@ -21,6 +21,10 @@ public enum IssueCode: String, Sendable, CaseIterable {
     case invalidValue = "invalid_value"
     /// The record belongs to a document that was rejected.
     case parentRejected = "parent_rejected"
+    /// An API resource could not be fetched (retries exhausted, refused).
+    case fetchFailed = "fetch_failed"
+    /// The API refused the credentials (401/403).
+    case unauthorized = "unauthorized"
 }
 
 /// One problem with one record, located: file, line or JSON path, the record's

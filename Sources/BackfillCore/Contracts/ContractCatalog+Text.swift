@@ -16,6 +16,9 @@ extension ContractCatalog {
     ///   a field the record carries (bill_payment: amount, currency, vendor_id).
     ///   Provider-native ids (`customer_id`, `credit_id`, …) are not required:
     ///   they fill `source_id`, which is.
+    /// - `account` and `journal_entry` have no `metadata` in the API reference;
+    ///   they get one here so that fields the contract does not name (the
+    ///   provider's `created_at`, a list's `as_of_date`) are kept, not dropped.
     /// - Lines are always `lines` (the API's `line_items` is an alias), and all
     ///   money fields are `money`; quantities, unit amounts, rates and percents
     ///   are `decimal` and keep their precision.
@@ -267,6 +270,7 @@ extension ContractCatalog {
       balance money
       parent_name string
       slot string
+      metadata map
 
     object invoice collection=invoices path=/v1/invoices docdate=issued_at total=total_amount
       subsidiary_id string
@@ -586,5 +590,6 @@ extension ContractCatalog {
       credit_amount money
       line_memo string
       dimensions map
+      metadata map
     """
 }

@@ -94,8 +94,10 @@ public final class ImportRun {
 
     /// Runs one input through the pipeline. An input-level failure (not
     /// readable, not the format) rolls back that input and is reported; it
-    /// never stops the other inputs.
-    public func process<S: RecordStream>(input: String, stream: inout S) throws {
+    /// never stops the other inputs. `beforeCommit` runs inside the input's
+    /// transaction just before it commits (applied runs only): a sync moves
+    /// its cursor there, so records and cursor commit together or not at all.
+    public func process<S: RecordStream>(input: String, stream: inout S, beforeCommit: (() throws -> Void)? = nil) throws {
         observer.inputStarted(input)
         var fileCounts = RunCounts()
         var fileRejects: [(RecordIssue, String?)] = []
@@ -121,7 +123,10 @@ public final class ImportRun {
             }
             if ownTransaction, let runID {
                 try store.updateRun(id: runID, counts: counts + fileCounts, status: "running", finishedAt: nil)
+                try beforeCommit?()
                 try store.database.execute("COMMIT")
+            } else if writes {
+                try beforeCommit?()
             }
             counts = counts + fileCounts
             if strict { heldRejects += fileRejects }

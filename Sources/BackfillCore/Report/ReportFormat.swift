@@ -12,6 +12,21 @@ public struct ReportSummary: Sendable {
     public var runID: Int?
     public var store: String
     public var command: String
+    /// Counts per connection and object type (sync).
+    public var breakdown: [BreakdownRow] = []
+    /// Facts a reader should know (`--full-refresh: cursors ignored`).
+    public var notes: [String] = []
+
+    public struct BreakdownRow: Sendable {
+        public var connection: String
+        public var object: String
+        public var counts: RunCounts
+        public init(connection: String, object: String, counts: RunCounts) {
+            self.connection = connection
+            self.object = object
+            self.counts = counts
+        }
+    }
 
     public init(mode: ImportRun.Mode, status: ImportRun.Status, counts: RunCounts, runID: Int?, store: String, command: String) {
         self.mode = mode

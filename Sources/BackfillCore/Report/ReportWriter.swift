@@ -165,7 +165,20 @@ public final class ReportWriter: RunObserver {
             if errors.size > 0 { out.write("\n"); errors.copy(to: out); out.write("\n ") }
             var store: [UInt8] = []
             CanonicalJSON.writeString(summary.store, into: &store)
-            out.write("],\n \"run_id\": \(summary.runID.map(String.init) ?? "null"), \"store\": \(String(decoding: store, as: UTF8.self))}\n")
+            out.write("],\n \"run_id\": \(summary.runID.map(String.init) ?? "null"), \"store\": \(String(decoding: store, as: UTF8.self))")
+            if !summary.breakdown.isEmpty {
+                var connections: [String: Value] = [:]
+                for row in summary.breakdown {
+                    var objects = connections[row.connection]?.objectValue ?? [:]
+                    objects[row.object] = countsValue(row.counts)
+                    connections[row.connection] = .object(objects)
+                }
+                out.write(",\n \"connections\": " + CanonicalJSON.string(.object(connections)))
+            }
+            if !summary.notes.isEmpty {
+                out.write(",\n \"notes\": " + CanonicalJSON.string(.array(summary.notes.map(Value.string))))
+            }
+            out.write("}\n")
         case .text:
             out.write(headline(summary) + "\n\n")
             changes.copy(to: out)
@@ -173,6 +186,15 @@ public final class ReportWriter: RunObserver {
                 out.write("\n")
                 errors.copy(to: out)
             }
+            if !summary.breakdown.isEmpty {
+                out.write("\nCONNECTION           OBJECT             CREATED  UPDATED  UNCHANGED  FAILED  REMOVED\n")
+                for row in summary.breakdown {
+                    let c = row.counts
+                    out.write([pad(row.connection, 20), pad(row.object, 18), pad(String(c.created), 8), pad(String(c.updated), 8),
+                               pad(String(c.unchanged), 10), pad(String(c.failed), 7), String(c.removed)].joined(separator: " ") + "\n")
+                }
+            }
+            for note in summary.notes { out.write("note: \(note)\n") }
             out.write("\n" + totals(summary) + "\n")
         case .markdown:
             out.write("# backfill-sync report\n\n\(headline(summary))\n\n")
@@ -188,6 +210,15 @@ public final class ReportWriter: RunObserver {
                 errors.copy(to: out)
             }
         }
+    }
+
+    private func countsValue(_ c: RunCounts) -> Value {
+        .object(["created": .integer(c.created), "updated": .integer(c.updated), "unchanged": .integer(c.unchanged),
+                 "failed": .integer(c.failed), "removed": .integer(c.removed)])
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 
     private func headline(_ s: ReportSummary) -> String {

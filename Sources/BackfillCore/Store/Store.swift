@@ -5,6 +5,8 @@ import Foundation
 public final class Store {
     public let database: Database
     public let catalog: ContractCatalog
+    /// Held while this store is open for writing.
+    private var lock: RunLock?
 
     /// The record as stored, for classification against a new version.
     public struct StoredRecord: Sendable {
@@ -22,9 +24,13 @@ public final class Store {
         self.catalog = catalog
     }
 
-    /// Opens (creating if needed) and migrates the store for writing.
-    public static func openForWriting(path: String, catalog: ContractCatalog = .standard) throws -> Store {
+    /// Opens (creating if needed) and migrates the store for writing, after
+    /// taking the run lock (waiting up to `lockWait` seconds for another run).
+    public static func openForWriting(path: String, catalog: ContractCatalog = .standard, lockWait: Double = 0,
+                                      command: String = "backfill-sync") throws -> Store {
+        let lock = try RunLock(storePath: path, wait: lockWait, command: command)
         let store = Store(database: try Database(path: path), catalog: catalog)
+        store.lock = lock
         try store.migrate()
         return store
     }

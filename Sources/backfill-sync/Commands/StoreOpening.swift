@@ -5,9 +5,13 @@ import BackfillCore
 enum StoreOpening {
     static let defaultPath = "backfill.sqlite"
 
-    static func forWriting(_ path: String) throws(CommandError) -> Store {
+    /// For writing, holding the run lock: another run on the same store makes
+    /// this one wait up to `wait` seconds, then exit 75 naming that run.
+    static func forWriting(_ path: String, wait: Double = 0, command: String = "backfill-sync") throws(CommandError) -> Store {
         do {
-            return try Store.openForWriting(path: path)
+            return try Store.openForWriting(path: path, lockWait: wait, command: command)
+        } catch let error as RunLock.LockError {
+            throw CommandError(exitCode: .temporaryFailure, message: "\(path): \(error)")
         } catch let error as SQLiteError where error.isBusy {
             throw CommandError(exitCode: .temporaryFailure, message: "\(path): the store is locked by another run; try again later (\(error))")
         } catch {

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Why a request for a page failed for good.
+public enum APIError: Error, Sendable, CustomStringConvertible {
+    /// 401/403: the credentials are refused. Stops the whole connection.
+    case unauthorized(status: Int, url: String)
+    /// Another 4xx: the request itself is wrong; retrying cannot help.
+    case rejected(status: Int, url: String, message: String)
+    /// 429/5xx/timeouts/malformed JSON still failing after every retry.
+    case retriesExhausted(url: String, attempts: Int, last: String)
+
+    public var description: String {
+        switch self {
+        case .unauthorized(let status, let url):
+            return "\(url): HTTP \(status): the token was refused"
+        case .rejected(let status, let url, let message):
+            return "\(url): HTTP \(status): \(message)"
+        case .retriesExhausted(let url, let attempts, let last):
+            return "\(url): gave up after \(attempts) attempts; last: \(last)"
+        }
+    }
+}
+
+/// GETs JSON from an API with Bearer auth, a client-side rate limit, and
+/// retries on 429, 5xx, timeouts, broken connections and malformed JSON.
+///
+/// The token lives only in the request header: errors, progress and logs
+/// name the URL (which never carries it) and the status.
+public final class APIClient: @unchecked Sendable {
+    let transport: HTTPTransport
+    let bucket: TokenBucket
+    let retry: RetryPolicy
+    let clock: Clock
+    let timeout: Double
+    private let token: String
+    /// Waiting on the server, seconds: for the benchmark's "bounded by HTTP".
+    public private(set) var secondsInHTTP = 0.0
+    public private(set) var requests = 0
+    /// Called before each retry wait: (url, attempt, why, seconds).
+    public var onRetry: ((String, Int, String, Double) -> Void)?
+    private var random = SystemRandomNumberGenerator()
+
+    public init(transport: HTTPTransport, token: String, retry: RetryPolicy, bucket: TokenBucket,
+                timeout: Double, clock: Clock = SystemClock()) {
+        self.transport = transport
+        self.token = token
+        self.retry = retry
+        self.bucket = bucket
+        self.timeout = timeout
+        self.clock = clock
+    }
+
+    public func getJSON(_ url: URL) throws(APIError) -> Value {
+        let shown = url.absoluteString
+        var attempt = 0
+        while true {
+            attempt += 1
+            bucket.acquire()
+            let started = clock.now()
+            let problem: String
+            var headers: [String: String] = [:]
+            do {
+                requests += 1
+                let response = try transport.get(url, headers: ["Authorization": "Bearer \(token)", "Accept": "application/json"],
+                                                 timeout: timeout)
+                secondsInHTTP += clock.now() - started
+                headers = response.headers
+                switch response.status {
+                case 200..<300:
+                    do { return try JSONParser.parse(response.body) } catch {
+                        problem = "malformed JSON (\(error.message) at byte \(error.offset))"
+                    }
+                case 401, 403:
+                    throw APIError.unauthorized(status: response.status, url: shown)
+                case let status where RetryPolicy.isRetryable(status: status):
+                    problem = "HTTP \(status)"
+                default:
+                    let message = (try? JSONParser.parse(response.body))?["message"]?.stringValue ?? "request refused"
+                    throw APIError.rejected(status: response.status, url: shown, message: message)
+                }
+            } catch let error as APIError {
+                throw error
+            } catch {
+                secondsInHTTP += clock.now() - started
+                problem = "\(error)"
+            }
+            guard attempt <= retry.maxRetries else {
+                throw APIError.retriesExhausted(url: shown, attempts: attempt, last: problem)
+            }
+            let wait = retry.delay(attempt: attempt, headers: headers, now: clock.now(),
+                                   random: Double.random(in: 0...1, using: &random))
+            onRetry?(shown, attempt, problem, wait)
+            clock.sleep(seconds: wait)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// A paginated list endpoint: `GET <path>?limit=<n>&page=<p>` answering
+/// `{"data": [...], "pagination": {"limit", "page"}}` (Backfill API reference,
+/// every list endpoint).
+///
+/// Pages are numbered from 1. The reference documents no total and no
+/// has-more flag, so a page is the last when it is empty or shorter than the
+/// page size the *server* reports in `pagination.limit`: servers may cap the
+/// requested limit, and comparing with the requested size would stop after
+/// the first capped page and silently drop the rest.
+public struct PagedList: Sendable {
+    public let client: APIClient
+    public let baseURL: URL
+    public let path: String
+    public let pageSize: Int
+
+    public init(client: APIClient, baseURL: URL, path: String, pageSize: Int) {
+        self.client = client
+        self.baseURL = baseURL
+        self.path = path
+        self.pageSize = pageSize
+    }
+
+    public struct Page: Sendable {
+        public let number: Int
+        public let items: [Value]
+        public let isLast: Bool
+        /// `GET /v1/expenses?limit=100&page=3`: where the records came from.
+        public let label: String
+        /// Other top-level members of the response (`as_of_date` on accounts).
+        public let extras: [String: Value]
+    }
+
+    public func url(page: Int) -> URL {
+        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!
+        components.path = (components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path) + path
+        components.queryItems = [URLQueryItem(name: "limit", value: String(pageSize)), URLQueryItem(name: "page", value: String(page))]
+        return components.url!
+    }
+
+    public func fetch(page: Int) throws(APIError) -> Page {
+        let url = url(page: page)
+        let body = try client.getJSON(url)
+        let label = "GET \(path)?limit=\(pageSize)&page=\(page)"
+        guard case .object(let top) = body, case .array(let items)? = top["data"] else {
+            throw APIError.rejected(status: 200, url: url.absoluteString, message: "the response has no \"data\" list")
+        }
+        var reported = pageSize
+        if case .number(let text)? = top["pagination"]?["limit"], let limit = Int(text), limit > 0 { reported = limit }
+        var extras = top
+        for key in ["data", "pagination", "object"] { extras.removeValue(forKey: key) }
+        return Page(number: page, items: items, isLast: items.isEmpty || items.count < reported, label: label, extras: extras)
+    }
+}

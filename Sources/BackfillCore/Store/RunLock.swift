@@ -1,0 +1,56 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One writer per store at a time, across processes: an exclusive `flock` on
+/// `<store>.lock`, held for the life of the run.
+///
+/// The kernel drops a `flock` when its process dies, however it dies
+/// (SIGKILL included), so a lock left by a killed run is free again at once
+/// and the next run takes it over safely; the holder's pid, command and start
+/// time are written into the file only so that a refused run can name it.
+public final class RunLock {
+    private let fd: Int32
+    public let path: String
+
+    public enum LockError: Error, CustomStringConvertible {
+        case held(path: String, holder: String)
+        case cannotOpen(path: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .held(let path, let holder): return "the store is in use by another run (\(holder)); lock \(path)"
+            case .cannotOpen(let path, let reason): return "\(path): cannot open the lock file: \(reason)"
+            }
+        }
+    }
+
+    /// Takes the lock, waiting up to `wait` seconds (0: fail at once).
+    public init(storePath: String, wait: Double, command: String) throws(LockError) {
+        path = storePath + ".lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LockError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        let deadline = Date().addingTimeInterval(wait)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if Date() >= deadline {
+                var buffer = [UInt8](repeating: 0, count: 512)
+                let n = pread(fd, &buffer, 511, 0)
+                close(fd)
+                let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
+                throw LockError.held(path: path, holder: holder)
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        self.fd = fd
+        let note = "pid \(getpid()), started \(Timestamp.now()), \(command)\n"
+        _ = ftruncate(fd, 0)
+        _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    deinit {
+        _ = ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

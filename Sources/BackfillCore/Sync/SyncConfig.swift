@@ -1,0 +1,190 @@
+import Foundation
+
+/// The `sync` configuration file (`config.example.json`), with exactly the
+/// keys the sync issue fixes so configs stay portable.
+///
+/// Errors name the file and key path (`connections[1].token_env`); unknown
+/// keys are warnings, not errors, so a newer config still runs on an older
+/// binary. Relative paths resolve against the config file's folder. Secrets
+/// are never in the file: `token_env` names the environment variable.
+public struct SyncConfig: Sendable {
+    public enum ConnectorKind: String, Sendable, CaseIterable {
+        case backfillAPI = "backfill_api"
+        case csvUpload = "csv_upload"
+        case layerBills = "layer_bills"
+    }
+
+    public struct Connection: Sendable {
+        public var name: String
+        public var connector: ConnectorKind
+        public var connectionID: String
+        // backfill_api
+        public var baseURL: URL?
+        public var tokenEnv: String?
+        public var objects: [String] = []
+        public var pageSize = 100
+        public var maxRequestsPerSecond = 10.0
+        public var burst = 20
+        public var maxRetries = 5
+        public var timeoutSeconds = 30.0
+        // file drops
+        public var glob: String?
+        public var object: String?
+        public var mapping: String?
+        public var currency = "USD"
+        /// Where this connection sits in the file, for messages.
+        public var keyPath: String
+    }
+
+    public var version: Int
+    public var storePath: String
+    public var connections: [Connection]
+    public var warnings: [String] = []
+    public let file: String
+
+    public struct ConfigError: Error, CustomStringConvertible {
+        public let file: String
+        public let keyPath: String
+        public let message: String
+        public var description: String { "\(file): \(keyPath): \(message)" }
+    }
+
+    public static func load(path: String, catalog: ContractCatalog = .standard) throws(ConfigError) -> SyncConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, keyPath: "$", message: "cannot read the config file")
+        }
+        let root: Value
+        do { root = try JSONParser.parse(Array(data)) } catch {
+            throw ConfigError(file: path, keyPath: error.path, message: "not JSON: \(error.message) (byte \(error.offset))")
+        }
+        var reader = ConfigReader(file: path, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        return try reader.config(root, catalog: catalog)
+    }
+}
+
+/// Reads typed values out of the config JSON, naming the key path on error.
+struct ConfigReader {
+    let file: String
+    let folder: String
+    var warnings: [String] = []
+
+    func fail(_ path: String, _ message: String) -> SyncConfig.ConfigError {
+        SyncConfig.ConfigError(file: file, keyPath: path, message: message)
+    }
+
+    mutating func warnUnknown(_ object: [String: Value], known: Set<String>, at path: String) {
+        for key in object.keys.sorted() where !known.contains(key) {
+            warnings.append("\(file): \(path.isEmpty ? key : path + "." + key): unknown key, ignored")
+        }
+    }
+
+    func string(_ o: [String: Value], _ key: String, _ path: String, required: Bool = false) throws(SyncConfig.ConfigError) -> String? {
+        switch o[key] {
+        case nil, .null?:
+            if required { throw fail("\(path).\(key)", "is required") }
+            return nil
+        case .string(let s)?:
+            if s.isEmpty && required { throw fail("\(path).\(key)", "must not be empty") }
+            return s
+        default: throw fail("\(path).\(key)", "must be a string")
+        }
+    }
+
+    func number(_ o: [String: Value], _ key: String, _ path: String, default value: Double, positive: Bool = true,
+                whole: Bool = false) throws(SyncConfig.ConfigError) -> Double {
+        guard let v = o[key], !v.isNull else { return value }
+        guard case .number(let text) = v, let n = Double(text) else { throw fail("\(path).\(key)", "must be a number") }
+        if whole && n.rounded() != n { throw fail("\(path).\(key)", "must be a whole number") }
+        if positive && n <= 0 { throw fail("\(path).\(key)", "must be greater than 0") }
+        if !positive && n < 0 { throw fail("\(path).\(key)", "must not be negative") }
+        return n
+    }
+
+    func resolve(_ relative: String) -> String {
+        relative.hasPrefix("/") ? relative : URL(fileURLWithPath: folder).appendingPathComponent(relative).standardized.path
+    }
+
+    mutating func config(_ root: Value, catalog: ContractCatalog) throws(SyncConfig.ConfigError) -> SyncConfig {
+        guard case .object(let top) = root else { throw fail("$", "expected a JSON object") }
+        warnUnknown(top, known: ["version", "store", "connections"], at: "")
+        guard case .number(let v)? = top["version"], v == "1" else {
+            throw fail("version", "must be 1 (this backfill-sync reads config version 1)")
+        }
+        var storePath = resolve("backfill.sqlite")
+        if let store = top["store"] {
+            guard case .object(let s) = store else { throw fail("store", "must be an object") }
+            warnUnknown(s, known: ["path"], at: "store")
+            if let p = try string(s, "path", "store") { storePath = resolve(p) }
+        }
+        guard case .array(let items)? = top["connections"] else { throw fail("connections", "is required: a list of connections") }
+        var connections: [SyncConfig.Connection] = []
+        var names: Set<String> = []
+        for (i, item) in items.enumerated() {
+            let path = "connections[\(i)]"
+            guard case .object(let o) = item else { throw fail(path, "must be an object") }
+            let name = try string(o, "name", path, required: true)!
+            guard names.insert(name).inserted else { throw fail("\(path).name", "'\(name)' is used by another connection") }
+            let kindText = try string(o, "connector", path, required: true)!
+            guard let kind = SyncConfig.ConnectorKind(rawValue: kindText) else {
+                throw fail("\(path).connector", "'\(kindText)' is not a connector; use one of \(SyncConfig.ConnectorKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var c = SyncConfig.Connection(name: name, connector: kind,
+                                          connectionID: try string(o, "connection_id", path, required: true)!, keyPath: path)
+            switch kind {
+            case .backfillAPI:
+                warnUnknown(o, known: ["name", "connector", "connection_id", "base_url", "token_env", "objects", "page_size",
+                                       "max_requests_per_second", "burst", "max_retries", "timeout_seconds"], at: path)
+                let base = try string(o, "base_url", path, required: true)!
+                guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host else {
+                    throw fail("\(path).base_url", "'\(base)' is not a URL")
+                }
+                // The token travels in a header: never over cleartext, except to
+                // this machine (the loopback test server).
+                guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
+                    throw fail("\(path).base_url", "must be https:// (http:// is allowed only for loopback addresses)")
+                }
+                c.baseURL = url
+                c.tokenEnv = try string(o, "token_env", path, required: true)
+                if let objects = o["objects"] {
+                    guard case .array(let list) = objects else { throw fail("\(path).objects", "must be a list of object types") }
+                    for (j, entry) in list.enumerated() {
+                        guard case .string(let type) = entry, catalog.contract(for: type) != nil else {
+                            throw fail("\(path).objects[\(j)]", "\(CanonicalJSON.string(entry)) is not a canonical object type")
+                        }
+                        c.objects.append(type)
+                    }
+                } else {
+                    c.objects = catalog.objectTypes
+                }
+                c.pageSize = Int(try number(o, "page_size", path, default: 100, whole: true))
+                c.maxRequestsPerSecond = try number(o, "max_requests_per_second", path, default: 10)
+                c.burst = Int(try number(o, "burst", path, default: 20, whole: true))
+                c.maxRetries = Int(try number(o, "max_retries", path, default: 5, positive: false, whole: true))
+                c.timeoutSeconds = try number(o, "timeout_seconds", path, default: 30)
+            case .csvUpload, .layerBills:
+                let known: Set<String> = kind == .csvUpload
+                    ? ["name", "connector", "connection_id", "glob", "object", "mapping"]
+                    : ["name", "connector", "connection_id", "glob", "currency"]
+                warnUnknown(o, known: known, at: path)
+                c.glob = resolve(try string(o, "glob", path, required: true)!)
+                if kind == .csvUpload {
+                    let object = try string(o, "object", path, required: true)!
+                    guard catalog.contract(for: object) != nil else { throw fail("\(path).object", "'\(object)' is not a canonical object type") }
+                    c.object = object
+                    c.mapping = try string(o, "mapping", path).map(resolve)
+                } else {
+                    let currency = (try string(o, "currency", path) ?? "USD").uppercased()
+                    guard Currency.minorUnits(currency) != nil else { throw fail("\(path).currency", "'\(currency)' is not an ISO 4217 code") }
+                    c.currency = currency
+                }
+            }
+            connections.append(c)
+        }
+        return SyncConfig(version: 1, storePath: storePath, connections: connections, warnings: warnings, file: file)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    }
+}

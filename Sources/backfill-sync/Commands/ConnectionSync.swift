@@ -1,0 +1,243 @@
+import Foundation
+import BackfillCore
+import BackfillAPI
+import CSVUpload
+import LayerBills
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one configured connection through the pipeline, each of its inputs
+/// (an API page, a dropped file) in one transaction together with the cursor
+/// move that records it. The registry of connectors: the only place that
+/// knows which connector a config entry names.
+final class ConnectionSync {
+    let store: Store
+    let dryRun: Bool
+    let fullRefresh: Bool
+    let observer: BreakdownObserver
+    private(set) var notes: [String] = []
+    private(set) var authFailures = 0
+    private(set) var temporaryFailures = 0
+    private(set) var refusedRequests = 0
+
+    init(store: Store, dryRun: Bool, fullRefresh: Bool, observer: BreakdownObserver) {
+        self.store = store
+        self.dryRun = dryRun
+        self.fullRefresh = fullRefresh
+        self.observer = observer
+        if fullRefresh { notes.append("--full-refresh: cursors were ignored; every page and file was read again") }
+    }
+
+    struct Outcome {
+        let counts: RunCounts
+        let runID: Int?
+        let status: ImportRun.Status
+    }
+
+    func sync(_ connection: SyncConfig.Connection, token: String?) throws -> Outcome {
+        observer.connection = connection.name
+        let inputs: [String]
+        switch connection.connector {
+        case .backfillAPI: inputs = connection.objects.map { "\(connection.baseURL!.absoluteString) \($0)" }
+        case .csvUpload, .layerBills: inputs = [connection.glob ?? ""]
+        }
+        var options = NormalizeOptions()
+        var mapping = CSVMapping()
+        if let path = connection.mapping {
+            do { mapping = try CSVMapping.load(path: path) } catch { throw CommandError.usage("\(connection.keyPath).mapping: \(error)") }
+            options = mapping.options
+        }
+        let run = try ImportRun(store: store, mode: dryRun ? .dryRun : .apply, strict: false,
+                                connector: connection.connector.rawValue, connectionID: connection.connectionID,
+                                inputs: inputs, normalizer: Normalizer(options: options), observer: observer)
+        switch connection.connector {
+        case .backfillAPI:
+            try syncAPI(connection, token: token ?? "", run: run)
+        case .csvUpload:
+            let connector = try CSVConnector(objectType: connection.object!, connectionID: connection.connectionID, mapping: mapping)
+            observer.stream = connection.object!
+            try syncFiles(connection, run: run) { file throws(InputError) in AnyRecordStream(try connector.open(file)) }
+        case .layerBills:
+            let connector = LayerConnector(connectionID: connection.connectionID, currency: connection.currency)
+            observer.stream = "vendor_bill"
+            try syncFiles(connection, run: run) { file throws(InputError) in AnyRecordStream(try connector.open(file)) }
+        }
+        let status = try run.finish()
+        return Outcome(counts: run.counts, runID: run.runID, status: status)
+    }
+
+    // MARK: Backfill API
+
+    /// Where a resource's pass stands. Stored as JSON in `sync_cursors`.
+    struct APICursor: Equatable {
+        /// The next page of an unfinished pass (nil: start a new pass at 1).
+        var nextPage: Int?
+        var passStartedAt: String?
+        /// The highest `updated_at` seen in any committed page.
+        var maxUpdatedAt: String?
+        var lastCompletePassAt: String?
+
+        init() {}
+
+        init(json: String?) {
+            guard let json, case .object(let o)? = try? JSONParser.parse(json) else { return }
+            if case .number(let n)? = o["next_page"] { nextPage = Int(n) }
+            passStartedAt = o["pass_started_at"]?.stringValue
+            maxUpdatedAt = o["max_updated_at"]?.stringValue
+            lastCompletePassAt = o["last_complete_pass_at"]?.stringValue
+        }
+
+        var json: String {
+            CanonicalJSON.string(.object([
+                "next_page": nextPage.map(Value.integer) ?? .null,
+                "pass_started_at": passStartedAt.map(Value.string) ?? .null,
+                "max_updated_at": maxUpdatedAt.map(Value.string) ?? .null,
+                "last_complete_pass_at": lastCompletePassAt.map(Value.string) ?? .null,
+            ]))
+        }
+    }
+
+    private func syncAPI(_ c: SyncConfig.Connection, token: String, run: ImportRun) throws {
+        let clock = SystemClock()
+        let client = APIClient(transport: URLSessionTransport(), token: token, retry: RetryPolicy(maxRetries: c.maxRetries),
+                               bucket: TokenBucket(rate: c.maxRequestsPerSecond, burst: c.burst, clock: clock),
+                               timeout: c.timeoutSeconds, clock: clock)
+        client.onRetry = { url, attempt, problem, wait in
+            Diagnostics.write("backfill-sync: \(c.name): \(url): \(problem); retry \(attempt) of \(c.maxRetries) in \(String(format: "%.1f", wait)) s\n")
+        }
+        let connector = BackfillAPIConnector(connectionID: c.connectionID)
+        for object in c.objects {
+            observer.stream = object
+            guard let path = connector.path(for: object) else { continue }
+            let pages = PagedList(client: client, baseURL: c.baseURL!, path: path, pageSize: c.pageSize)
+            var cursor = fullRefresh ? APICursor() : APICursor(json: try store.cursor(connection: c.name, stream: object))
+            var page = cursor.nextPage ?? 1
+            if page == 1 { cursor.passStartedAt = Timestamp.now() }
+            while true {
+                let fetched: PagedList.Page
+                do {
+                    fetched = try pages.fetch(page: page)
+                } catch {
+                    try recordFailure(error, connection: c, object: object, page: page, url: pages.url(page: page), run: run)
+                    if case .unauthorized = error { return }  // the connection's credentials are refused: stop it
+                    break  // this resource failed; the others go on
+                }
+                let mapped = connector.records(of: fetched, objectType: object)
+                var next = cursor
+                if let seen = mapped.maxUpdatedAt, seen > (next.maxUpdatedAt ?? "") { next.maxUpdatedAt = seen }
+                if fetched.isLast {
+                    next.nextPage = nil
+                    next.lastCompletePassAt = Timestamp.now()
+                } else {
+                    next.nextPage = page + 1
+                }
+                var stream = RecordList(mapped.records)
+                let committed = next
+                try run.process(input: "\(c.name) \(fetched.label)", stream: &stream) {
+                    try self.store.setCursor(connection: c.name, stream: object, value: committed.json, now: Timestamp.now())
+                }
+                cursor = next
+                if fetched.isLast { break }
+                page += 1
+            }
+        }
+    }
+
+    private func recordFailure(_ error: APIError, connection c: SyncConfig.Connection, object: String, page: Int, url: URL,
+                               run: ImportRun) throws {
+        let code: IssueCode
+        let message: String
+        switch error {
+        case .unauthorized(let status, _):
+            authFailures += 1
+            code = .unauthorized
+            message = "connection '\(c.name)': HTTP \(status): the token in \(c.tokenEnv ?? "token_env") was refused; its remaining resources were skipped"
+        case .rejected:
+            refusedRequests += 1
+            code = .fetchFailed
+            message = "connection '\(c.name)' \(object): \(error)"
+        case .retriesExhausted:
+            temporaryFailures += 1
+            code = .fetchFailed
+            message = "connection '\(c.name)' \(object) page \(page): \(error). Complete pages are committed; the next run resumes here"
+        }
+        try run.inputFailedToOpen(InputError(kind: .malformed, origin: Origin(file: "GET \(url.path)?page=\(page)"),
+                                             code: code, message: message))
+    }
+
+    // MARK: File drops
+
+    /// Each file the glob matches, imported once per content: its path, size
+    /// and SHA-256 are the cursor. A file that fails to read leaves the cursor
+    /// where it was, so the next run tries it again.
+    private func syncFiles(_ c: SyncConfig.Connection, run: ImportRun,
+                           open: (String) throws(InputError) -> AnyRecordStream) throws {
+        var skipped = 0
+        for file in Self.glob(c.glob ?? "") {
+            let stream = "file:" + file
+            guard let fingerprint = Self.fingerprint(file) else {
+                try run.inputFailedToOpen(InputError(kind: .unreadable, origin: Origin(file: file), code: .malformedInput,
+                                                     message: "cannot be read"))
+                continue
+            }
+            if !fullRefresh, try store.cursor(connection: c.name, stream: stream) == fingerprint.json {
+                skipped += 1
+                continue
+            }
+            do {
+                var records = try open(file)
+                try run.process(input: file, stream: &records) {
+                    try self.store.setCursor(connection: c.name, stream: stream, value: fingerprint.json, now: Timestamp.now())
+                }
+            } catch let error as InputError {
+                try run.inputFailedToOpen(error)
+            }
+        }
+        if skipped > 0 { notes.append("\(c.name): \(skipped) file(s) unchanged since their last import, skipped") }
+    }
+
+    struct Fingerprint {
+        let size: Int
+        let sha256: String
+        var json: String { CanonicalJSON.string(.object(["size": .integer(size), "sha256": .string(sha256)])) }
+    }
+
+    static func fingerprint(_ path: String) -> Fingerprint? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { handle.closeFile() }
+        var hash = SHA256()
+        var size = 0
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            size += chunk.count
+            chunk.withUnsafeBytes { hash.update($0) }
+        }
+        return Fingerprint(size: size, sha256: hash.finalizeHex())
+    }
+
+    /// Files matching a shell pattern, sorted so runs are repeatable.
+    static func glob(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
+        var paths: [String] = []
+        for i in 0..<Int(result.gl_pathc) {
+            if let p = result.gl_pathv[i] { paths.append(String(cString: p)) }
+        }
+        return paths.sorted()
+    }
+}
+
+/// A record stream of any connector, so one file-drop loop serves them all.
+struct AnyRecordStream: RecordStream {
+    private var nextRecord: () throws(InputError) -> RawRecord?
+
+    init<S: RecordStream>(_ stream: S) {
+        var s = stream
+        nextRecord = { () throws(InputError) -> RawRecord? in try s.next() }
+    }
+
+    mutating func next() throws(InputError) -> RawRecord? { try nextRecord() }
+}

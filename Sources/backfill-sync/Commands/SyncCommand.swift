@@ -1,0 +1,159 @@
+import Foundation
+import BackfillCore
+import BackfillAPI
+import CSVUpload
+import LayerBills
+
+enum SyncCommand {
+    static let spec = CommandSpec(
+        name: "sync",
+        abstract: "Pull every configured connection: Backfill API resources and file drops. Made for cron.",
+        discussion: """
+          Reads the config (see config.example.json). For each backfill_api connection it
+          pages through GET /v1/<resource>?limit=&page= for each of its objects; each
+          page's records and the cursor move commit in one transaction, so a run killed
+          at any instant resumes where it stopped. For csv_upload and layer_bills
+          connections it imports each file the glob matches once per content (path, size
+          and SHA-256 are remembered); a changed file is re-imported, idempotently.
+
+          Tokens come from the environment variable each connection names (token_env);
+          they never appear in output, reports or the store. Only one run writes a store
+          at a time: a second exits 75 naming the first, or waits with --wait.
+
+          EXIT CODES: 0 all done; 65 some records or files rejected (the rest applied);
+          75 temporary (store locked; a resource still failing after retries: its
+          complete pages are committed and the next run resumes); 64 config error or
+          credentials refused; 70 internal error. With --dry-run --detailed-exitcode:
+          2 when there are changes.
+
+          CRON:
+            */10 * * * * BACKFILL_TOKEN=… backfill-sync sync --config /etc/backfill-sync.json --report json --report-file /var/log/backfill-sync/last.json
+          """,
+        options: [
+            .init(name: "--config", valueName: "path", help: "The sync config file.", defaultValue: "backfill-sync.json"),
+            .init(name: "--connection", valueName: "name", help: "Only this connection (repeatable).", repeatable: true),
+            .init(name: "--dry-run", valueName: nil, help: "Pull and diff, write nothing (no records, no cursors, no run rows)."),
+            .init(name: "--full-refresh", valueName: nil, help: "Ignore cursors: read every page and every file again."),
+            .init(name: "--wait", valueName: "seconds", help: "If another run holds the store, wait this long for it.", defaultValue: "0"),
+            .init(name: "--report", valueName: "format", help: "Report format.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
+            .init(name: "--report-file", valueName: "path", help: "Write the report here instead of standard output."),
+            .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
+        ],
+        run: run
+    )
+
+    static func run(_ args: ParsedArguments) throws -> ExitCode {
+        let configPath = args.value("--config") ?? "backfill-sync.json"
+        let config: SyncConfig
+        do { config = try SyncConfig.load(path: configPath) } catch { throw CommandError.usage(error.description) }
+        for warning in config.warnings { Diagnostics.warning(warning) }
+
+        var selected = config.connections
+        if let names = args.values["--connection"] {
+            for name in names where !config.connections.contains(where: { $0.name == name }) {
+                let hint = CommandLineParser.closest(name, in: config.connections.map(\.name)).map { " Did you mean '\($0)'?" } ?? ""
+                throw CommandError.usage("\(configPath): no connection named '\(name)'.\(hint)")
+            }
+            selected = config.connections.filter { names.contains($0.name) }
+        }
+        // Every token is checked before any work: a missing one is a config
+        // error that names the variable, never a value.
+        var tokens: [String: String] = [:]
+        for c in selected where c.connector == .backfillAPI {
+            let variable = c.tokenEnv ?? ""
+            guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
+                throw CommandError.usage("\(configPath): \(c.keyPath).token_env: the environment variable \(variable) is not set")
+            }
+            tokens[c.name] = token
+        }
+        guard let wait = Double(args.value("--wait") ?? "0"), wait >= 0 else { throw CommandError.usage("--wait takes seconds (0 or more).") }
+        let dryRun = args.flag("--dry-run")
+        if args.flag("--detailed-exitcode") && !dryRun { throw CommandError.usage("--detailed-exitcode goes with --dry-run.") }
+
+        let sink: OutputSink
+        do { sink = try args.value("--report-file").map(OutputSink.file) ?? .standardOutput() } catch {
+            throw CommandError(exitCode: .usage, message: "\(error)")
+        }
+        let store = try dryRun ? StoreOpening.forDryRun(config.storePath)
+            : StoreOpening.forWriting(config.storePath, wait: wait, command: "sync --config \(configPath)")
+        let report = try ReportWriter(format: ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text)
+        let observer = BreakdownObserver(forwardingTo: CLIObserver(report: report))
+        let sync = ConnectionSync(store: store, dryRun: dryRun, fullRefresh: args.flag("--full-refresh"), observer: observer)
+
+        var totals = RunCounts()
+        var status = ImportRun.Status.succeeded
+        var lastRunID: Int?
+        do {
+            for connection in selected {
+                let run = try sync.sync(connection, token: tokens[connection.name])
+                totals = totals + run.counts
+                lastRunID = run.runID ?? lastRunID
+                if run.status != .succeeded { status = .partial }
+            }
+        } catch {
+            sink.discard()
+            throw CommandError(exitCode: .internalError, message: "\(error)")
+        }
+        observer.forwarded.finish()
+        var summary = ReportSummary(mode: dryRun ? .dryRun : .apply, status: status, counts: totals, runID: lastRunID,
+                                    store: config.storePath, command: "backfill-sync sync")
+        summary.breakdown = observer.rows
+        summary.notes = sync.notes
+        report.write(summary: summary, to: sink)
+        try sink.close()
+
+        if sync.authFailures > 0 || sync.refusedRequests > 0 { return .usage }
+        if sync.temporaryFailures > 0 { return .temporaryFailure }
+        if totals.failed > 0 { return .dataError }
+        if dryRun && args.flag("--detailed-exitcode") && totals.changes > 0 { return .changesPresent }
+        return .success
+    }
+}
+
+/// Counts changes per (connection, object type) on their way to the report.
+final class BreakdownObserver: RunObserver {
+    let forwarded: CLIObserver
+    var connection = ""
+    /// The object type rejects are counted under (their type is not known
+    /// when a record fails before normalization).
+    var stream = ""
+    private var counts: [String: [String: RunCounts]] = [:]
+    private var order: [(String, String)] = []
+
+    init(forwardingTo observer: CLIObserver) { forwarded = observer }
+
+    var rows: [ReportSummary.BreakdownRow] {
+        order.map { ReportSummary.BreakdownRow(connection: $0.0, object: $0.1, counts: counts[$0.0]![$0.1]!) }
+    }
+
+    private func bump(_ object: String, _ change: (inout RunCounts) -> Void) {
+        if counts[connection]?[object] == nil {
+            counts[connection, default: [:]][object] = RunCounts()
+            order.append((connection, object))
+        }
+        change(&counts[connection]![object]!)
+    }
+
+    func inputStarted(_ input: String) { forwarded.inputStarted(input) }
+    func recordProcessed(_ change: RecordChange) {
+        bump(change.identity.objectType) {
+            switch change.action {
+            case .create: $0.created += 1
+            case .update: $0.updated += 1
+            case .unchanged: $0.unchanged += 1
+            case .remove: $0.removed += 1
+            }
+        }
+        forwarded.recordProcessed(change)
+    }
+    func recordRejected(_ issues: [RecordIssue], rawText: String) {
+        bump(stream) { $0.failed += 1 }
+        forwarded.recordRejected(issues, rawText: rawText)
+    }
+    func inputFailed(_ error: InputError, discarded: Bool) {
+        bump(stream) { $0.failed += 1 }
+        forwarded.inputFailed(error, discarded: discarded)
+    }
+    func inputFinished(_ input: String, counts: RunCounts) { forwarded.inputFinished(input, counts: counts) }
+    func progress(input: String, records: Int) { forwarded.progress(input: input, records: records) }
+}
