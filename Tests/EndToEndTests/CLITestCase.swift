@@ -32,11 +32,12 @@ class CLITestCase: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
     @discardableResult
-    func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+    func run(_ args: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = args
         process.currentDirectoryURL = dir
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

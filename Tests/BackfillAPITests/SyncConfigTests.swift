@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+@testable import BackfillCore
+
+final class SyncConfigTests: XCTestCase {
+    func load(_ json: String) throws -> SyncConfig {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("sync.json").path
+        FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+        return try SyncConfig.load(path: path)
+    }
+
+    func testTheExampleConfigLoads() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config.example.json").path
+        let config = try SyncConfig.load(path: path)
+        XCTAssertEqual(config.warnings, [])
+        XCTAssertEqual(config.connections.map(\.name), ["acme-api", "bank-drops", "layer-drops"])
+        XCTAssertEqual(config.connections[0].objects, ["expense", "vendor_bill"])
+        XCTAssertEqual(config.connections[0].tokenEnv, "BACKFILL_TOKEN")
+        XCTAssertTrue(config.connections[1].glob!.hasSuffix("/drops/bank/*.csv"), "relative to the config's folder")
+        XCTAssertTrue(config.storePath.hasPrefix("/"))
+    }
+
+    func testErrorsNameTheKeyPath() {
+        let api = #"{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x.example", "token_env": "T"}"#
+        let cases: [(String, String)] = [
+            (#"{"version": 2, "connections": []}"#, "version"),
+            (#"{"version": 1}"#, "connections"),
+            (#"{"version": 1, "connections": [\#(api), {"name": "b", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x"}]}"#,
+             "connections[1].token_env"),
+            (#"{"version": 1, "connections": [{"name": "a", "connector": "ftp", "connection_id": "c"}]}"#, "connections[0].connector"),
+            (#"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "http://api.example.com", "token_env": "T"}]}"#,
+             "connections[0].base_url"),
+            (#"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x", "token_env": "T", "objects": ["expence"]}]}"#,
+             "connections[0].objects[0]"),
+            (#"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x", "token_env": "T", "page_size": 0}]}"#,
+             "connections[0].page_size"),
+            (#"{"version": 1, "connections": [\#(api), \#(api)]}"#, "connections[1].name"),
+        ]
+        for (json, keyPath) in cases {
+            XCTAssertThrowsError(try load(json), json) { error in
+                XCTAssertEqual((error as! SyncConfig.ConfigError).keyPath, keyPath, json)
+            }
+        }
+    }
+
+    func testUnknownKeysWarnAndLoopbackHTTPIsAllowed() throws {
+        let config = try load(#"{"version": 1, "colour": "red", "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "http://127.0.0.1:8089", "token_env": "T", "pagesize": 3}]}"#)
+        XCTAssertEqual(config.warnings.count, 2)
+        XCTAssertTrue(config.warnings[1].contains("connections[0].pagesize"), config.warnings[1])
+        XCTAssertEqual(config.connections[0].objects.count, 21, "default: every type the API lists")
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import XCTest
+import BackfillAPIStub
+import BackfillCore
+
+final class SyncEndToEndTests: CLITestCase {
+    static let token = "tok_7f3a9c-do-not-log-me"
+    var servers: [StubServer] = []
+
+    override func tearDownWithError() throws {
+        servers.forEach { $0.stop() }
+        try super.tearDownWithError()
+    }
+
+    func stub(_ configure: (inout StubServer.Options) -> Void = { _ in }) throws -> StubServer {
+        var options = StubServer.Options(dataDirectory: dir.appendingPathComponent("samples/backfill_api").path, token: Self.token)
+        configure(&options)
+        let server = try StubServer(options: options)
+        server.start()
+        servers.append(server)
+        return server
+    }
+
+    /// A config with one API connection to `server` (and, if asked, the file drops).
+    @discardableResult
+    func config(_ server: StubServer, name: String = "sync.json", store: String = "backfill.sqlite", pageSize: Int = 2,
+                objects: [String]? = nil, maxRetries: Int = 5, drops: Bool = false) -> String {
+        let objectList = objects.map { ", \"objects\": [" + $0.map { "\"\($0)\"" }.joined(separator: ", ") + "]" } ?? ""
+        var connections = [#"{"name": "acme-api", "connector": "backfill_api", "connection_id": "conn_acme", "base_url": "\#(server.baseURL)", "token_env": "BACKFILL_TOKEN", "page_size": \#(pageSize), "max_requests_per_second": 1000, "burst": 1000, "max_retries": \#(maxRetries), "timeout_seconds": 5\#(objectList)}"#]
+        if drops {
+            connections.append(#"{"name": "bank-drops", "connector": "csv_upload", "connection_id": "conn_bank", "glob": "samples/bank_export.csv", "object": "expense", "mapping": "samples/mappings/bank.json"}"#)
+            connections.append(#"{"name": "layer-drops", "connector": "layer_bills", "connection_id": "conn_layer", "glob": "samples/layer_bills.json"}"#)
+        }
+        return write(#"{"version": 1, "store": {"path": "\#(store)"}, "connections": [\#(connections.joined(separator: ", "))]}"#, to: name)
+    }
+
+    func sync(_ args: [String] = []) throws -> Result {
+        try run(["sync", "--config", "sync.json"] + args, environment: ["BACKFILL_TOKEN": Self.token])
+    }
+
+    /// Every canonical record of every type, without the store's own timestamps
+    /// (two stores filled at different moments differ only in those).
+    func exportAll(db: String = "backfill.sqlite") throws -> String {
+        var out = ""
+        for type in ContractCatalog.standard.objectTypes {
+            for line in try run(["export", type, "--db", db]).stdout.split(separator: "\n") {
+                var record = try json(String(line))
+                record.removeValue(forKey: "created_at")
+                record.removeValue(forKey: "updated_at")
+                out += String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self) + "\n"
+            }
+        }
+        return out
+    }
+
+    func testASyncPullsEveryRecordOnceAndTheTokenStaysSecret() throws {
+        let server = try stub()
+        config(server, drops: true)
+        let r = try sync(["--report", "json", "--report-file", "report.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try json(try String(contentsOf: dir.appendingPathComponent("report.json"), encoding: .utf8))
+        XCTAssertEqual((report["summary"] as? [String: Int])?["created"], 21 * 5 + 4 + 11)
+        XCTAssertEqual((report["connections"] as? [String: [String: [String: Int]]])?["acme-api"]?["journal_entry"]?["created"], 5)
+        XCTAssertEqual(server.requests.count, 21 * 3, "3 pages per resource, each requested once")
+        XCTAssertTrue(server.requests.allSatisfy { $0.hasSuffix("Authorization: Bearer \(Self.token)") })
+        XCTAssertEqual(try sqlite("select count(*) from records"), "120")
+        XCTAssertEqual(try sqlite("select count(distinct source_id) from records where source_system <> 'csv_upload' and object_type = 'customer'"), "5")
+
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file.hasPrefix("backfill.sqlite") || file == "report.json" {
+            let bytes = try Data(contentsOf: dir.appendingPathComponent(file))
+            XCTAssertNil(bytes.range(of: Data(Self.token.utf8)), "the token is in \(file)")
+        }
+        XCTAssertFalse(r.stdout.contains(Self.token) || r.stderr.contains(Self.token))
+
+        let again = try sync(["--report", "json"])
+        XCTAssertEqual(again.status, 0)
+        let second = try json(again.stdout)
+        XCTAssertEqual(second["summary"] as? [String: Int], ["created": 0, "updated": 0, "unchanged": 105, "failed": 0, "removed": 0])
+        XCTAssertEqual((second["notes"] as? [String])?.count, 2, "both dropped files unchanged, skipped")
+        XCTAssertEqual(try run(["cursors"]).status, 0)
+        XCTAssertTrue(try run(["cursors"]).stdout.contains("last_complete_pass_at"))
+    }
+
+    func testRateLimitsAndServerErrorsStillGiveTheSameStore() throws {
+        let objects = ["expense", "vendor_bill", "customer", "bank_transaction"]
+        let clean = try stub()
+        config(clean, store: "clean.sqlite", objects: objects)
+        XCTAssertEqual(try sync().status, 0)
+        let reference = try exportAll(db: "clean.sqlite")
+
+        let faulty = try stub { $0.every429 = 3; $0.retryAfter = "1"; $0.every500 = 5 }
+        config(faulty, objects: objects)
+        let r = try sync()
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("HTTP 429") && r.stderr.contains("HTTP 500"), "retries are shown: \(r.stderr)")
+        XCTAssertGreaterThan(faulty.requests.count, 12)
+        XCTAssertEqual(try exportAll(), reference)
+    }
+
+    func testASecondSyncReportsExactlyTheUpstreamChanges() throws {
+        let server = try stub()
+        config(server)
+        XCTAssertEqual(try sync().status, 0)
+        func edit(_ resource: String, _ change: (inout [[String: Any]]) -> Void) throws {
+            let url = dir.appendingPathComponent("samples/backfill_api/\(resource).json")
+            var items = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [[String: Any]]
+            change(&items)
+            try JSONSerialization.data(withJSONObject: items).write(to: url)
+        }
+        try edit("expenses") { items in
+            for i in 0..<3 {
+                var data = items[i]["data"] as! [String: Any]
+                data["amount"] = "999.0\(i)"
+                data["line_items"] = [["description": "Client visit", "amount": "999.0\(i)", "line_type": "service"]]
+                items[i]["data"] = data
+            }
+        }
+        try edit("customers") { items in
+            for i in 0..<2 {
+                var data = items[i]["data"] as! [String: Any]
+                data["name"] = "Renamed \(i)"
+                items[i]["data"] = data
+            }
+        }
+        let r = try sync(["--report", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try json(r.stdout)
+        XCTAssertEqual(report["summary"] as? [String: Int], ["created": 0, "updated": 5, "unchanged": 100, "failed": 0, "removed": 0])
+        let updates = (report["changes"] as! [[String: Any]]).filter { $0["action"] as? String == "update" }
+        XCTAssertEqual(Set(updates.map { $0["source_id"] as! String }), ["exp_9001", "exp_9002", "exp_9003", "cus_1001", "cus_1002"])
+    }
+
+    func testKilledSyncsResumeToTheSameStore() throws {
+        let clean = try stub()
+        config(clean, store: "clean.sqlite", pageSize: 1)
+        XCTAssertEqual(try sync().status, 0)
+        let reference = try exportAll(db: "clean.sqlite")
+
+        let slow = try stub { $0.delayMilliseconds = 12 }
+        config(slow, pageSize: 1)
+        var generator = SystemRandomNumberGenerator()
+        var killedMidRun = 0
+        for _ in 0..<10 {
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = ["sync", "--config", "sync.json"]
+            process.currentDirectoryURL = dir
+            process.environment = ProcessInfo.processInfo.environment.merging(["BACKFILL_TOKEN": Self.token]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...1.5, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { killedMidRun += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(killedMidRun, 5, "most kills must land while the sync runs")
+        let finish = try sync()
+        XCTAssertEqual(finish.status, 0, finish.stderr)
+        XCTAssertEqual(try sqlite("PRAGMA integrity_check"), "ok")
+        XCTAssertEqual(try exportAll(), reference, "identical to an uninterrupted run")
+        XCTAssertEqual(try sqlite("select count(*) from records"), "105", "nothing duplicated")
+    }
+
+    func testTwoSyncsAtOnceNeverInterleave() throws {
+        let slow = try stub { $0.delayMilliseconds = 25 }
+        config(slow, pageSize: 1)
+        let first = Process()
+        first.executableURL = Self.binary
+        first.arguments = ["sync", "--config", "sync.json"]
+        first.currentDirectoryURL = dir
+        first.environment = ProcessInfo.processInfo.environment.merging(["BACKFILL_TOKEN": Self.token]) { $1 }
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        let lock = dir.appendingPathComponent("backfill.sqlite.lock").path
+        for _ in 0..<50 where (try? String(contentsOfFile: lock, encoding: .utf8))?.isEmpty ?? true {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let second = try sync()
+        XCTAssertEqual(second.status, 75)
+        XCTAssertTrue(second.stderr.contains("pid \(first.processIdentifier)"), second.stderr)
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0)
+        XCTAssertEqual(try sqlite("PRAGMA integrity_check"), "ok")
+        XCTAssertEqual(try sqlite("select count(*) from records"), "105")
+        XCTAssertEqual(try sync(["--wait", "5"]).status, 0, "once free, the lock is taken")
+    }
+
+    func testFailuresTellCronWhatToDo() throws {
+        // Credentials refused: a config problem (64) naming the connection, never the token.
+        let server = try stub { $0.token = "another-token" }
+        config(server, objects: ["expense", "customer"])
+        let refused = try sync()
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(refused.stderr.contains("connection 'acme-api'") && refused.stderr.contains("BACKFILL_TOKEN"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains(Self.token))
+        XCTAssertEqual(server.requests.count, 1, "the connection stops at the first 401")
+
+        // A resource that keeps failing: 75, complete pages kept, the next run resumes.
+        let flaky = try stub { $0.everyReset = 2 }
+        config(flaky, objects: ["expense"], maxRetries: 0)
+        let partial = try sync()
+        XCTAssertEqual(partial.status, 75, partial.stderr)
+        XCTAssertTrue(partial.stderr.contains("the next run resumes"), partial.stderr)
+        XCTAssertEqual(try sqlite("select count(*) from expenses"), "2", "page 1 committed")
+        XCTAssertTrue(try run(["cursors"]).stdout.contains(#""next_page":2"#))
+        let healthy = try stub()
+        config(healthy, objects: ["expense"])
+        XCTAssertEqual(try sync().status, 0)
+        XCTAssertEqual(healthy.requests.map { $0.components(separatedBy: " ")[1] },
+                       ["/v1/expenses?limit=2&page=2", "/v1/expenses?limit=2&page=3"], "resumed at page 2")
+        XCTAssertEqual(try sqlite("select count(*) from expenses"), "5")
+
+        // Config errors: 64 with the key path; an unset token names the variable.
+        _ = write(#"{"version": 1, "connections": [{"name": "x", "connector": "backfill_api", "connection_id": "c", "base_url": "http://example.com", "token_env": "T"}]}"#, to: "bad.json")
+        let bad = try run(["sync", "--config", "bad.json"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("connections[0].base_url"), bad.stderr)
+        let unset = try run(["sync", "--config", "sync.json"], environment: ["BACKFILL_TOKEN": ""])
+        XCTAssertEqual(unset.status, 64)
+        XCTAssertTrue(unset.stderr.contains("BACKFILL_TOKEN is not set"), unset.stderr)
+    }
+
+    func testDryRunSyncWritesNothing() throws {
+        let server = try stub()
+        config(server, objects: ["expense"], drops: true)
+        let r = try sync(["--dry-run", "--detailed-exitcode"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db), "no store, no cursor")
+        XCTAssertTrue(r.stdout.contains("+ create  expense exp_9001"), r.stdout)
+        let full = try sync(["--full-refresh"])
+        XCTAssertTrue(full.stdout.contains("--full-refresh"), full.stdout)
+    }
+}
