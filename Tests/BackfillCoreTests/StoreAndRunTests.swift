@@ -10,13 +10,20 @@ final class StoreAndRunTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
     func testSchemaIsVersionedAndHasAViewPerType() throws {
-        let store = try Store.openForWriting(path: path)
-        XCTAssertEqual(count(store, "PRAGMA user_version"), Schema.migrations.count)
-        XCTAssertEqual(try store.database.scalarText("PRAGMA journal_mode"), "wal")
-        XCTAssertEqual(count(store, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"), 21)
-        XCTAssertEqual(count(store, "SELECT count(*) FROM sqlite_master WHERE name = 'sync_cursors'"), 1)
-        // Reopening neither re-runs migrations nor fails.
-        _ = try Store.openForWriting(path: path)
+        do {
+            let store = try Store.openForWriting(path: path)
+            XCTAssertEqual(count(store, "PRAGMA user_version"), Schema.migrations.count)
+            XCTAssertEqual(try store.database.scalarText("PRAGMA journal_mode"), "wal")
+            XCTAssertEqual(count(store, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"), 21)
+            XCTAssertEqual(count(store, "SELECT count(*) FROM sqlite_master WHERE name = 'sync_cursors'"), 1)
+            // While it is open for writing, nobody else may write.
+            XCTAssertThrowsError(try Store.openForWriting(path: path)) { error in
+                XCTAssertTrue("\(error)".contains("in use by another run"), "\(error)")
+            }
+        }
+        // Closed, it reopens, without re-running migrations.
+        let reopened = try Store.openForWriting(path: path)
+        XCTAssertEqual(count(reopened, "PRAGMA user_version"), Schema.migrations.count)
     }
 
     func testReimportIsIdempotent() throws {
