@@ -38,6 +38,19 @@ final class SyncEndToEndTests: CLITestCase {
         try run(["sync", "--config", "sync.json"] + args, environment: ["BACKFILL_TOKEN": Self.token])
     }
 
+    /// A `sync` running in the background, its output discarded.
+    func launchSync() throws -> Process {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["sync", "--config", "sync.json"]
+        process.currentDirectoryURL = dir
+        process.environment = ProcessInfo.processInfo.environment.merging(["BACKFILL_TOKEN": Self.token]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Every canonical record of every type, without the store's own timestamps
     /// (two stores filled at different moments differ only in those).
     func exportAll(db: String = "backfill.sqlite") throws -> String {
@@ -141,14 +154,7 @@ final class SyncEndToEndTests: CLITestCase {
         var generator = SystemRandomNumberGenerator()
         var killedMidRun = 0
         for _ in 0..<10 {
-            let process = Process()
-            process.executableURL = Self.binary
-            process.arguments = ["sync", "--config", "sync.json"]
-            process.currentDirectoryURL = dir
-            process.environment = ProcessInfo.processInfo.environment.merging(["BACKFILL_TOKEN": Self.token]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try launchSync()
             Thread.sleep(forTimeInterval: Double.random(in: 0.05...1.5, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -165,14 +171,7 @@ final class SyncEndToEndTests: CLITestCase {
     func testTwoSyncsAtOnceNeverInterleave() throws {
         let slow = try stub { $0.delayMilliseconds = 25 }
         config(slow, pageSize: 1)
-        let first = Process()
-        first.executableURL = Self.binary
-        first.arguments = ["sync", "--config", "sync.json"]
-        first.currentDirectoryURL = dir
-        first.environment = ProcessInfo.processInfo.environment.merging(["BACKFILL_TOKEN": Self.token]) { $1 }
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
+        let first = try launchSync()
         let lock = dir.appendingPathComponent("backfill.sqlite.lock").path
         for _ in 0..<50 where (try? String(contentsOfFile: lock, encoding: .utf8))?.isEmpty ?? true {
             Thread.sleep(forTimeInterval: 0.05)

@@ -123,6 +123,7 @@ final class ConnectionSync {
                     if case .unauthorized = error { return }  // the connection's credentials are refused: stop it
                     break  // this resource failed; the others go on
                 }
+                observer.progress(input: "\(c.name) \(object) page \(page)", records: fetched.items.count)
                 let mapped = connector.records(of: fetched, objectType: object)
                 var next = cursor
                 if let seen = mapped.maxUpdatedAt, seen > (next.maxUpdatedAt ?? "") { next.maxUpdatedAt = seen }
