@@ -43,6 +43,9 @@ public final class StubServer: @unchecked Sendable {
     private let lock = NSLock()
     private var requestCount = 0
     private var logLines: [String] = []
+    /// Parsed data files by path, kept while the file's modification time
+    /// stays the same: a 50k-record resource is parsed once, not per page.
+    private var cache: [String: (stamp: String, items: [Value], extras: [String: Value])] = [:]
 
     public init(options: Options, port: UInt16 = 0) throws {
         self.options = options
@@ -186,16 +189,16 @@ public final class StubServer: @unchecked Sendable {
         }
     }
 
-    /// A list page from `<dir>/<resource>.json`, 1-based pages.
-    private func respond(to target: String) -> (Int, String) {
-        guard let components = URLComponents(string: target), components.path.hasPrefix("/v1/") else {
-            return (404, #"{"code":"NOT_FOUND","message":"Not found","status":"error"}"#)
-        }
-        let resource = String(components.path.dropFirst(4))
-        let file = URL(fileURLWithPath: options.dataDirectory).appendingPathComponent(resource + ".json").path
-        guard let data = FileManager.default.contents(atPath: file), let parsed = try? JSONParser.parse(Array(data)) else {
-            return (404, #"{"code":"NOT_FOUND","message":"Not found","status":"error"}"#)
-        }
+    private func load(_ file: String) -> ([Value], [String: Value])? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+              let modified = attributes[.modificationDate] as? Date else { return nil }
+        // Modification time and size together: an edit within the clock's
+        // resolution still changes the size or the time.
+        let stamp = "\(modified.timeIntervalSince1970) \((attributes[.size] as? NSNumber)?.intValue ?? -1)"
+        lock.lock()
+        if let hit = cache[file], hit.stamp == stamp { lock.unlock(); return (hit.items, hit.extras) }
+        lock.unlock()
+        guard let data = FileManager.default.contents(atPath: file), let parsed = try? JSONParser.parse(Array(data)) else { return nil }
         var extras: [String: Value] = [:]
         var items: [Value] = []
         switch parsed {
@@ -204,6 +207,22 @@ public final class StubServer: @unchecked Sendable {
             items = o["data"]?.arrayValue ?? []
             extras = o.filter { $0.key != "data" }
         default: break
+        }
+        lock.lock()
+        cache[file] = (stamp, items, extras)
+        lock.unlock()
+        return (items, extras)
+    }
+
+    /// A list page from `<dir>/<resource>.json`, 1-based pages.
+    private func respond(to target: String) -> (Int, String) {
+        guard let components = URLComponents(string: target), components.path.hasPrefix("/v1/") else {
+            return (404, #"{"code":"NOT_FOUND","message":"Not found","status":"error"}"#)
+        }
+        let resource = String(components.path.dropFirst(4))
+        let file = URL(fileURLWithPath: options.dataDirectory).appendingPathComponent(resource + ".json").path
+        guard let (items, extras) = load(file) else {
+            return (404, #"{"code":"NOT_FOUND","message":"Not found","status":"error"}"#)
         }
         let query = Dictionary(uniqueKeysWithValues: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") })
         let limit = min(max(Int(query["limit"] ?? "") ?? 100, 1), options.maxLimit)
