@@ -102,8 +102,13 @@ public final class ImportRun {
         var fileCounts = RunCounts()
         var fileRejects: [(RecordIssue, String?)] = []
         let ownTransaction = writes && !strict
+        // A dry run reads the store in one (read) transaction per input: one
+        // consistent snapshot to diff against, and its bookkeeping in the TEMP
+        // table commits once per input instead of once per record.
+        let readTransaction = !writes
         try beginStrictTransactionIfNeeded()
         if ownTransaction { try store.database.execute("BEGIN IMMEDIATE") }
+        if readTransaction { try store.database.execute("BEGIN") }
         // A run row created in this input's transaction goes with it on rollback.
         let runRowIsNew = ownTransaction && runID == nil
         do {
@@ -128,20 +133,19 @@ public final class ImportRun {
             } else if writes {
                 try beforeCommit?()
             }
+            if readTransaction { try store.database.execute("COMMIT") }
             counts = counts + fileCounts
             if strict { heldRejects += fileRejects }
             observer.inputFinished(input, counts: fileCounts)
         } catch let error as InputError {
-            if ownTransaction { try? store.database.execute("ROLLBACK") }
+            // Rolling back also forgets what this input added to run_seen.
+            if ownTransaction || readTransaction { try? store.database.execute("ROLLBACK") }
             if runRowIsNew { runID = nil }
             // Strict: a failed input fails the whole run; nothing is applied.
             rollbackStrictTransaction()
-            if !writes {
-                try? store.database.statement("DELETE FROM temp.run_seen WHERE input = ?").run([.text(input)])
-            }
             try recordInputFailure(error, discarded: true)
         } catch {
-            if ownTransaction { try? store.database.execute("ROLLBACK") }
+            if ownTransaction || readTransaction { try? store.database.execute("ROLLBACK") }
             if runRowIsNew { runID = nil }
             rollbackStrictTransaction()
             throw error
