@@ -120,8 +120,11 @@ public struct CSVRecordStream: RecordStream {
         }
         for (index, value) in row.fields.enumerated() where index < headers.count {
             switch mapper.targets[index] {
-            case .document(let path): set(&parsed.document, path, value)
-            case .line(let path): set(&parsed.line, path, value)
+            // An empty nested cell (an unused dimension) adds no key; an empty
+            // top-level cell stays "" so defaults can fill it.
+            case .document(let path) where path.count == 1 || !value.isEmpty: set(&parsed.document, path[...], .string(value))
+            case .line(let path) where path.count == 1 || !value.isEmpty: set(&parsed.line, path[...], .string(value))
+            case .document, .line: break
             case .unmapped(let header): if !value.isEmpty { parsed.unmapped[header] = .string(value) }
             case .ignored: break
             }
@@ -132,15 +135,15 @@ public struct CSVRecordStream: RecordStream {
         return parsed
     }
 
-    private func set(_ fields: inout [String: Value], _ path: [String], _ value: String) {
+    /// Sets a value at a dotted path (`payment_method_details.card_last4`).
+    private func set(_ fields: inout [String: Value], _ path: ArraySlice<String>, _ value: Value) {
         guard let head = path.first else { return }
         if path.count == 1 {
-            fields[head] = .string(value)
+            fields[head] = value
             return
         }
-        if value.isEmpty { return }
         var nested = fields[head]?.objectValue ?? [:]
-        set(&nested, Array(path.dropFirst()), value)
+        set(&nested, path.dropFirst(), value)
         fields[head] = .object(nested)
     }
 
@@ -168,11 +171,11 @@ public struct CSVRecordStream: RecordStream {
             for (k, v) in later.unmapped where unmapped[k] == nil { unmapped[k] = v }
         }
         for (key, value) in connector.mapping.constants {
-            set(value: value, at: key, in: &document)
+            set(&document, key.split(separator: ".").map(String.init)[...], value)
         }
         for (key, value) in connector.mapping.defaults {
             let current = document[key]
-            if current == nil || current == .string("") { set(value: value, at: key, in: &document) }
+            if current == nil || current == .string("") { set(&document, key.split(separator: ".").map(String.init)[...], value) }
         }
         if mapper.hasLineColumns {
             document["lines"] = .array(rows.map { .object($0.line) })
@@ -187,15 +190,6 @@ public struct CSVRecordStream: RecordStream {
         return raw
     }
 
-    private func set(value: Value, at key: String, in document: inout [String: Value]) {
-        let path = key.split(separator: ".").map(String.init)
-        if path.count == 1 { document[key] = value; return }
-        var nested = document[path[0]]?.objectValue ?? [:]
-        var inner = nested
-        inner[path.dropFirst().joined(separator: ".")] = value
-        nested = inner
-        document[path[0]] = .object(nested)
-    }
 }
 
 extension Optional {

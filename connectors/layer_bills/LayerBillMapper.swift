@@ -22,10 +22,6 @@ struct LayerBillMapper {
         "tags", "transaction_tags", "reference_number", "vendor", "vendor_id", "subtotal", "total_amount",
         "payment_allocations", "payments", "is_expense",
     ]
-    static let mappedLineFields: Set<String> = [
-        "external_id", "product_name", "description", "unit_price", "quantity", "discount_amount", "subtotal",
-        "sales_taxes", "tags", "transaction_tags",
-    ]
 
     /// One record the bill yields. `sharedKey` is set for records that can
     /// repeat across bills of one file (a vendor, a response payment split

@@ -118,7 +118,12 @@ struct LayerLineMapper {
         return result
     }
 
-    static let mappedLineFields: Set<String> = LayerBillMapper.mappedLineFields
+    /// Line fields that become canonical fields; the rest go to the line's
+    /// `metadata.layer`.
+    static let mappedLineFields: Set<String> = [
+        "external_id", "product_name", "description", "unit_price", "quantity", "discount_amount", "subtotal",
+        "sales_taxes", "tags", "transaction_tags",
+    ]
 
     /// `sales_taxes[]` → `tax_details[]`: tax_amount from `amount`, tax_name
     /// from `tax_account.name`, amount_includes_tax false (Layer prices are net

@@ -33,8 +33,6 @@ public final class APIClient: @unchecked Sendable {
     let clock: Clock
     let timeout: Double
     private let token: String
-    /// Waiting on the server, seconds: for the benchmark's "bounded by HTTP".
-    public private(set) var secondsInHTTP = 0.0
     public private(set) var requests = 0
     /// Called before each retry wait: (url, attempt, why, seconds).
     public var onRetry: ((String, Int, String, Double) -> Void)?
@@ -56,14 +54,12 @@ public final class APIClient: @unchecked Sendable {
         while true {
             attempt += 1
             bucket.acquire()
-            let started = clock.now()
             let problem: String
             var headers: [String: String] = [:]
             do {
                 requests += 1
                 let response = try transport.get(url, headers: ["Authorization": "Bearer \(token)", "Accept": "application/json"],
                                                  timeout: timeout)
-                secondsInHTTP += clock.now() - started
                 headers = response.headers
                 switch response.status {
                 case 200..<300:
@@ -81,7 +77,6 @@ public final class APIClient: @unchecked Sendable {
             } catch let error as APIError {
                 throw error
             } catch {
-                secondsInHTTP += clock.now() - started
                 problem = "\(error)"
             }
             guard attempt <= retry.maxRetries else {
