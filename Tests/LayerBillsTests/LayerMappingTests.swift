@@ -123,6 +123,12 @@ final class LayerMappingTests: XCTestCase {
         XCTAssertTrue(records[0].issues.first!.message.contains("1 KB"))
     }
 
+    func testABillThatIsNotAnObjectIsRejectedAtItsPath() throws {
+        let records = try layerRecords(#"[\#(bill()), 42]"#)
+        XCTAssertEqual(records[1].issues.map(\.origin.jsonPath), ["$[1]"])
+        XCTAssertEqual(records[1].issues.map(\.code), [.invalidType])
+    }
+
     func testUnknownFieldsAreKeptUnderLayer() throws {
         let records = try layerRecords("[\(bill("B-1", #""future_field": {"a": 1}, "memo": "m""#))]")
         XCTAssertEqual(records[0].issues, [])

@@ -17,6 +17,11 @@ func layerRecords(_ json: String, currency: String = "USD") throws -> [Normalize
     var stream = try connector.open(try writeJSON(json))
     var out: [NormalizedRecord] = []
     while let raw = try stream.next() {
+        // As the pipeline does: a record that is not readable as one is not normalized.
+        if raw.issues.contains(where: { $0.field == nil }) {
+            out.append(NormalizedRecord(identity: nil, payload: [:], origin: raw.origin, rawText: raw.rawText, issues: raw.issues))
+            continue
+        }
         var r = Normalizer().normalize(raw)
         Validator().validate(&r, objectType: raw.objectType)
         out.append(r)

@@ -40,7 +40,7 @@ public struct BackfillAPIConnector: Sendable {
             guard case .object(let envelope) = item, case .object(var data)? = envelope["data"] else {
                 out.append(RawRecord(objectType: objectType, origin: origin, sourceSystem: Self.sourceSystem, connectionID: connectionID,
                                      fields: [:], rawText: rawText,
-                                     issues: [RecordIssue(origin: origin, field: "data", code: .malformedInput,
+                                     issues: [RecordIssue(origin: origin, field: nil, code: .malformedInput,
                                                           message: "a list item must be {\"data\": {…}, \"id\": …, \"object\": …}")]))
                 continue
             }

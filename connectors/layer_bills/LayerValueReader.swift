@@ -14,13 +14,16 @@ struct LayerValueReader {
     var sourceID: String?
     var issues: [RecordIssue] = []
 
+    /// The bill's origin, or that of one of its fields (`relative` empty or
+    /// nil: the bill itself).
     func origin(_ relative: String? = nil) -> Origin {
-        Origin(file: file, line: line, jsonPath: relative.map { basePath + "." + $0 } ?? basePath)
+        guard let relative, !relative.isEmpty else { return Origin(file: file, line: line, jsonPath: basePath) }
+        return Origin(file: file, line: line, jsonPath: basePath + "." + relative)
     }
 
     mutating func fail(_ relative: String, _ code: IssueCode, _ message: String, covers: String? = nil) {
-        issues.append(RecordIssue(origin: origin(relative), sourceID: sourceID, field: relative, code: code, message: message,
-                                  covers: covers))
+        issues.append(RecordIssue(origin: origin(relative), sourceID: sourceID, field: relative.isEmpty ? nil : relative,
+                                  code: code, message: message, covers: covers))
     }
 
     /// An amount in minor units (`123` → `1.23`). Only a JSON integer is an

@@ -16,7 +16,9 @@ public struct RawRecord: Sendable {
     public var unmapped: [String: Value]
     /// The input exactly as read (a CSV row's text), stored with a reject.
     public var rawText: String
-    /// Problems the connector already found (a ragged row, a duplicate line).
+    /// Problems the connector already found. An issue with no `field` says
+    /// the input is not readable as a record at all (a ragged row): such a
+    /// record is rejected for that alone, without normalizing it.
     public var issues: [RecordIssue]
     /// For documents assembled from several rows: the origin of each line, so
     /// an error in the third line names its own row. Empty otherwise.

@@ -7,9 +7,10 @@ extension ImportRun {
     /// One record through normalize → validate → dedupe → diff → apply.
     /// Returns the issues when the record is rejected.
     func handle(_ raw: RawRecord, input: String, counts: inout RunCounts) throws -> Rejected? {
-        // A row whose fields do not line up with the header cannot be read
-        // field by field: every further error would be about the wrong column.
-        if raw.issues.contains(where: { $0.code == .raggedRow }) {
+        // An issue that names no field means the input could not be read as a
+        // record at all (a ragged CSV row, a bill that is not an object): every
+        // further error would be about the wrong column or a missing shape.
+        if raw.issues.contains(where: { $0.field == nil }) {
             counts.failed += 1
             observer.recordRejected(raw.issues, rawText: raw.rawText)
             return Rejected(issues: raw.issues, raw: raw.rawText)
