@@ -221,6 +221,18 @@ final class SyncEndToEndTests: CLITestCase {
         XCTAssertTrue(unset.stderr.contains("BACKFILL_TOKEN is not set"), unset.stderr)
     }
 
+    func testMalformedPagesAreRetriedThenTheResourceFailsAndOthersContinue() throws {
+        let broken = try stub { $0.everyMalformed = 1 }
+        config(broken, objects: ["expense", "customer"], maxRetries: 1)
+        let r = try sync()
+        XCTAssertEqual(r.status, 75, r.stderr)
+        for resource in ["expenses", "customers"] {
+            XCTAssertTrue(r.stderr.contains("/v1/\(resource)?limit=2&page=1: malformed JSON"), "retried: \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("/v1/\(resource)?limit=2&page=1: gave up after 2 attempts"), r.stderr)
+        }
+        XCTAssertEqual(broken.requests.count, 4, "two attempts for each resource: the first failure did not stop the second")
+    }
+
     func testDryRunSyncWritesNothing() throws {
         let server = try stub()
         config(server, objects: ["expense"], drops: true)
