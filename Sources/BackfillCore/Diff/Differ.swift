@@ -33,22 +33,16 @@ public struct Differ: Sendable {
             return RecordChange(action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
                                 origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
         }
-        if let removedAt = existing.removedAt {
-            // The provider sends a removed record again: it comes back.
-            let old = (try? JSONParser.parse(existing.payload)) ?? .object([:])
-            var fields = [FieldChange(path: "removed_at", from: .string(removedAt), to: nil)]
-            fields += fieldChanges(from: old, to: .object(payload))
-            return RecordChange(action: .update, identity: identity, id: existing.id, origin: origin,
-                                fields: fields, payload: content.payload, contentHash: content.hash)
-        }
-        if existing.contentHash == content.hash {
+        // A removed record sent again comes back, even with the same content.
+        if existing.removedAt == nil && existing.contentHash == content.hash {
             return RecordChange(action: .unchanged, identity: identity, id: existing.id, origin: origin,
                                 fields: [], payload: [], contentHash: content.hash)
         }
         let old = (try? JSONParser.parse(existing.payload)) ?? .object([:])
+        var fields = existing.removedAt.map { [FieldChange(path: "removed_at", from: .string($0), to: nil)] } ?? []
+        fields += fieldChanges(from: old, to: .object(payload))
         return RecordChange(action: .update, identity: identity, id: existing.id, origin: origin,
-                            fields: fieldChanges(from: old, to: .object(payload)),
-                            payload: content.payload, contentHash: content.hash)
+                            fields: fields, payload: content.payload, contentHash: content.hash)
     }
 
     /// Leaf-by-leaf differences between the stored and the new payload.

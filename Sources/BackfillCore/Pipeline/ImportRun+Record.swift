@@ -53,7 +53,7 @@ extension ImportRun {
         // written; an applied run finds that in the store itself.
         let existing: Store.StoredRecord?
         if !writes, let seen, let hash = seen.contentHash, let payload = seen.payload, let id = seen.id {
-            existing = Store.StoredRecord(id: id, version: seen.version ?? 1, contentHash: hash, payload: payload, updatedAt: "")
+            existing = Store.StoredRecord(id: id, contentHash: hash, payload: payload)
         } else {
             existing = try store.lookup(identity)
         }
@@ -104,29 +104,28 @@ extension ImportRun {
         let input: String
         let line: Int?
         let id: String?
-        let version: Int?
         let contentHash: String?
         let payload: String?
     }
 
     private func seenEntry(_ identity: RecordIdentity) throws -> SeenEntry? {
         let s = try store.database.statement(
-            "SELECT input, line, id, version, content_hash, payload FROM temp.run_seen WHERE identity = ?")
-        return try s.firstRow([.text(identity.key)]) { s in SeenEntry(input: s.text(0) ?? "", line: s.isNull(1) ? nil : s.int(1), id: s.text(2),
-                         version: s.isNull(3) ? nil : s.int(3), contentHash: s.text(4), payload: s.text(5)) }
+            "SELECT input, line, id, content_hash, payload FROM temp.run_seen WHERE identity = ?")
+        return try s.firstRow([.text(identity.key)]) { s in
+            SeenEntry(input: s.text(0) ?? "", line: s.isNull(1) ? nil : s.int(1), id: s.text(2), contentHash: s.text(3), payload: s.text(4))
+        }
     }
 
     private func remember(_ identity: RecordIdentity, input: String, line: Int?, change: RecordChange) throws {
         // Only a dry run needs the content: it stands in for the store.
         let keepContent = !writes && change.action != .unchanged
         let s = try store.database.statement("""
-            INSERT OR REPLACE INTO temp.run_seen (identity, input, line, id, version, content_hash, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO temp.run_seen (identity, input, line, id, content_hash, payload)
+            VALUES (?, ?, ?, ?, ?, ?)
             """)
         try s.bind([.text(identity.key), .text(input), line.map(SQLValue.int) ?? .null,
-                    keepContent ? .text(change.id) : .null, .null,
-                    keepContent ? .text(change.contentHash) : .null, .null])
-        if keepContent { try s.bindText(7, bytes: change.payload) }
+                    keepContent ? .text(change.id) : .null, keepContent ? .text(change.contentHash) : .null, .null])
+        if keepContent { try s.bindText(6, bytes: change.payload) }
         try s.step()
     }
 }

@@ -64,7 +64,7 @@ public final class ImportRun {
         try store.database.execute("""
             CREATE TEMP TABLE IF NOT EXISTS run_seen (
                 identity TEXT PRIMARY KEY, input TEXT NOT NULL, line INTEGER,
-                id TEXT, version INTEGER, content_hash TEXT, payload TEXT
+                id TEXT, content_hash TEXT, payload TEXT
             ) WITHOUT ROWID;
             DELETE FROM temp.run_seen;
             """)

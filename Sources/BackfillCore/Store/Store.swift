@@ -11,10 +11,8 @@ public final class Store {
     /// The record as stored, for classification against a new version.
     public struct StoredRecord: Sendable {
         public let id: String
-        public let version: Int
         public let contentHash: String
         public let payload: String
-        public let updatedAt: String
         /// Set when the record was marked removed (a tombstone).
         public var removedAt: String? = nil
     }
@@ -88,13 +86,12 @@ public final class Store {
 
     public func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
         let s = try database.statement("""
-            SELECT id, version, content_hash, payload, updated_at, removed_at FROM records
+            SELECT id, content_hash, payload, removed_at FROM records
             WHERE object_type = ? AND source_system = ? AND connection_id = ? AND source_id = ?
             """)
         return try s.firstRow([.text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
                                .text(identity.sourceID)]) { s in
-            StoredRecord(id: s.text(0)!, version: s.int(1), contentHash: s.text(2)!, payload: s.text(3)!, updatedAt: s.text(4)!,
-                         removedAt: s.text(5))
+            StoredRecord(id: s.text(0)!, contentHash: s.text(1)!, payload: s.text(2)!, removedAt: s.text(3))
         }
     }
 
