@@ -42,15 +42,13 @@ final class ConnectionSync {
         case .backfillAPI: inputs = connection.objects.map { "\(connection.baseURL!.absoluteString) \($0)" }
         case .csvUpload, .layerBills: inputs = [connection.glob ?? ""]
         }
-        var options = NormalizeOptions()
         var mapping = CSVMapping()
         if let path = connection.mapping {
             do { mapping = try CSVMapping.load(path: path) } catch { throw CommandError.usage("\(connection.keyPath).mapping: \(error)") }
-            options = mapping.options
         }
         let run = try ImportRun(store: store, mode: dryRun ? .dryRun : .apply, strict: false,
                                 connector: connection.connector.rawValue, connectionID: connection.connectionID,
-                                inputs: inputs, normalizer: Normalizer(options: options), observer: observer)
+                                inputs: inputs, normalizer: Normalizer(options: mapping.options), observer: observer)
         switch connection.connector {
         case .backfillAPI:
             try syncAPI(connection, token: token ?? "", run: run)
