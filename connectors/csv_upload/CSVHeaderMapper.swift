@@ -46,8 +46,7 @@ public struct CSVHeaderMapper {
             if mapping.ignoreColumns.contains(key) { return .ignored }
             var name: String? = mapping.columns[key]
             if name == nil {
-                let exact = Self.matchKey(header)
-                if let field = contract.fields.first(where: { Self.matchKey($0.name) == exact }) {
+                if let field = contract.fields.first(where: { Self.matchKey($0.name) == key }) {
                     name = field.name
                 } else if header.contains(".") {
                     name = Self.dottedPath(header, contract: contract, catalog: catalog)
