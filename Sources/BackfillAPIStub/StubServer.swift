@@ -45,7 +45,7 @@ public final class StubServer: @unchecked Sendable {
     private var logLines: [String] = []
     /// Parsed data files by path, kept while the file's modification time
     /// stays the same: a 50k-record resource is parsed once, not per page.
-    private var cache: [String: (stamp: String, items: [Value], extras: [String: Value])] = [:]
+    private var cache: [String: (stamp: String, items: [Value], extras: Fields)] = [:]
 
     public init(options: Options, port: UInt16 = 0) throws {
         self.options = options
@@ -189,7 +189,7 @@ public final class StubServer: @unchecked Sendable {
         }
     }
 
-    private func load(_ file: String) -> ([Value], [String: Value])? {
+    private func load(_ file: String) -> ([Value], Fields)? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
               let modified = attributes[.modificationDate] as? Date else { return nil }
         // Modification time and size together: an edit within the clock's
@@ -199,7 +199,7 @@ public final class StubServer: @unchecked Sendable {
         if let hit = cache[file], hit.stamp == stamp { lock.unlock(); return (hit.items, hit.extras) }
         lock.unlock()
         guard let data = FileManager.default.contents(atPath: file), let parsed = try? JSONParser.parse(Array(data)) else { return nil }
-        var extras: [String: Value] = [:]
+        var extras: Fields = [:]
         var items: [Value] = []
         switch parsed {
         case .array(let a): items = a

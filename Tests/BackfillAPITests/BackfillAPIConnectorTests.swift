@@ -4,7 +4,7 @@ import XCTest
 @testable import BackfillCore
 
 final class BackfillAPIConnectorTests: XCTestCase {
-    func page(_ items: String, extras: [String: Value] = [:]) throws -> PagedList.Page {
+    func page(_ items: String, extras: Fields = [:]) throws -> PagedList.Page {
         PagedList.Page(number: 1, items: try JSONParser.parse(items).arrayValue!, isLast: true,
                        label: "GET /v1/x?limit=2&page=1", extras: extras)
     }

@@ -2,7 +2,7 @@ import XCTest
 @testable import BackfillCore
 
 /// Builds a raw CSV-like record of `type` from string fields.
-func rawRecord(_ type: String, _ fields: [String: Value], line: Int = 2, connection: String? = "acme") -> RawRecord {
+func rawRecord(_ type: String, _ fields: Fields, line: Int = 2, connection: String? = "acme") -> RawRecord {
     RawRecord(objectType: type, origin: Origin(file: "t.csv", line: line), sourceSystem: "csv_upload",
               connectionID: connection, fields: fields, rawText: "raw")
 }
@@ -14,7 +14,7 @@ func normalized(_ raw: RawRecord, options: NormalizeOptions = NormalizeOptions()
 }
 
 final class NormalizerTests: XCTestCase {
-    let expense: [String: Value] = [
+    let expense: Fields = [
         "source_id": .string("e-1"), "amount": .string("125"), "currency": .string("usd"),
         "status": .string("approved"), "expense_date": .string("2026-03-02"),
     ]

@@ -63,7 +63,7 @@ public struct BackfillAPIConnector: Sendable {
             // The record's `id` is the canonical id the envelope carries too.
             data.removeValue(forKey: "id")
             if let updated = data["updated_at"]?.stringValue, updated > (maxUpdatedAt ?? "") { maxUpdatedAt = updated }
-            var unmapped: [String: Value] = [:]
+            var unmapped: Fields = [:]
             for (key, value) in page.extras { unmapped["list_" + key] = value }
             out.append(RawRecord(objectType: objectType, origin: origin, sourceSystem: sourceSystem, connectionID: connection,
                                  canonicalID: envelopeID, fields: data, unmapped: unmapped, rawText: rawText, issues: issues))

@@ -74,9 +74,9 @@ public struct CSVRecordStream: RecordStream {
 
     /// One CSV row, split into document fields, line fields and the rest.
     struct ParsedRow {
-        var document: [String: Value] = [:]
-        var line: [String: Value] = [:]
-        var unmapped: [String: Value] = [:]
+        var document: Fields = [:]
+        var line: Fields = [:]
+        var unmapped: Fields = [:]
         var row: CSVRow
         var issues: [RecordIssue] = []
 
@@ -136,7 +136,7 @@ public struct CSVRecordStream: RecordStream {
     }
 
     /// Sets a value at a dotted path (`payment_method_details.card_last4`).
-    private func set(_ fields: inout [String: Value], _ path: ArraySlice<String>, _ value: Value) {
+    private func set(_ fields: inout Fields, _ path: ArraySlice<String>, _ value: Value) {
         guard let head = path.first else { return }
         if path.count == 1 {
             fields[head] = value

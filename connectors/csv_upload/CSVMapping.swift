@@ -15,8 +15,8 @@ import BackfillCore
 /// file says; `defaults` fill a field only where the file leaves it empty.
 public struct CSVMapping: Sendable {
     public var columns: [String: String] = [:]
-    public var constants: [String: Value] = [:]
-    public var defaults: [String: Value] = [:]
+    public var constants: Fields = [:]
+    public var defaults: Fields = [:]
     public var ignoreColumns: Set<String> = []
     public var options = NormalizeOptions()
     public var delimiter: UInt8 = UInt8(ascii: ",")
@@ -44,7 +44,7 @@ public struct CSVMapping: Sendable {
         guard case .object(let top) = root else { throw MappingError(file: path, path: "$", message: "expected a JSON object") }
         var mapping = CSVMapping()
         func fail(_ p: String, _ m: String) -> MappingError { MappingError(file: path, path: p, message: m) }
-        func object(_ key: String) throws(MappingError) -> [String: Value] {
+        func object(_ key: String) throws(MappingError) -> Fields {
             guard let v = top[key] else { return [:] }
             guard case .object(let o) = v else { throw fail("$.\(key)", "expected an object") }
             return o

@@ -26,13 +26,13 @@ enum LayerAccounts {
 
     /// `tags` / `transaction_tags` → dimensions (key → value), and the
     /// display names, which have no canonical home, for metadata.
-    static func dimensions(_ tags: [[String: Value]]) -> (dimensions: [String: Value], displayNames: [String: Value]) {
-        var dimensions: [String: Value] = [:]
-        var names: [String: Value] = [:]
+    static func dimensions(_ tags: [Fields]) -> (dimensions: Fields, displayNames: Fields) {
+        var dimensions: Fields = [:]
+        var names: Fields = [:]
         for tag in tags {
             guard let key = tag["key"]?.stringValue else { continue }
             dimensions[key] = tag["value"] ?? .null
-            var display: [String: Value] = [:]
+            var display: Fields = [:]
             for field in ["dimension_display_name", "value_display_name"] {
                 if let v = tag[field], !v.isNull { display[field] = v }
             }

@@ -57,9 +57,9 @@ struct LayerBillMapper {
         default: reader.fail("is_expense", .invalidBoolean, "expected true or false")
         }
         let isExpense = objectType == "expense"
-        var fields: [String: Value] = ["currency": .string(currency)]
+        var fields: Fields = ["currency": .string(currency)]
         if let sourceID { fields["source_id"] = .string(sourceID) }
-        var layer: [String: Value] = bill.filter { !Self.mappedBillFields.contains($0.key) }
+        var layer: Fields = bill.filter { !Self.mappedBillFields.contains($0.key) }
         if isExpense, let memo = bill["memo"] {
             fields["memo"] = memo
             layer.removeValue(forKey: "memo")
@@ -139,8 +139,8 @@ struct LayerBillMapper {
 
     /// `due_at`, or `bill_terms` counted from the received date; Layer's rule:
     /// "Either due_at or bill_terms must be specified, but not both."
-    private func mapDueDate(_ bill: [String: Value], received: CanonicalDateTime?, isExpense: Bool,
-                            into fields: inout [String: Value], reader: inout LayerValueReader) {
+    private func mapDueDate(_ bill: Fields, received: CanonicalDateTime?, isExpense: Bool,
+                            into fields: inout Fields, reader: inout LayerValueReader) {
         let hasDueAt = !(bill["due_at"] ?? .null).isNull
         let hasTerms = !(bill["bill_terms"] ?? .null).isNull
         if hasDueAt && hasTerms {
@@ -170,7 +170,7 @@ struct LayerBillMapper {
         if let dueDate, !isExpense { fields["due_date"] = .string(dueDate.description) }
     }
 
-    private func mapVendor(_ bill: [String: Value], reader: inout LayerValueReader)
+    private func mapVendor(_ bill: Fields, reader: inout LayerValueReader)
         -> (reference: String?, name: String?, record: RawRecord?) {
         if case .object(let vendor)? = bill["vendor"] {
             let path = "vendor"
@@ -185,7 +185,7 @@ struct LayerBillMapper {
                 return (nil, name, nil)
             }
             vendorReader.sourceID = key
-            var fields: [String: Value] = ["source_id": .string(key)]
+            var fields: Fields = ["source_id": .string(key)]
             if let id { fields["vendor_id"] = .string(id) }
             if let name { fields["name"] = .string(name) }
             for (from, to) in [("company_name", "company_name"), ("email", "email")] {

@@ -8,7 +8,7 @@ struct LayerLineMapper {
     let sourceID: String
 
     struct Result {
-        var lines: [[String: Value]] = []
+        var lines: [Fields] = []
         /// Σ item line amounts (after line discounts, before taxes).
         var subtotal: ExactDecimal
         var lineTax: ExactDecimal
@@ -30,12 +30,12 @@ struct LayerLineMapper {
     private var accountIDField: String { isExpense ? "expense_account_id" : "account_id" }
     private var accountCodeField: String { isExpense ? "expense_account_code" : "account_code" }
 
-    func lines(_ bill: [String: Value], reader: inout LayerValueReader) -> Result {
+    func lines(_ bill: Fields, reader: inout LayerValueReader) -> Result {
         let scale = reader.minorUnits
         var result = Result(scale: scale)
         for (j, item) in reader.objects(bill["line_items"], "line_items").enumerated() {
             let path = "line_items[\(j)]"
-            var line: [String: Value] = [:]
+            var line: Fields = [:]
             var layer = item.filter { !Self.mappedLineFields.contains($0.key) }
             reader.checkMetadata(item["metadata"], path + ".metadata")
 
@@ -130,8 +130,8 @@ struct LayerLineMapper {
     /// of tax). The required `tax_detail_ref` is built from the tax name and
     /// position, stable across imports.
     private func taxDetails(_ value: Value?, path: String, index: Int? = nil, reader: inout LayerValueReader)
-        -> (details: [[String: Value]], total: ExactDecimal) {
-        var details: [[String: Value]] = []
+        -> (details: [Fields], total: ExactDecimal) {
+        var details: [Fields] = []
         var total = ExactDecimal.zero
         for (k, tax) in reader.objects(value, path).enumerated() {
             let position = index ?? k
@@ -139,7 +139,7 @@ struct LayerLineMapper {
             guard let amount = reader.amount(tax["amount"], itemPath + ".amount", required: true) else { continue }
             var name: String?
             if case .object(let account)? = tax["tax_account"] { name = account["name"]?.stringValue }
-            var detail: [String: Value] = [
+            var detail: Fields = [
                 "tax_detail_ref": .string("\(name ?? "tax")-\(position + 1)"),
                 "tax_amount": .decimal(amount),
                 "amount_includes_tax": .bool(false),

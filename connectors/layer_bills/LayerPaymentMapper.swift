@@ -9,7 +9,7 @@ import BackfillCore
 /// payments imported before for this bill and missing now are marked removed
 /// (tombstoned, never deleted); when it is absent nothing is touched.
 struct LayerPaymentMapper {
-    let bill: [String: Value]
+    let bill: Fields
     let billType: String
     let billSourceID: String
     let connectionID: String?
@@ -64,7 +64,7 @@ struct LayerPaymentMapper {
                 guard let amount = reader.amount(payment["amount"], path + ".payment.amount", required: true),
                       let allocated = reader.amount(allocation["amount"], path + ".amount", required: true) else { continue }
                 var fields = common(sourceID: sourceID, amount: amount, billID: billID, payment: payment)
-                var allocationFields: [String: Value] = ["bill_id": .string(billID), "amount": .decimal(allocated)]
+                var allocationFields: Fields = ["bill_id": .string(billID), "amount": .decimal(allocated)]
                 if let at = reader.dateTime(payment["at"], path + ".payment.at") {
                     fields["payment_date"] = .string(at.date.description)
                     allocationFields["allocated_on"] = .string(at.date.description)
@@ -81,8 +81,8 @@ struct LayerPaymentMapper {
         return result
     }
 
-    private func common(sourceID: String, amount: ExactDecimal, billID: String, payment: [String: Value]) -> [String: Value] {
-        var fields: [String: Value] = [
+    private func common(sourceID: String, amount: ExactDecimal, billID: String, payment: Fields) -> Fields {
+        var fields: Fields = [
             "source_id": .string(sourceID), "amount": .decimal(amount), "currency": .string(currency),
             "bill_id": .string(billID), "status": .string("paid"),
         ]
@@ -92,7 +92,7 @@ struct LayerPaymentMapper {
         return fields
     }
 
-    private func record(_ fields: [String: Value], layer: [String: Value], path: String, payment: [String: Value]) -> RawRecord {
+    private func record(_ fields: Fields, layer: Fields, path: String, payment: Fields) -> RawRecord {
         var origin = billOrigin
         origin.jsonPath = (billOrigin.jsonPath ?? "$") + "." + path
         var record = RawRecord(objectType: "bill_payment", origin: origin, sourceSystem: LayerBillMapper.sourceSystem,

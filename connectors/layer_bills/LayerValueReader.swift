@@ -87,11 +87,11 @@ struct LayerValueReader {
         }
     }
 
-    mutating func objects(_ value: Value?, _ path: String) -> [[String: Value]] {
+    mutating func objects(_ value: Value?, _ path: String) -> [Fields] {
         switch value {
         case nil, .null?: return []
         case .array(let items)?:
-            var out: [[String: Value]] = []
+            var out: [Fields] = []
             for (i, item) in items.enumerated() {
                 if case .object(let o) = item { out.append(o) } else { fail("\(path)[\(i)]", .invalidType, "expected an object") }
             }

@@ -3,7 +3,7 @@
 /// `next()` returns nil at the end. It throws only for failures of the input
 /// as a whole (unreadable, not UTF-8, not JSON): those stop this input, never
 /// the others. Problems with one record travel inside the record as issues.
-public protocol RecordStream {
+public protocol RecordStream: SendableMetatype {
     mutating func next() throws(InputError) -> RawRecord?
 }
 

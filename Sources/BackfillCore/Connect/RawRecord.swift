@@ -11,9 +11,9 @@ public struct RawRecord: Sendable {
     /// `id`); otherwise the store derives one from the identity.
     public var canonicalID: String?
     /// Field values keyed by canonical name; `lines` is an array of objects.
-    public var fields: [String: Value]
+    public var fields: Fields
     /// Fields the connector could not map, kept under `metadata.<source_system>`.
-    public var unmapped: [String: Value]
+    public var unmapped: Fields
     /// The input exactly as read (a CSV row's text), stored with a reject.
     public var rawText: String
     /// Problems the connector already found. An issue with no `field` says
@@ -41,7 +41,7 @@ public struct RawRecord: Sendable {
     }
 
     public init(objectType: String, origin: Origin, sourceSystem: String, connectionID: String?,
-                canonicalID: String? = nil, fields: [String: Value], unmapped: [String: Value] = [:],
+                canonicalID: String? = nil, fields: Fields, unmapped: Fields = [:],
                 rawText: String, issues: [RecordIssue] = []) {
         self.objectType = objectType
         self.origin = origin

@@ -15,7 +15,7 @@ public struct Differ: Sendable {
     }
 
     /// The stored form of a payload and its content hash.
-    public func content(of payload: [String: Value]) -> Content {
+    public func content(of payload: Fields) -> Content {
         let value = Value.object(payload)
         let bytes = CanonicalJSON.bytes(value)
         if CanonicalJSON.hasUnnormalizedDecimal(value) {
@@ -26,9 +26,9 @@ public struct Differ: Sendable {
         return Content(payload: bytes, hash: SHA256.hex(bytes))
     }
 
-    public func classify(identity: RecordIdentity, payload: [String: Value], origin: Origin,
+    /// `content` is `content(of: payload)`, computed ahead by the caller.
+    public func classify(identity: RecordIdentity, payload: Fields, content: Content, origin: Origin,
                          canonicalID: String?, existing: Store.StoredRecord?) -> RecordChange {
-        let content = content(of: payload)
         guard let existing else {
             return RecordChange(action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
                                 origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
@@ -47,8 +47,8 @@ public struct Differ: Sendable {
 
     /// Leaf-by-leaf differences between the stored and the new payload.
     public func fieldChanges(from old: Value, to new: Value) -> [FieldChange] {
-        var before: [String: Value] = [:]
-        var after: [String: Value] = [:]
+        var before: Fields = [:]
+        var after: Fields = [:]
         flatten(old, path: "", into: &before)
         flatten(new, path: "", into: &after)
         var changes: [FieldChange] = []
@@ -61,7 +61,7 @@ public struct Differ: Sendable {
         return changes
     }
 
-    private func flatten(_ value: Value, path: String, into out: inout [String: Value]) {
+    private func flatten(_ value: Value, path: String, into out: inout Fields) {
         switch value {
         case .object(let fields) where !fields.isEmpty:
             for (k, v) in fields { flatten(v, path: path.isEmpty ? k : path + "." + k, into: &out) }

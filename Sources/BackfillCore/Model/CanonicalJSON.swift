@@ -43,12 +43,13 @@ public enum CanonicalJSON {
         case .object(let fields):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for key in fields.keys.sorted(by: utf8Less) {
+            // `Fields` keeps its keys in UTF-8 byte order already.
+            for (key, member) in fields {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(fields[key]!, into: &out, normalizingDecimals: normalizingDecimals)
+                write(member, into: &out, normalizingDecimals: normalizingDecimals)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -60,13 +61,9 @@ public enum CanonicalJSON {
         switch value {
         case .decimal(let d): return d.scale != d.normalized.scale
         case .array(let items): return items.contains(where: hasUnnormalizedDecimal)
-        case .object(let fields): return fields.values.contains(where: hasUnnormalizedDecimal)
+        case .object(let fields): return fields.contains { hasUnnormalizedDecimal($0.value) }
         default: return false
         }
-    }
-
-    static func utf8Less(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     public static func writeString(_ s: String, into out: inout [UInt8]) {

@@ -60,7 +60,7 @@ public struct JSONParser {
 
     private mutating func parseObject(path: String) throws(SyntaxError) -> Value {
         index += 1
-        var fields: [String: Value] = [:]
+        var fields: Fields = [:]
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
         while true {

@@ -5,7 +5,7 @@
 /// written, so `123` cents or `1.10` is never seen through `Double`. `decimal` is
 /// a typed canonical amount; the writer emits it as a JSON string (`"125.00"`),
 /// which is how the Backfill API represents money.
-public indirect enum Value: Sendable, Equatable {
+public enum Value: Sendable, Equatable {
     case null
     case bool(Bool)
     case string(String)
@@ -14,14 +14,14 @@ public indirect enum Value: Sendable, Equatable {
     case decimal(ExactDecimal)
     case integer(Int)
     case array([Value])
-    case object([String: Value])
+    case object(Fields)
 
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
-    public var objectValue: [String: Value]? {
+    public var objectValue: Fields? {
         if case .object(let o) = self { return o }
         return nil
     }

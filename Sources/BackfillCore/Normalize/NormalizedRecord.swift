@@ -4,7 +4,7 @@ public struct NormalizedRecord: Sendable {
     public var identity: RecordIdentity?
     public var canonicalID: String?
     /// The canonical payload: contract field names, typed values.
-    public var payload: [String: Value]
+    public var payload: Fields
     public var origin: Origin
     public var rawText: String
     public var issues: [RecordIssue]

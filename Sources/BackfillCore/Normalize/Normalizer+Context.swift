@@ -109,9 +109,9 @@ extension Normalizer {
         }
 
         /// Every field of a nested object, coerced by its shape.
-        mutating func object(_ fields: [String: Value], shape: Shape, path: String) -> [String: Value] {
-            var out: [String: Value] = [:]
-            var unknown: [String: Value] = [:]
+        mutating func object(_ fields: Fields, shape: Shape, path: String) -> Fields {
+            var out: Fields = [:]
+            var unknown: Fields = [:]
             for (name, value) in fields {
                 guard let spec = shape.fieldsByName[name] else { unknown[name] = value; continue }
                 if let v = coerce(value, as: spec, path: path + "." + name) { out[name] = v }
@@ -126,7 +126,7 @@ extension Normalizer {
         /// `metadata.<source_system>` where the object has metadata; where it
         /// has none, each is an `unknown_field` reject, because dropping data
         /// silently is worse than refusing it.
-        mutating func keepUnknown(_ unknown: [String: Value], in object: inout [String: Value], hasMetadata: Bool, path: String) {
+        mutating func keepUnknown(_ unknown: Fields, in object: inout Fields, hasMetadata: Bool, path: String) {
             guard hasMetadata else {
                 for name in unknown.keys.sorted() {
                     fail(path.isEmpty ? name : path + "." + name, .unknownField, "is not a field of this contract")

@@ -55,7 +55,7 @@ public struct Normalizer: Sendable {
         context.currency = currency
 
         var unknown = raw.unmapped
-        var payload: [String: Value] = [:]
+        var payload: Fields = [:]
         for (name, value) in input {
             guard let spec = contract.fieldsByName[name] else {
                 unknown[name] = value
@@ -93,7 +93,7 @@ public struct Normalizer: Sendable {
     }
 
     /// Contract derivations. Each rule names the seed sentence it rests on.
-    private func derive(into payload: inout [String: Value], contract: ObjectContract, context: inout Context) {
+    private func derive(into payload: inout Fields, contract: ObjectContract, context: inout Context) {
         // Contract, document_date: "when omitted, … normalization derives it
         // from issued_at when possible"; each type derives from its own
         // document date (expense_date, bill_date, issued_at, …).

@@ -4,13 +4,29 @@ extension ImportRun {
         let raw: String
     }
 
-    /// One record through normalize → validate → dedupe → diff → apply.
+    /// The store-free half of a record's way: normalize, validate, and the
+    /// stored form with its hash. Runs on the read-ahead thread, so it may
+    /// use nothing but these value types.
+    var preparer: @Sendable (RawRecord) -> PreparedRecord {
+        { [normalizer, validator, differ] raw in
+            // Unreadable as a record: rejected for that alone (see `handle`).
+            if raw.issues.contains(where: { $0.field == nil }) { return PreparedRecord(raw: raw, record: nil, content: nil) }
+            var record = normalizer.normalize(raw)
+            validator.validate(&record, objectType: raw.objectType)
+            let content = record.issues.isEmpty && record.identity != nil ? differ.content(of: record.payload) : nil
+            return PreparedRecord(raw: raw, record: record, content: content)
+        }
+    }
+
+    /// One prepared record through dedupe → diff → apply.
     /// Returns the issues when the record is rejected.
-    func handle(_ raw: RawRecord, input: String, counts: inout RunCounts) throws -> Rejected? {
+    func handle(_ prepared: PreparedRecord, input: String, counts: inout RunCounts) throws -> Rejected? {
+        let raw = prepared.raw
         // An issue that names no field means the input could not be read as a
         // record at all (a ragged CSV row, a bill that is not an object): every
         // further error would be about the wrong column or a missing shape.
-        if raw.issues.contains(where: { $0.field == nil }) {
+        // Such a record was never normalized.
+        guard let record = prepared.record else {
             counts.failed += 1
             observer.recordRejected(raw.issues, rawText: raw.rawText)
             return Rejected(issues: raw.issues, raw: raw.rawText)
@@ -22,9 +38,7 @@ extension ImportRun {
             observer.recordRejected([issue], rawText: raw.rawText)
             return Rejected(issues: [issue], raw: raw.rawText)
         }
-        var record = normalizer.normalize(raw)
-        validator.validate(&record, objectType: raw.objectType)
-        guard record.issues.isEmpty, let identity = record.identity else {
+        guard record.issues.isEmpty, let identity = record.identity, let content = prepared.content else {
             counts.failed += 1
             if let identity = record.identity { rejectedIdentities.insert(identity.key) }
             var issues = record.issues
@@ -57,7 +71,7 @@ extension ImportRun {
         } else {
             existing = try store.lookup(identity)
         }
-        var change = differ.classify(identity: identity, payload: record.payload, origin: raw.origin,
+        var change = differ.classify(identity: identity, payload: record.payload, content: content, origin: raw.origin,
                                      canonicalID: record.canonicalID, existing: existing)
         if let parent = raw.parent {
             change.parentID = try store.lookup(parent)?.id ?? parent.derivedCanonicalID

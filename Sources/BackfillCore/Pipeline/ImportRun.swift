@@ -111,18 +111,30 @@ public final class ImportRun {
         if readTransaction { try store.database.execute("BEGIN") }
         // A run row created in this input's transaction goes with it on rollback.
         let runRowIsNew = ownTransaction && runID == nil
+        // Reading, normalizing and serializing run ahead on a second thread;
+        // this thread diffs and writes, in the stream's order.
+        let ahead = ReadAhead(stream: stream, prepare: preparer)
+        defer { stream = ahead.finish() }
         do {
             if runRowIsNew {
                 runID = try insertRunRow(mode: "apply")
             }
             var seenRecords = 0
-            while let raw = try stream.next() {
-                seenRecords += 1
-                if seenRecords % 1000 == 0 { observer.progress(input: input, records: seenRecords) }
-                if let rejected = try handle(raw, input: input, counts: &fileCounts) {
-                    fileRejects.append(contentsOf: rejected.issues.map { ($0, rejected.raw) })
-                    if ownTransaction, let runID {
-                        for issue in rejected.issues { try store.insertReject(runID: runID, issue: issue, raw: rejected.raw) }
+            reading: while true {
+                let batch: [PreparedRecord]
+                switch ahead.next() {
+                case .batch(let records): batch = records
+                case .failed(let error): throw error
+                case .end: break reading
+                }
+                for prepared in batch {
+                    seenRecords += 1
+                    if seenRecords % 1000 == 0 { observer.progress(input: input, records: seenRecords) }
+                    if let rejected = try handle(prepared, input: input, counts: &fileCounts) {
+                        fileRejects.append(contentsOf: rejected.issues.map { ($0, rejected.raw) })
+                        if ownTransaction, let runID {
+                            for issue in rejected.issues { try store.insertReject(runID: runID, issue: issue, raw: rejected.raw) }
+                        }
                     }
                 }
             }

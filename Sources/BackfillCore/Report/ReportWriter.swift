@@ -89,7 +89,7 @@ public final class ReportWriter: RunObserver {
             ("origin", .string(c.origin.description)),
         ]
         if c.action == .update || c.action == .remove {
-            var fields: [String: Value] = [:]
+            var fields: Fields = [:]
             for f in c.fields { fields[f.path] = .object(["from": f.from ?? .null, "to": f.to ?? .null]) }
             o.append(("fields", .object(fields)))
         }
@@ -167,7 +167,7 @@ public final class ReportWriter: RunObserver {
             CanonicalJSON.writeString(summary.store, into: &store)
             out.write("],\n \"run_id\": \(summary.runID.map(String.init) ?? "null"), \"store\": \(String(decoding: store, as: UTF8.self))")
             if !summary.breakdown.isEmpty {
-                var connections: [String: Value] = [:]
+                var connections: Fields = [:]
                 for row in summary.breakdown {
                     var objects = connections[row.connection]?.objectValue ?? [:]
                     objects[row.object] = countsValue(row.counts)

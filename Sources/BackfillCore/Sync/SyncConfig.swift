@@ -72,13 +72,13 @@ struct ConfigReader {
         SyncConfig.ConfigError(file: file, keyPath: path, message: message)
     }
 
-    mutating func warnUnknown(_ object: [String: Value], known: Set<String>, at path: String) {
+    mutating func warnUnknown(_ object: Fields, known: Set<String>, at path: String) {
         for key in object.keys.sorted() where !known.contains(key) {
             warnings.append("\(file): \(path.isEmpty ? key : path + "." + key): unknown key, ignored")
         }
     }
 
-    func string(_ o: [String: Value], _ key: String, _ path: String, required: Bool = false) throws(SyncConfig.ConfigError) -> String? {
+    func string(_ o: Fields, _ key: String, _ path: String, required: Bool = false) throws(SyncConfig.ConfigError) -> String? {
         switch o[key] {
         case nil, .null?:
             if required { throw fail("\(path).\(key)", "is required") }
@@ -90,7 +90,7 @@ struct ConfigReader {
         }
     }
 
-    func number(_ o: [String: Value], _ key: String, _ path: String, default value: Double, positive: Bool = true,
+    func number(_ o: Fields, _ key: String, _ path: String, default value: Double, positive: Bool = true,
                 whole: Bool = false) throws(SyncConfig.ConfigError) -> Double {
         guard let v = o[key], !v.isNull else { return value }
         guard case .number(let text) = v, let n = Double(text) else { throw fail("\(path).\(key)", "must be a number") }

@@ -23,7 +23,7 @@ public struct Validator: Sendable {
             issues.append(RecordIssue(origin: at, sourceID: sourceID, field: path, code: code, message: message))
         }
 
-        func check(_ object: [String: Value], fields: [FieldSpec], path: String) {
+        func check(_ object: Fields, fields: [FieldSpec], path: String) {
             for spec in fields {
                 let fieldPath = path.isEmpty ? spec.name : path + "." + spec.name
                 guard let value = object[spec.name], !value.isNull else {

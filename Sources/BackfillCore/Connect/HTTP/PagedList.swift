@@ -29,7 +29,7 @@ public struct PagedList: Sendable {
         /// `GET /v1/expenses?limit=100&page=3`: where the records came from.
         public let label: String
         /// Other top-level members of the response (`as_of_date` on accounts).
-        public let extras: [String: Value]
+        public let extras: Fields
     }
 
     public func url(page: Int) -> URL {

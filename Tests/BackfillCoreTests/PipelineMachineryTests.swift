@@ -1,0 +1,83 @@
+import XCTest
+@testable import BackfillCore
+
+/// The two pieces the speed work added under the pipeline: the sorted object
+/// map every payload is built in, and the read-ahead thread.
+final class PipelineMachineryTests: XCTestCase {
+    func testFieldsKeepKeysInUTF8OrderWhateverTheInsertionOrder() {
+        var a = Fields()
+        for key in ["zeta", "amount", "é", "Amount", "a", "amount_2", ""] { a[key] = .string(key) }
+        // UTF-8 byte order: "" < "Amount" < "a" < "amount" < "amount_2" < "zeta" < "é" (0xC3 0xA9).
+        XCTAssertEqual(a.keys, ["", "Amount", "a", "amount", "amount_2", "zeta", "é"])
+        var b: Fields = ["é": .string("é"), "": .string(""), "a": .string("a")]
+        for key in ["amount_2", "zeta", "Amount", "amount"] { b[key] = .string(key) }
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(CanonicalJSON.string(.object(a)), CanonicalJSON.string(.object(b)))
+        XCTAssertTrue(CanonicalJSON.string(.object(a)).hasPrefix(#"{"":"","Amount":"Amount","a":"a","amount""#))
+    }
+
+    func testFieldsReplaceRemoveAndLookUpLikeADictionary() {
+        var f: Fields = ["currency": .string("USD"), "amount": .string("1.00")]
+        f["amount"] = .string("2.00")
+        XCTAssertEqual(f.count, 2)
+        XCTAssertEqual(f["amount"], .string("2.00"))
+        XCTAssertNil(f["memo"])
+        f["memo"] = nil  // removing what is absent changes nothing
+        XCTAssertEqual(f.count, 2)
+        XCTAssertEqual(f.removeValue(forKey: "currency"), .string("USD"))
+        XCTAssertNil(f["currency"])
+        f["amount"] = nil
+        XCTAssertTrue(f.isEmpty)
+        let pairs = Fields([("b", .integer(1)), ("a", .integer(2)), ("b", .integer(3))])
+        XCTAssertEqual(pairs.keys, ["a", "b"])
+        XCTAssertEqual(pairs["b"], .integer(3), "a later duplicate wins")
+    }
+
+    /// A stream that yields `count` records, then fails (or ends).
+    struct CountingStream: RecordStream {
+        var count: Int
+        var failAtEnd: Bool
+        var produced = 0
+
+        mutating func next() throws(InputError) -> RawRecord? {
+            guard produced < count else {
+                if failAtEnd {
+                    throw InputError(kind: .malformed, origin: Origin(file: "f.json", line: 9), code: .malformedInput,
+                                     message: "truncated")
+                }
+                return nil
+            }
+            produced += 1
+            return RawRecord(objectType: "expense", origin: Origin(file: "f.json", line: produced), sourceSystem: "test",
+                             connectionID: nil, fields: ["source_id": .string("r\(produced)")], rawText: "")
+        }
+    }
+
+    func testReadAheadKeepsOrderAndDeliversTheInputErrorAfterTheRecordsBeforeIt() {
+        let ahead = ReadAhead(stream: CountingStream(count: 1000, failAtEnd: true), batchSize: 64, depth: 2,
+                              prepare: { PreparedRecord(raw: $0, record: nil, content: nil) })
+        var lines: [Int] = []
+        var failure: InputError?
+        reading: while true {
+            switch ahead.next() {
+            case .batch(let batch): lines += batch.map { $0.raw.origin.line ?? -1 }
+            case .failed(let error): failure = error; break reading
+            case .end: break reading
+            }
+        }
+        XCTAssertEqual(lines, Array(1...1000))
+        XCTAssertEqual(failure?.message, "truncated")
+        XCTAssertEqual(ahead.finish().produced, 1000)
+    }
+
+    func testReadAheadStopsReadingWhenTheConsumerGivesUp() {
+        let ahead = ReadAhead(stream: CountingStream(count: 1_000_000, failAtEnd: false), batchSize: 10, depth: 2,
+                              prepare: { PreparedRecord(raw: $0, record: nil, content: nil) })
+        guard case .batch(let first) = ahead.next() else { return XCTFail("expected a batch") }
+        XCTAssertEqual(first.count, 10)
+        // The queue holds at most `depth` batches: the producer cannot have
+        // read far ahead when it is told to stop.
+        let stream = ahead.finish()
+        XCTAssertLessThanOrEqual(stream.produced, 10 * 4 + 1)
+    }
+}
