@@ -82,7 +82,10 @@ public struct CSVRecordStream: RecordStream {
 
         var sourceID: String? {
             guard case .string(let s)? = document["source_id"] else { return nil }
-            let t = s.trimmingCharacters(in: .whitespaces)
+            // Trim only when an end is white space: Foundation's trimming
+            // bridges through NSString, which showed up in profiles.
+            func plain(_ u: Unicode.Scalar?) -> Bool { u.map { $0.isASCII && $0 != " " && $0 != "\t" } ?? true }
+            let t = plain(s.unicodeScalars.first) && plain(s.unicodeScalars.last) ? s : s.trimmingCharacters(in: .whitespaces)
             return t.isEmpty ? nil : t
         }
     }

@@ -62,8 +62,10 @@ public indirect enum FieldType: Sendable, Equatable {
     }
 }
 
-/// One field of a contract or shape.
-public struct FieldSpec: Sendable, Equatable {
+/// One field of a contract or shape. A class, not a struct: the normalizer
+/// and validator walk every spec of every record, and copying a struct of
+/// five reference-counted members per step showed up in profiles.
+public final class FieldSpec: Sendable, Equatable {
     public let name: String
     public let type: FieldType
     public let required: Bool
@@ -71,6 +73,19 @@ public struct FieldSpec: Sendable, Equatable {
     public let enumValues: [String]?
     /// The value used when the input omits the field (contract `default:`).
     public let defaultValue: Value?
+
+    public init(name: String, type: FieldType, required: Bool, enumValues: [String]?, defaultValue: Value?) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.enumValues = enumValues
+        self.defaultValue = defaultValue
+    }
+
+    public static func == (a: FieldSpec, b: FieldSpec) -> Bool {
+        a.name == b.name && a.type == b.type && a.required == b.required && a.enumValues == b.enumValues
+            && a.defaultValue == b.defaultValue
+    }
 }
 
 /// A nested object shape: a line, a line's `detail`, a `tax_details` entry.

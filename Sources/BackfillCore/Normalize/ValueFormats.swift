@@ -23,6 +23,7 @@ public struct AmountFormat: Sendable, Equatable {
     /// Parses `text` into an exact decimal, or nil when it is not an amount in
     /// this format.
     public func parse(_ text: String) -> ExactDecimal? {
+        if self == .plain { return ExactDecimal(text.trimmingSpaces()) }
         var s = Substring(text.trimmingSpaces())
         var negative = false
         if parenthesesNegative, s.hasPrefix("("), s.hasSuffix(")") {
@@ -122,6 +123,9 @@ public struct NormalizeOptions: Sendable {
 
 extension String {
     func trimmingSpaces() -> String {
+        // Nothing to trim, the usual case: no copy.
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return self }
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
