@@ -65,6 +65,10 @@ final class HTTPTests: XCTestCase {
         XCTAssertEqual(client.requests, 5)
         XCTAssertEqual(clock.slept.first, 2, "Retry-After honoured")
         XCTAssertTrue(transport.seenHeaders.allSatisfy { $0["Authorization"] == "Bearer s3cret" })
+        // Every wait is the client holding back (the fake transport answers
+        // at once): the report can tell the server's time from ours.
+        XCTAssertEqual(client.secondsHoldingBack, clock.slept.reduce(0, +), accuracy: 1e-9)
+        XCTAssertEqual(client.secondsInRequests, 0, accuracy: 1e-9)
     }
 
     func testGivesUpAfterMaxRetriesWithoutNamingTheToken() {

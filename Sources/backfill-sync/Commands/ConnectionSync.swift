@@ -104,6 +104,19 @@ final class ConnectionSync {
         client.onRetry = { url, attempt, problem, wait in
             Diagnostics.write("backfill-sync: \(c.name): \(url): \(problem); retry \(attempt) of \(c.maxRetries) in \(String(format: "%.1f", wait)) s\n")
         }
+        // Is a slow sync the server's or ours? The report says: how long
+        // requests took (they overlap writing the page before), and how long
+        // the sync stood still waiting for a page.
+        let started = clock.now()
+        var secondsStalled = 0.0
+        defer {
+            let total = clock.now() - started
+            func s(_ x: Double) -> String { String(format: "%.2f s", x) }
+            let share = total > 0 ? String(format: " (%.0f%%)", 100 * secondsStalled / total) : ""
+            notes.append("\(c.name): \(client.requests) HTTP request(s) in \(s(total)): responses took \(s(client.secondsInRequests)), "
+                + "\(s(client.secondsHoldingBack)) went to rate-limit and retry waits, and the sync stood waiting for pages "
+                + "\(s(secondsStalled))\(share)")
+        }
         let connector = BackfillAPIConnector(connectionID: c.connectionID)
         for object in c.objects {
             observer.stream = object
@@ -112,15 +125,22 @@ final class ConnectionSync {
             var cursor = fullRefresh ? APICursor() : APICursor(json: try store.cursor(connection: c.name, stream: object))
             var page = cursor.nextPage ?? 1
             if page == 1 { cursor.passStartedAt = Timestamp.now() }
-            while true {
+            var pending = pages.prefetch(page: page)
+            paging: while true {
                 let fetched: PagedList.Page
-                do {
-                    fetched = try pages.fetch(page: page)
-                } catch {
+                let waitStarted = clock.now()
+                let result = pending.wait()
+                secondsStalled += clock.now() - waitStarted
+                switch result {
+                case .success(let p):
+                    fetched = p
+                case .failure(let error):
                     try recordFailure(error, connection: c, object: object, page: page, url: pages.url(page: page), run: run)
                     if case .unauthorized = error { return }  // the connection's credentials are refused: stop it
-                    break  // this resource failed; the others go on
+                    break paging  // this resource failed; the others go on
                 }
+                // The next page travels while this one is written.
+                let upcoming = fetched.isLast ? nil : pages.prefetch(page: page + 1)
                 observer.progress(input: "\(c.name) \(object) page \(page)", records: fetched.items.count)
                 let mapped = connector.records(of: fetched, objectType: object)
                 var next = cursor
@@ -133,11 +153,17 @@ final class ConnectionSync {
                 }
                 var stream = RecordList(mapped.records)
                 let committed = next
-                try run.process(input: "\(c.name) \(fetched.label)", stream: &stream) {
-                    try self.store.setCursor(connection: c.name, stream: object, value: committed.json, now: Timestamp.now())
+                do {
+                    try run.process(input: "\(c.name) \(fetched.label)", stream: &stream) {
+                        try self.store.setCursor(connection: c.name, stream: object, value: committed.json, now: Timestamp.now())
+                    }
+                } catch {
+                    _ = upcoming?.wait()  // the client is not left in use by a thread nobody waits for
+                    throw error
                 }
                 cursor = next
-                if fetched.isLast { break }
+                guard let upcoming else { break }
+                pending = upcoming
                 page += 1
             }
         }

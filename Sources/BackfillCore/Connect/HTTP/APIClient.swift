@@ -34,6 +34,10 @@ public final class APIClient: @unchecked Sendable {
     let timeout: Double
     private let token: String
     public private(set) var requests = 0
+    /// Seconds spent waiting for responses (connect, send, server, body).
+    public private(set) var secondsInRequests = 0.0
+    /// Seconds spent holding back on purpose: the rate limit and retry waits.
+    public private(set) var secondsHoldingBack = 0.0
     /// Called before each retry wait: (url, attempt, why, seconds).
     public var onRetry: ((String, Int, String, Double) -> Void)?
     private var random = SystemRandomNumberGenerator()
@@ -53,13 +57,20 @@ public final class APIClient: @unchecked Sendable {
         var attempt = 0
         while true {
             attempt += 1
+            let throttled = clock.now()
             bucket.acquire()
+            secondsHoldingBack += clock.now() - throttled
             let problem: String
             var headers: [String: String] = [:]
             do {
                 requests += 1
-                let response = try transport.get(url, headers: ["Authorization": "Bearer \(token)", "Accept": "application/json"],
+                let sent = clock.now()
+                let response: HTTPResponse
+                do {
+                    defer { secondsInRequests += clock.now() - sent }
+                    response = try transport.get(url, headers: ["Authorization": "Bearer \(token)", "Accept": "application/json"],
                                                  timeout: timeout)
+                }
                 headers = response.headers
                 switch response.status {
                 case 200..<300:
@@ -85,7 +96,9 @@ public final class APIClient: @unchecked Sendable {
             let wait = retry.delay(attempt: attempt, headers: headers, now: clock.now(),
                                    random: Double.random(in: 0...1, using: &random))
             onRetry?(shown, attempt, problem, wait)
+            let waiting = clock.now()
             clock.sleep(seconds: wait)
+            secondsHoldingBack += clock.now() - waiting
         }
     }
 }

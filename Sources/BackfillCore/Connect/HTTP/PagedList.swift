@@ -53,3 +53,35 @@ public struct PagedList: Sendable {
         return Page(number: page, items: items, isLast: items.isEmpty || items.count < reported, label: label, extras: extras)
     }
 }
+
+extension PagedList {
+    /// Starts fetching `page` on a second thread, so the next page travels
+    /// while this one is written: a sync then takes about as long as the
+    /// server needs, not the server's time plus ours. The client is used by
+    /// one thread at a time: call `wait()` before fetching anything else.
+    public func prefetch(page: Int) -> PendingPage { PendingPage(list: self, page: page) }
+
+    public final class PendingPage: @unchecked Sendable {
+        public let page: Int
+        private let finished = DispatchSemaphore(value: 0)
+        // Written once by the fetching thread before `finished` is signalled.
+        private var result: Result<Page, APIError>?
+
+        init(list: PagedList, page: Int) {
+            self.page = page
+            let thread = Thread { [self] in
+                result = Result { () throws(APIError) -> Page in try list.fetch(page: page) }
+                finished.signal()
+            }
+            thread.name = "backfill-sync prefetch"
+            thread.start()
+        }
+
+        /// The page, or why it could not be fetched; waits for it if needed.
+        public func wait() -> Result<Page, APIError> {
+            if let result { return result }
+            finished.wait()
+            return result!
+        }
+    }
+}
