@@ -18,9 +18,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // SHA-256 in C: the x86 SHA extensions when the CPU has them, a
+        // portable path otherwise. Content hashes and ids are on every record.
+        .target(name: "CSHA256", path: "Sources/CSHA256"),
         // The engine: contracts, normalize, validate, diff, apply, store, report.
         // It never imports a connector and never prints.
-        .target(name: "BackfillCore", dependencies: ["CSQLite"]),
+        .target(name: "BackfillCore", dependencies: ["CSQLite", "CSHA256"]),
         // Connectors: each turns one provider format into raw records.
         .target(name: "CSVUpload", dependencies: ["BackfillCore"], path: "connectors/csv_upload"),
         .target(name: "LayerBills", dependencies: ["BackfillCore"], path: "connectors/layer_bills"),
@@ -33,7 +36,7 @@ let package = Package(
         .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI"]),
         // The conformance suite every connector's tests run over samples/.
         .target(name: "ConnectorConformance", dependencies: ["BackfillCore"], path: "Tests/ConnectorConformance"),
-        .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore"]),
+        .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore", "CSHA256"]),
         .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore", "ConnectorConformance"]),
         .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "ConnectorConformance"]),
         .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "BackfillCore", "BackfillAPIStub"]),

@@ -1,3 +1,4 @@
+import CSHA256
 import XCTest
 @testable import BackfillCore
 
@@ -11,6 +12,27 @@ final class EncodingTests: XCTestCase {
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
         million.withUnsafeBytes { h.update($0) }
         XCTAssertEqual(h.finalizeHex(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// The SHA-extension path (used when this CPU has it) and the portable
+    /// path agree on every length around the padding boundaries, and the
+    /// one-shot digest agrees with feeding the bytes in pieces.
+    func testSHA256AcceleratedAndPortablePathsAgree() {
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096 + 17] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var pieces = SHA256()
+            bytes.prefix(length / 3).withUnsafeBytes { pieces.update($0) }
+            bytes.dropFirst(length / 3).withUnsafeBytes { pieces.update($0) }
+            XCTAssertEqual(pieces.finalize(), SHA256.digest(bytes), "length \(length)")
+            // Whole blocks through both block functions.
+            let blocks = Array(bytes.prefix(length / 64 * 64))
+            var fast: [UInt32] = [1, 2, 3, 4, 5, 6, 7, 8]
+            var portable = fast
+            blocks.withUnsafeBufferPointer { csha256_blocks(&fast, $0.baseAddress, blocks.count / 64) }
+            blocks.withUnsafeBufferPointer { csha256_blocks_portable(&portable, $0.baseAddress, blocks.count / 64) }
+            XCTAssertEqual(fast, portable, "length \(length), accelerated: \(SHA256.isAccelerated)")
+        }
     }
 
     func testJSONNumbersKeepTheirText() throws {
