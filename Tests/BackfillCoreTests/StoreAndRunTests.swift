@@ -97,6 +97,36 @@ final class StoreAndRunTests: XCTestCase {
         XCTAssertEqual(count(store, "SELECT count(*) FROM rejects WHERE code = 'duplicate_identity'"), 1)
     }
 
+    func testTheSameIdentityInTwoFilesIsNoDuplicateButARepeatInTheSecondIs() throws {
+        let store = try Store.openForWriting(path: path)
+        let observer = CollectingObserver()
+        let (run, _) = try runImport(store, [
+            ("a.csv", ArrayStream([expenseRecord("e-1", amount: "10", line: 2)])),
+            ("b.csv", ArrayStream([expenseRecord("e-1", amount: "12", line: 5, file: "b.csv"),
+                                   expenseRecord("e-1", amount: "13", line: 7, file: "b.csv")])),
+        ], observer: observer)
+        XCTAssertEqual(run.counts, RunCounts(created: 1, updated: 1, failed: 1))
+        let issue = try XCTUnwrap(observer.rejects.first?.first)
+        XCTAssertEqual(issue.code, .duplicateIdentity)
+        XCTAssertTrue(issue.message.contains("first on line 5"), issue.message)
+        XCTAssertEqual(try store.database.scalarText("SELECT amount FROM expenses"), "12.00")
+    }
+
+    func testADryRunDiffsEachInputAgainstTheLatestPlannedContent() throws {
+        let store = try Store.openForWriting(path: path)
+        try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "10")]))])
+        let reader = try XCTUnwrap(Store.openForReading(path: path))
+        let observer = CollectingObserver()
+        try runImport(reader, [
+            ("a.csv", ArrayStream([expenseRecord("e-1", amount: "11")])),
+            ("b.csv", ArrayStream([expenseRecord("e-1", amount: "11", file: "b.csv")])),
+            ("c.csv", ArrayStream([expenseRecord("e-1", amount: "10", file: "c.csv")])),
+        ], mode: .dryRun, observer: observer)
+        // b.csv repeats what a.csv planned; c.csv puts back the stored 10.00,
+        // which is a change from the planned 11.00, not "unchanged".
+        XCTAssertEqual(observer.changes.map(\.action), [.update, .unchanged, .update])
+    }
+
     func testRejectsAreStoredWithTheirRawRow() throws {
         let store = try Store.openForWriting(path: path)
         try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "ten", line: 4)]))])

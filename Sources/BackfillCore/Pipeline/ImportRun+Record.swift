@@ -20,7 +20,7 @@ extension ImportRun {
 
     /// One prepared record through dedupe → diff → apply.
     /// Returns the issues when the record is rejected.
-    func handle(_ prepared: PreparedRecord, input: String, counts: inout RunCounts) throws -> Rejected? {
+    func handle(_ prepared: PreparedRecord, input: Int, counts: inout RunCounts) throws -> Rejected? {
         let raw = prepared.raw
         // An issue that names no field means the input could not be read as a
         // record at all (a ragged CSV row, a bill that is not an object): every
@@ -49,7 +49,7 @@ extension ImportRun {
             return Rejected(issues: issues, raw: raw.rawText)
         }
 
-        let seen = try seenEntry(identity)
+        let seen = try self.seen.claim(identity, input: input, line: raw.origin.line)
         if let seen, seen.input == input {
             counts.failed += 1
             rejectedIdentities.insert(identity.key)
@@ -79,7 +79,9 @@ extension ImportRun {
         if writes, let runID {
             try applier.apply(change, runID: runID, now: startedAt)
         }
-        try remember(identity, input: input, line: raw.origin.line, change: change)
+        if seen != nil { try self.seen.move(identity, to: input, line: raw.origin.line) }
+        // Only a dry run needs the content: it stands in for the store.
+        if !writes && change.action != .unchanged { try self.seen.keep(change) }
         count(change.action, in: &counts)
         observer.recordProcessed(change)
         if let owned = raw.ownedChildren {
@@ -112,34 +114,5 @@ extension ImportRun {
             count(.remove, in: &counts)
             observer.recordProcessed(removal)
         }
-    }
-
-    struct SeenEntry {
-        let input: String
-        let line: Int?
-        let id: String?
-        let contentHash: String?
-        let payload: String?
-    }
-
-    private func seenEntry(_ identity: RecordIdentity) throws -> SeenEntry? {
-        let s = try store.database.statement(
-            "SELECT input, line, id, content_hash, payload FROM temp.run_seen WHERE identity = ?")
-        return try s.firstRow([.text(identity.key)]) { s in
-            SeenEntry(input: s.text(0) ?? "", line: s.isNull(1) ? nil : s.int(1), id: s.text(2), contentHash: s.text(3), payload: s.text(4))
-        }
-    }
-
-    private func remember(_ identity: RecordIdentity, input: String, line: Int?, change: RecordChange) throws {
-        // Only a dry run needs the content: it stands in for the store.
-        let keepContent = !writes && change.action != .unchanged
-        let s = try store.database.statement("""
-            INSERT OR REPLACE INTO temp.run_seen (identity, input, line, id, content_hash, payload)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """)
-        try s.bind([.text(identity.key), .text(input), line.map(SQLValue.int) ?? .null,
-                    keepContent ? .text(change.id) : .null, keepContent ? .text(change.contentHash) : .null, .null])
-        if keepContent { try s.bindText(6, bytes: change.payload) }
-        try s.step()
     }
 }

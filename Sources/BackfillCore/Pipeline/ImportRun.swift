@@ -45,6 +45,9 @@ public final class ImportRun {
     /// rejected too (a bad bill's payments must not land without it).
     var rejectedIdentities: Set<String> = []
     private var strictTransactionOpen = false
+    /// Duplicate detection within an input; in a dry run, also the content
+    /// that would have been written.
+    let seen: RunSeen
 
     public init(store: Store, mode: Mode, strict: Bool, connector: String, connectionID: String?,
                 inputs: [String], normalizer: Normalizer, validator: Validator = Validator(), observer: RunObserver) throws {
@@ -59,15 +62,7 @@ public final class ImportRun {
         self.connectionID = connectionID
         self.inputs = inputs
         self.startedAt = Timestamp.now()
-        // What this run has seen: duplicate detection within an input, and in
-        // a dry run the content that would have been written.
-        try store.database.execute("""
-            CREATE TEMP TABLE IF NOT EXISTS run_seen (
-                identity TEXT PRIMARY KEY, input TEXT NOT NULL, line INTEGER,
-                id TEXT, content_hash TEXT, payload TEXT
-            ) WITHOUT ROWID;
-            DELETE FROM temp.run_seen;
-            """)
+        self.seen = try RunSeen(database: store.database)
     }
 
     var writes: Bool { mode == .apply }
@@ -120,6 +115,7 @@ public final class ImportRun {
                 runID = try insertRunRow(mode: "apply")
             }
             var seenRecords = 0
+            let inputNumber = seen.number(for: input)
             reading: while true {
                 let batch: [PreparedRecord]
                 switch ahead.next() {
@@ -130,7 +126,7 @@ public final class ImportRun {
                 for prepared in batch {
                     seenRecords += 1
                     if seenRecords % 1000 == 0 { observer.progress(input: input, records: seenRecords) }
-                    if let rejected = try handle(prepared, input: input, counts: &fileCounts) {
+                    if let rejected = try handle(prepared, input: inputNumber, counts: &fileCounts) {
                         fileRejects.append(contentsOf: rejected.issues.map { ($0, rejected.raw) })
                         if ownTransaction, let runID {
                             for issue in rejected.issues { try store.insertReject(runID: runID, issue: issue, raw: rejected.raw) }

@@ -81,6 +81,9 @@ public final class Database {
 
     public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Runs `body` in `BEGIN IMMEDIATE … COMMIT` (the write lock is taken up

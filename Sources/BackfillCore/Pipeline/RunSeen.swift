@@ -1,0 +1,88 @@
+/// What this run has seen, per identity: the input and line that first had
+/// it (a second occurrence in the same input is rejected), and, in a dry run,
+/// the content that would have been written, so later inputs diff against it
+/// as they would against the store had it been applied.
+///
+/// A TEMP table, so memory stays flat whatever the input size. Rows are keyed
+/// by a small scope number (object type, source system, connection) and the
+/// source id, and name their input by number: about 20 bytes a row instead of
+/// the identity and file name spelled out in each, and consecutive source ids
+/// land on the same pages. One insert per record finds a repeat and records
+/// a first sighting at once.
+final class RunSeen {
+    struct Entry {
+        let input: Int
+        let line: Int?
+        let id: String?
+        let contentHash: String?
+        let payload: String?
+    }
+
+    private let database: Database
+    private var scopes: [String: Int] = [:]
+    private var lastScope: (objectType: String, sourceSystem: String, connectionID: String, number: Int)?
+    private var inputs: [String: Int] = [:]
+
+    init(database: Database) throws {
+        self.database = database
+        try database.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS run_seen (
+                scope INTEGER NOT NULL, source_id TEXT NOT NULL, input INTEGER NOT NULL, line INTEGER,
+                id TEXT, content_hash TEXT, payload TEXT,
+                PRIMARY KEY (scope, source_id)
+            ) WITHOUT ROWID;
+            DELETE FROM temp.run_seen;
+            """)
+    }
+
+    /// A number for `input`, the same for the whole run.
+    func number(for input: String) -> Int {
+        if let n = inputs[input] { return n }
+        let n = inputs.count + 1
+        inputs[input] = n
+        return n
+    }
+
+    private func scope(_ identity: RecordIdentity) -> Int {
+        if let last = lastScope, last.objectType == identity.objectType, last.sourceSystem == identity.sourceSystem,
+           last.connectionID == identity.connectionID {
+            return last.number
+        }
+        let key = "\(identity.objectType)\u{1F}\(identity.sourceSystem)\u{1F}\(identity.connectionID)"
+        let number = scopes[key] ?? scopes.count + 1
+        scopes[key] = number
+        lastScope = (identity.objectType, identity.sourceSystem, identity.connectionID, number)
+        return number
+    }
+
+    /// Records `identity` as first seen in `input` at `line`, or, when it was
+    /// seen before, changes nothing and returns that earlier sighting.
+    func claim(_ identity: RecordIdentity, input: Int, line: Int?) throws -> Entry? {
+        let scope = scope(identity)
+        try database.statement("""
+            INSERT INTO temp.run_seen (scope, source_id, input, line) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """).run([.int(scope), .text(identity.sourceID), .int(input), line.map(SQLValue.int) ?? .null])
+        if database.changes == 1 { return nil }
+        return try database.statement("""
+            SELECT input, line, id, content_hash, payload FROM temp.run_seen WHERE scope = ? AND source_id = ?
+            """).firstRow([.int(scope), .text(identity.sourceID)]) { s in
+            Entry(input: s.int(0), line: s.isNull(1) ? nil : s.int(1), id: s.text(2), contentHash: s.text(3), payload: s.text(4))
+        }
+    }
+
+    /// A record seen in an earlier input now belongs to this one: a repeat
+    /// later in this input is a duplicate of this occurrence.
+    func move(_ identity: RecordIdentity, to input: Int, line: Int?) throws {
+        try database.statement("UPDATE temp.run_seen SET input = ?, line = ? WHERE scope = ? AND source_id = ?")
+            .run([.int(input), line.map(SQLValue.int) ?? .null, .int(scope(identity)), .text(identity.sourceID)])
+    }
+
+    /// Dry runs: what would have been written for `identity`.
+    func keep(_ change: RecordChange) throws {
+        let s = try database.statement("UPDATE temp.run_seen SET id = ?, content_hash = ?, payload = ? WHERE scope = ? AND source_id = ?")
+        try s.bind([.text(change.id), .text(change.contentHash)])
+        try s.bindText(3, bytes: change.payload)
+        try s.bind([.int(scope(change.identity)), .text(change.identity.sourceID)], at: 4)
+        try s.step()
+    }
+}
