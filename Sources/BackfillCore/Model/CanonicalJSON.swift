@@ -31,7 +31,7 @@ public enum CanonicalJSON {
         case .integer(let i): out.append(contentsOf: String(i).utf8)
         case .decimal(let d):
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: (normalizingDecimals ? d.normalized : d).description.utf8)
+            (normalizingDecimals ? d.normalized : d).write(into: &out)
             out.append(UInt8(ascii: "\""))
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -69,8 +69,12 @@ public enum CanonicalJSON {
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Almost every string needs no escape: copy it whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: s.utf8)
+        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
             out.append(UInt8(ascii: "\""))
             return
         }

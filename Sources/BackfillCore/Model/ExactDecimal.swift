@@ -152,14 +152,35 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Plain text with exactly `scale` fractional digits: `-0.50`, `125`, `1.2500`.
     public var description: String {
-        var digits = String(significand.magnitude)
-        if scale > 0 {
-            if digits.count <= scale {
-                digits = String(repeating: "0", count: scale - digits.count + 1) + digits
+        var out: [UInt8] = []
+        write(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `description` as UTF-8. Every amount of every record is
+    /// written this way, so digits are produced in place, through 64-bit
+    /// arithmetic whenever the significand fits (almost always).
+    public func write(into out: inout [UInt8]) {
+        if significand < 0 { out.append(UInt8(ascii: "-")) }
+        let capacity = 40  // a UInt128 has at most 39 digits; zero padding needs at most scale + 1
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity + scale) { buf in
+            var i = buf.count
+            var magnitude = significand.magnitude
+            if magnitude <= UInt128(UInt64.max) {
+                var v = UInt64(magnitude)
+                repeat { i -= 1; buf[i] = 48 + UInt8(v % 10); v /= 10 } while v > 0
+            } else {
+                repeat { i -= 1; buf[i] = 48 + UInt8(magnitude % 10); magnitude /= 10 } while magnitude > 0
             }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+            // At least one digit before the point: 0.05, not .05.
+            while buf.count - i <= scale { i -= 1; buf[i] = 48 }
+            let point = buf.count - scale
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<point]))
+            if scale > 0 {
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[point...]))
+            }
         }
-        return significand < 0 ? "-" + digits : digits
     }
 
     static func power10(_ exponent: Int) -> Int128 {
