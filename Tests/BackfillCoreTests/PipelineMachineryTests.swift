@@ -33,6 +33,26 @@ final class PipelineMachineryTests: XCTestCase {
         XCTAssertEqual(pairs["b"], .integer(3), "a later duplicate wins")
     }
 
+    /// The content hash is read from the payload bytes with the trailing
+    /// zeros of decimals skipped; it must equal the hash of the normalized
+    /// form written out, or every stored record would look changed.
+    func testContentHashSkipsTrailingZerosExactlyAsTheNormalizedForm() {
+        func d(_ s: String) -> Value { .decimal(ExactDecimal(s)!) }
+        let payload: Fields = [
+            "amount": d("125.00"), "zero": d("0.00"), "negative": d("-1.20"), "whole": d("100"), "exact": d("3.25"),
+            "memo": .string("1.50 stays as written"),
+            "lines": .array([.object(["quantity": d("12.50"), "unit_amount": d("0.10")]), .object(["quantity": d("2")])]),
+        ]
+        let content = Differ().content(of: payload)
+        var normalized: [UInt8] = []
+        CanonicalJSON.write(.object(payload), into: &normalized, normalizingDecimals: true)
+        XCTAssertEqual(content.hash, SHA256.hex(normalized))
+        XCTAssertTrue(String(decoding: content.payload, as: UTF8.self).contains(#""amount":"125.00""#), "the payload keeps its precision")
+        XCTAssertTrue(String(decoding: normalized, as: UTF8.self).contains(#""zero":"0"}"#))
+        XCTAssertEqual(Differ().content(of: ["amount": d("125.0")]).hash, Differ().content(of: ["amount": d("125")]).hash)
+        XCTAssertNotEqual(Differ().content(of: ["amount": d("125.01")]).hash, Differ().content(of: ["amount": d("125.1")]).hash)
+    }
+
     /// A stream that yields `count` records, then fails (or ends).
     struct CountingStream: RecordStream {
         var count: Int

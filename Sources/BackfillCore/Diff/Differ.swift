@@ -16,14 +16,19 @@ public struct Differ: Sendable {
 
     /// The stored form of a payload and its content hash.
     public func content(of payload: Fields) -> Content {
-        let value = Value.object(payload)
-        let bytes = CanonicalJSON.bytes(value)
-        if CanonicalJSON.hasUnnormalizedDecimal(value) {
-            var hashInput: [UInt8] = []
-            CanonicalJSON.write(value, into: &hashInput, normalizingDecimals: true)
-            return Content(payload: bytes, hash: SHA256.hex(hashInput))
+        let (bytes, trailingZeros) = CanonicalJSON.bytesAndTrailingZeros(.object(payload))
+        guard !trailingZeros.isEmpty else { return Content(payload: bytes, hash: SHA256.hex(bytes)) }
+        // The hash skips the trailing zeros: it reads the normalized form.
+        var hash = SHA256()
+        bytes.withUnsafeBytes { all in
+            var from = 0
+            for zeros in trailingZeros {
+                hash.update(UnsafeRawBufferPointer(rebasing: all[from..<zeros.lowerBound]))
+                from = zeros.upperBound
+            }
+            hash.update(UnsafeRawBufferPointer(rebasing: all[from...]))
         }
-        return Content(payload: bytes, hash: SHA256.hex(bytes))
+        return Content(payload: bytes, hash: hash.finalizeHex())
     }
 
     /// `content` is `content(of: payload)`, computed ahead by the caller.

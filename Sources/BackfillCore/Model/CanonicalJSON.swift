@@ -20,49 +20,79 @@ public enum CanonicalJSON {
     }
 
     /// Writes `value`. With `normalizingDecimals`, decimals are written without
-    /// trailing fractional zeros: that form feeds the content hash, so `1.50`
-    /// and `1.5` in a unit price do not count as a change.
+    /// trailing fractional zeros: the form the content hash is taken over, so
+    /// `1.50` and `1.5` in a unit price do not count as a change.
     public static func write(_ value: Value, into out: inout [UInt8], normalizingDecimals: Bool = false) {
-        switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .string(let s): writeString(s, into: &out)
-        case .number(let n): out.append(contentsOf: n.utf8)
-        case .integer(let i): out.append(contentsOf: String(i).utf8)
-        case .decimal(let d):
-            out.append(UInt8(ascii: "\""))
-            (normalizingDecimals ? d.normalized : d).write(into: &out)
-            out.append(UInt8(ascii: "\""))
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(item, into: &out, normalizingDecimals: normalizingDecimals)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let fields):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            // `Fields` keeps its keys in UTF-8 byte order already.
-            for (key, member) in fields {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member, into: &out, normalizingDecimals: normalizingDecimals)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
+        var writer = Writer(out: out, normalizingDecimals: normalizingDecimals, recordZeros: false)
+        out = []
+        writer.write(value)
+        out = writer.out
     }
 
-    /// True when some decimal in `value` carries trailing fractional zeros, i.e.
-    /// when the hash form differs from the payload form.
-    public static func hasUnnormalizedDecimal(_ value: Value) -> Bool {
-        switch value {
-        case .decimal(let d): return d.scale != d.normalized.scale
-        case .array(let items): return items.contains(where: hasUnnormalizedDecimal)
-        case .object(let fields): return fields.contains { hasUnnormalizedDecimal($0.value) }
-        default: return false
+    /// The canonical bytes of `value`, and the byte ranges of trailing
+    /// fractional zeros in its decimals (with the point, when nothing is left
+    /// after it). The bytes without those ranges are exactly what
+    /// `normalizingDecimals` writes: one pass serves payload and hash.
+    public static func bytesAndTrailingZeros(_ value: Value) -> (bytes: [UInt8], trailingZeros: [Range<Int>]) {
+        var writer = Writer(out: [], normalizingDecimals: false, recordZeros: true)
+        writer.out.reserveCapacity(1024)
+        writer.write(value)
+        return (writer.out, writer.zeros)
+    }
+
+    private struct Writer {
+        var out: [UInt8]
+        let normalizingDecimals: Bool
+        let recordZeros: Bool
+        var zeros: [Range<Int>] = []
+
+        mutating func write(_ value: Value) {
+            switch value {
+            case .null: out.append(contentsOf: "null".utf8)
+            case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+            case .string(let s): CanonicalJSON.writeString(s, into: &out)
+            case .number(let n): out.append(contentsOf: n.utf8)
+            case .integer(let i): out.append(contentsOf: String(i).utf8)
+            case .decimal(let d):
+                out.append(UInt8(ascii: "\""))
+                if normalizingDecimals {
+                    d.normalized.write(into: &out)
+                } else {
+                    d.write(into: &out)
+                    if recordZeros && d.scale > 0 { recordTrailingZeros() }
+                }
+                out.append(UInt8(ascii: "\""))
+            case .array(let items):
+                out.append(UInt8(ascii: "["))
+                items.withUnsafeBufferPointer { items in
+                    for i in items.indices {
+                        if i > 0 { out.append(UInt8(ascii: ",")) }
+                        write(items[i])
+                    }
+                }
+                out.append(UInt8(ascii: "]"))
+            case .object(let fields):
+                out.append(UInt8(ascii: "{"))
+                // `Fields` keeps its keys in UTF-8 byte order already.
+                fields.withMembers { members in
+                    for i in members.indices {
+                        if i > 0 { out.append(UInt8(ascii: ",")) }
+                        CanonicalJSON.writeString(members[i].key, into: &out)
+                        out.append(UInt8(ascii: ":"))
+                        write(members[i].value)
+                    }
+                }
+                out.append(UInt8(ascii: "}"))
+            }
+        }
+
+        /// The bytes just written are a decimal with a point: note its
+        /// trailing zeros, and the point too when only zeros followed it.
+        private mutating func recordTrailingZeros() {
+            var end = out.count
+            while out[end - 1] == UInt8(ascii: "0") { end -= 1 }
+            if out[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            if end < out.count { zeros.append(end..<out.count) }
         }
     }
 

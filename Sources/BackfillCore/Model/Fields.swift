@@ -38,6 +38,12 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
 
     public func makeIterator() -> IndexingIterator<[Element]> { members.makeIterator() }
 
+    /// The members in key order, borrowed: the JSON writer walks every
+    /// object of every record, and iterating copies (and retains) each pair.
+    public func withMembers<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+        try members.withUnsafeBufferPointer(body)
+    }
+
     public static func == (a: Fields, b: Fields) -> Bool {
         a.members.count == b.members.count
             && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }

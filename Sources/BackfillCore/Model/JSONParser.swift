@@ -13,6 +13,14 @@ public struct JSONParser {
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Where the parser is (`$.bills[3].amount`), as components: a path is
+    /// only spelled out for an error, never for every value read.
+    private var path: [PathComponent] = []
+
+    private enum PathComponent {
+        case key(String)
+        case index(Int)
+    }
 
     public static func parse(_ text: String) throws(SyntaxError) -> Value {
         try parse(Array(text.utf8))
@@ -21,82 +29,101 @@ public struct JSONParser {
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> Value {
         var parser = JSONParser(bytes: bytes)
         parser.skipSpace()
-        let value = try parser.parseValue(path: "$")
+        let value = try parser.parseValue()
         parser.skipSpace()
-        guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value", "$") }
+        guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
         return value
     }
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
-    private func error(_ message: String, _ path: String) -> SyntaxError {
-        SyntaxError(offset: index, path: path, message: message)
+    private var pathText: String {
+        var text = "$"
+        for component in path {
+            switch component {
+            case .key(let k): text += "." + k
+            case .index(let i): text += "[\(i)]"
+            }
+        }
+        return text
+    }
+
+    private func error(_ message: String) -> SyntaxError {
+        SyntaxError(offset: index, path: pathText, message: message)
     }
 
     private mutating func skipSpace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
-    private mutating func parseValue(path: String) throws(SyntaxError) -> Value {
-        guard index < bytes.count else { throw error("unexpected end of JSON", path) }
+    private mutating func parseValue() throws(SyntaxError) -> Value {
+        guard index < bytes.count else { throw error("unexpected end of JSON") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(path: path)
-        case UInt8(ascii: "["): return try parseArray(path: path)
-        case UInt8(ascii: "\""): return .string(try parseString(path: path))
-        case UInt8(ascii: "t"): try literal("true", path); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false", path); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null", path); return .null
-        default: return .number(try parseNumber(path: path))
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default: return .number(try parseNumber())
         }
     }
 
-    private mutating func literal(_ word: String, _ path: String) throws(SyntaxError) {
-        let w = Array(word.utf8)
-        guard index + w.count <= bytes.count, Array(bytes[index..<index + w.count]) == w else {
-            throw error("invalid literal", path)
-        }
-        index += w.count
+    private mutating func literal(_ word: StaticString) throws(SyntaxError) {
+        let n = word.utf8CodeUnitCount
+        guard index + n <= bytes.count else { throw error("invalid literal") }
+        for i in 0..<n where bytes[index + i] != word.utf8Start[i] { throw error("invalid literal") }
+        index += n
     }
 
-    private mutating func parseObject(path: String) throws(SyntaxError) -> Value {
+    private mutating func parseObject() throws(SyntaxError) -> Value {
         index += 1
         var fields: Fields = [:]
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
         while true {
             skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key", path) }
-            let key = try parseString(path: path)
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key") }
+            let key = try parseString()
             skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'", path) }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipSpace()
-            fields[key] = try parseValue(path: path + "." + key)
+            path.append(.key(key))
+            fields[key] = try parseValue()
+            path.removeLast()
             skipSpace()
-            guard index < bytes.count else { throw error("unterminated object", path) }
+            guard index < bytes.count else { throw error("unterminated object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
-            throw error("expected ',' or '}'", path)
+            throw error("expected ',' or '}'")
         }
     }
 
-    private mutating func parseArray(path: String) throws(SyntaxError) -> Value {
+    private mutating func parseArray() throws(SyntaxError) -> Value {
         index += 1
         var items: [Value] = []
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
         while true {
             skipSpace()
-            items.append(try parseValue(path: "\(path)[\(items.count)]"))
+            path.append(.index(items.count))
+            items.append(try parseValue())
+            path.removeLast()
             skipSpace()
-            guard index < bytes.count else { throw error("unterminated array", path) }
+            guard index < bytes.count else { throw error("unterminated array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-            throw error("expected ',' or ']'", path)
+            throw error("expected ',' or ']'")
         }
     }
 
-    private mutating func parseNumber(path: String) throws(SyntaxError) -> String {
+    private mutating func parseNumber() throws(SyntaxError) -> String {
         let start = index
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
         var digits = 0
@@ -107,18 +134,32 @@ public struct JSONParser {
                 || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { index += 1; continue }
             break
         }
-        guard digits > 0 else { throw error("invalid value", path) }
+        guard digits > 0 else { throw error("invalid value") }
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
-    private mutating func parseString(path: String) throws(SyntaxError) -> String {
+    private mutating func parseString() throws(SyntaxError) -> String {
         index += 1
-        var out: [UInt8] = []
+        // Most strings have no escape: made straight from the input bytes.
+        let start = index
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                guard let s = String(validating: bytes[start..<index], as: UTF8.self) else {
+                    throw error("invalid UTF-8 in string")
+                }
+                index += 1
+                return s
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            index += 1
+        }
+        var out = Array(bytes[start..<index])
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
-                guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string", path) }
+                guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
                 return s
             }
             if b == UInt8(ascii: "\\") {
@@ -133,28 +174,28 @@ public struct JSONParser {
                 case UInt8(ascii: "b"): out.append(0x08)
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "u"):
-                    var scalar = try hex4(path)
+                    var scalar = try hex4()
                     if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count,
                        bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
                         index += 2
-                        let low = try hex4(path)
+                        let low = try hex4()
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape", path) }
+                    guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
                     out.append(contentsOf: Array(String(Character(u)).utf8))
                 default: out.append(e)
                 }
                 continue
             }
-            if b < 0x20 { throw error("control character in string", path) }
+            if b < 0x20 { throw error("control character in string") }
             out.append(b)
             index += 1
         }
-        throw error("unterminated string", path)
+        throw error("unterminated string")
     }
 
-    private mutating func hex4(_ path: String) throws(SyntaxError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw error("invalid \\u escape", path) }
+    private mutating func hex4() throws(SyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("invalid \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
             let b = bytes[index]
@@ -163,7 +204,7 @@ public struct JSONParser {
             case 48...57: v = v * 16 + UInt32(b - 48)
             case 65...70: v = v * 16 + UInt32(b - 55)
             case 97...102: v = v * 16 + UInt32(b - 87)
-            default: throw error("invalid \\u escape", path)
+            default: throw error("invalid \\u escape")
             }
         }
         return v
