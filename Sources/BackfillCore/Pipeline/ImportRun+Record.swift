@@ -13,8 +13,13 @@ extension ImportRun {
             if raw.issues.contains(where: { $0.field == nil }) { return PreparedRecord(raw: raw, record: nil, content: nil) }
             var record = normalizer.normalize(raw)
             validator.validate(&record, objectType: raw.objectType)
-            let content = record.issues.isEmpty && record.identity != nil ? differ.content(of: record.payload) : nil
-            return PreparedRecord(raw: raw, record: record, content: content)
+            guard record.issues.isEmpty, let identity = record.identity else {
+                return PreparedRecord(raw: raw, record: record, content: nil)
+            }
+            // The id it gets if it is new, derived here rather than on the
+            // store's thread, which is the busier one when records are created.
+            if record.canonicalID == nil { record.canonicalID = identity.derivedCanonicalID }
+            return PreparedRecord(raw: raw, record: record, content: differ.content(of: record.payload))
         }
     }
 

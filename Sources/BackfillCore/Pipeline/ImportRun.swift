@@ -133,6 +133,7 @@ public final class ImportRun {
                         }
                     }
                 }
+                ReadAhead<S>.discard(consume batch)
             }
             if ownTransaction, let runID {
                 try store.updateRun(id: runID, counts: counts + fileCounts, status: "running", finishedAt: nil)

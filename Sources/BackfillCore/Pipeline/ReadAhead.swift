@@ -10,13 +10,14 @@ struct PreparedRecord: Sendable {
     let content: Differ.Content?
 }
 
-/// The first half of an input's pipeline, run on a second thread ahead of the
-/// store: read raw records, normalize, validate, serialize and hash. None of
-/// that touches the store, so it overlaps the main thread's diffing and
-/// writing of the batch before; on two cores that is most of the difference
-/// between one core busy and two.
+/// The first half of an input's pipeline, run ahead of the store on other
+/// threads: one thread reads raw records in batches, and each batch is
+/// normalized, validated, serialized and hashed on the system's worker
+/// threads while the next is read. None of that touches the store, so it
+/// overlaps the main thread's diffing and writing; on two cores that is most
+/// of the difference between one core busy and two.
 ///
-/// Order is kept: records come out in the order the stream yields them, and
+/// Order is kept: batches come out in the order the stream yields them, and
 /// an input error comes out after the records read before it, exactly where
 /// a single-threaded run would have met it. Memory stays flat: at most
 /// `depth` batches of `batchSize` records wait.
@@ -27,9 +28,34 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         case end
     }
 
+    /// A batch being prepared on a worker thread.
+    private final class PendingBatch: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        // Written once, before `done` is signalled.
+        private var records: [PreparedRecord] = []
+
+        init(_ raws: [RawRecord], prepare: @escaping @Sendable (RawRecord) -> PreparedRecord) {
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                records = raws.map(prepare)
+                done.signal()
+            }
+        }
+
+        func wait() -> [PreparedRecord] {
+            done.wait()
+            return records
+        }
+    }
+
+    private enum Queued {
+        case batch(PendingBatch)
+        case failed(InputError)
+        case end
+    }
+
     private let condition = NSCondition()
     // Guarded by `condition`:
-    private var queue: [Item] = []
+    private var queue: [Queued] = []
     private var cancelled = false
     private var producerDone = false
     private var stream: S
@@ -49,21 +75,21 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     }
 
     private func produce() {
-        var batch: [PreparedRecord] = []
+        var batch: [RawRecord] = []
         batch.reserveCapacity(batchSize)
-        var last: Item = .end
+        var last: Queued = .end
         do {
             while let raw = try stream.next() {
-                batch.append(prepare(raw))
+                batch.append(raw)
                 if batch.count == batchSize {
-                    guard push(.batch(batch)) else { break }
+                    guard push(.batch(PendingBatch(batch, prepare: prepare))) else { break }
                     batch.removeAll(keepingCapacity: true)
                 }
             }
         } catch {
             last = .failed(error)
         }
-        if !batch.isEmpty { _ = push(.batch(batch)) }
+        if !batch.isEmpty { _ = push(.batch(PendingBatch(batch, prepare: prepare))) }
         _ = push(last)
         condition.lock()
         producerDone = true
@@ -72,7 +98,7 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     }
 
     /// Waits for room; false when the consumer cancelled.
-    private func push(_ item: Item) -> Bool {
+    private func push(_ item: Queued) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while queue.count >= depth && !cancelled { condition.wait() }
@@ -85,15 +111,27 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     /// The next item, waiting for the producer when it is behind.
     func next() -> Item {
         condition.lock()
-        defer { condition.unlock() }
         while queue.isEmpty { condition.wait() }
         let item = queue.removeFirst()
         condition.broadcast()
-        return item
+        condition.unlock()
+        switch item {
+        case .batch(let pending): return .batch(pending.wait())
+        case .failed(let error): return .failed(error)
+        case .end: return .end
+        }
+    }
+
+    /// Frees a consumed batch on a worker thread. Releasing a batch's
+    /// strings, arrays and payload bytes was a visible share of the store
+    /// thread, which is the busier one on a first import.
+    static func discard(_ batch: consuming [PreparedRecord]) {
+        DispatchQueue.global(qos: .utility).async { [batch] in _ = batch.count }
     }
 
     /// Stops the producer (if still running), waits for it to finish, and
-    /// hands back the stream in whatever state it reached.
+    /// hands back the stream in whatever state it reached. Batches still
+    /// being prepared finish on their own and are dropped.
     func finish() -> S {
         condition.lock()
         cancelled = true
