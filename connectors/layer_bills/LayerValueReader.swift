@@ -26,89 +26,92 @@ struct LayerValueReader {
                                   code: code, message: message, covers: covers))
     }
 
+    // Paths are autoclosures: spelled out only when a value fails, not for
+    // every field of every line.
+
     /// An amount in minor units (`123` → `1.23`). Only a JSON integer is an
     /// amount: a string or a fraction of a cent is rejected, never rounded.
-    mutating func amount(_ value: Value?, _ path: String, required: Bool = false) -> ExactDecimal? {
+    mutating func amount(_ value: Value?, _ path: @autoclosure () -> String, required: Bool = false) -> ExactDecimal? {
         switch value {
         case nil, .null?:
-            if required { fail(path, .missingRequired, "is required") }
+            if required { fail(path(), .missingRequired, "is required") }
             return nil
         case .number(let text)?:
             let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
             guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let cents = Int128(text) else {
-                fail(path, .invalidDecimal, "\(text) is not a whole number of minor units (cents); Layer amounts are integers")
+                fail(path(), .invalidDecimal, "\(text) is not a whole number of minor units (cents); Layer amounts are integers")
                 return nil
             }
             return ExactDecimal(significand: cents, scale: minorUnits)
         case .string(let s)?:
-            fail(path, .invalidDecimal, "\"\(s)\" is a string; Layer amounts are integer numbers of cents")
+            fail(path(), .invalidDecimal, "\"\(s)\" is a string; Layer amounts are integer numbers of cents")
             return nil
         default:
-            fail(path, .invalidDecimal, "expected an integer number of cents")
+            fail(path(), .invalidDecimal, "expected an integer number of cents")
             return nil
         }
     }
 
     /// A quantity: any non-negative JSON number, kept exactly as written.
-    mutating func quantity(_ value: Value?, _ path: String) -> ExactDecimal? {
+    mutating func quantity(_ value: Value?, _ path: @autoclosure () -> String) -> ExactDecimal? {
         switch value {
         case nil, .null?: return ExactDecimal(1)
         case .number(let text)?:
             guard let q = ExactDecimal(text) else {
-                fail(path, .invalidDecimal, "\(text) is not an exact decimal quantity"); return nil
+                fail(path(), .invalidDecimal, "\(text) is not an exact decimal quantity"); return nil
             }
-            guard !q.isNegative else { fail(path, .invalidValue, "quantity \(text) is negative"); return nil }
+            guard !q.isNegative else { fail(path(), .invalidValue, "quantity \(text) is negative"); return nil }
             return q
         case .string(let s)?:
-            fail(path, .invalidDecimal, "\"\(s)\" is a string; quantity must be a number"); return nil
+            fail(path(), .invalidDecimal, "\"\(s)\" is a string; quantity must be a number"); return nil
         default:
-            fail(path, .invalidDecimal, "expected a number"); return nil
+            fail(path(), .invalidDecimal, "expected a number"); return nil
         }
     }
 
-    mutating func dateTime(_ value: Value?, _ path: String) -> CanonicalDateTime? {
+    mutating func dateTime(_ value: Value?, _ path: @autoclosure () -> String) -> CanonicalDateTime? {
         switch value {
         case nil, .null?: return nil
         case .string(let s)?:
             if let t = CanonicalDateTime(iso: s) { return t }
-            fail(path, .invalidDateTime, "'\(s)' is not an ISO 8601 date-time with a zone")
+            fail(path(), .invalidDateTime, "'\(s)' is not an ISO 8601 date-time with a zone")
             return nil
         default:
-            fail(path, .invalidDateTime, "expected a date-time string"); return nil
+            fail(path(), .invalidDateTime, "expected a date-time string"); return nil
         }
     }
 
-    mutating func string(_ value: Value?, _ path: String) -> String? {
+    mutating func string(_ value: Value?, _ path: @autoclosure () -> String) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let s)?: return s.isEmpty ? nil : s
         case .number(let n)?: return n
-        default: fail(path, .invalidType, "expected a string"); return nil
+        default: fail(path(), .invalidType, "expected a string"); return nil
         }
     }
 
-    mutating func objects(_ value: Value?, _ path: String) -> [Fields] {
+    mutating func objects(_ value: Value?, _ path: @autoclosure () -> String) -> [Fields] {
         switch value {
         case nil, .null?: return []
         case .array(let items)?:
             var out: [Fields] = []
             for (i, item) in items.enumerated() {
-                if case .object(let o) = item { out.append(o) } else { fail("\(path)[\(i)]", .invalidType, "expected an object") }
+                if case .object(let o) = item { out.append(o) } else { fail("\(path())[\(i)]", .invalidType, "expected an object") }
             }
             return out
         default:
-            fail(path, .invalidType, "expected a list"); return []
+            fail(path(), .invalidType, "expected a list"); return []
         }
     }
 
     /// Layer's limit: "Arbitrary custom metadata in JSON format with a size
     /// limit of 1KB" (1024 bytes of compact JSON).
-    mutating func checkMetadata(_ value: Value?, _ path: String) {
+    mutating func checkMetadata(_ value: Value?, _ path: @autoclosure () -> String) {
         guard let value, !value.isNull else { return }
-        guard case .object = value else { fail(path, .invalidType, "metadata must be a JSON object"); return }
+        guard case .object = value else { fail(path(), .invalidType, "metadata must be a JSON object"); return }
         let size = CanonicalJSON.bytes(value).count
         if size > 1024 {
-            fail(path, .invalidValue, "is \(size) bytes; Layer's limit for metadata is 1 KB (1024 bytes)")
+            fail(path(), .invalidValue, "is \(size) bytes; Layer's limit for metadata is 1 KB (1024 bytes)")
         }
     }
 }

@@ -102,18 +102,24 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
         // Contiguous bytes in place (on the stack for small strings): no
         // copy of either string, no iterator.
         let result = a.utf8.withContiguousStorageIfAvailable { pa in
-            b.utf8.withContiguousStorageIfAvailable { pb in compare(pa, pb) }
+            b.utf8.withContiguousStorageIfAvailable { pb in compare(UnsafeRawBufferPointer(pa), UnsafeRawBufferPointer(pb)) }
         }
         if let result = result ?? nil { return result }
-        return compare(Array(a.utf8)[...], Array(b.utf8)[...])
+        return Array(a.utf8).withUnsafeBytes { pa in Array(b.utf8).withUnsafeBytes { pb in compare(pa, pb) } }
     }
 
-    @inline(__always)
-    private static func compare<C: RandomAccessCollection<UInt8>>(_ pa: C, _ pb: C) -> Int where C.Index == Int {
+    /// Eight bytes at a time (big-endian words order like bytes), then the rest.
+    private static func compare(_ pa: UnsafeRawBufferPointer, _ pb: UnsafeRawBufferPointer) -> Int {
         let n = Swift.min(pa.count, pb.count)
         var i = 0
+        while i + 8 <= n {
+            let x = UInt64(bigEndian: pa.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let y = UInt64(bigEndian: pb.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            if x != y { return x < y ? -1 : 1 }
+            i += 8
+        }
         while i < n {
-            let x = pa[pa.startIndex + i], y = pb[pb.startIndex + i]
+            let x = pa[i], y = pb[i]
             if x != y { return x < y ? -1 : 1 }
             i += 1
         }

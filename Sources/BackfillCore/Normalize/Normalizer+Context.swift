@@ -28,7 +28,9 @@ extension Normalizer {
 
         /// The value in its contract type, or nil when absent (an empty CSV
         /// cell, JSON null) or invalid (then an issue is recorded).
-        mutating func coerce(_ value: Value, as spec: FieldSpec, path: String) -> Value? {
+        /// `path` is only spelled out when something fails or nests: building
+        /// it for every field of every line was a measurable share of the run.
+        mutating func coerce(_ value: Value, as spec: FieldSpec, path: @autoclosure () -> String) -> Value? {
             if case .null = value { return nil }
             if case .string(let s) = value, s.trimmingSpaces().isEmpty, spec.type != .string { return nil }
             if case .string(let s) = value, s.isEmpty { return nil }
@@ -38,19 +40,19 @@ extension Normalizer {
                 case .string(let s): return .string(normalizeEnum(s, spec))
                 case .number(let n): return .string(n)
                 case .integer(let i): return .string(String(i))
-                default: fail(path, .invalidType, "expected text, got \(CanonicalJSON.string(value))"); return nil
+                default: fail(path(), .invalidType, "expected text, got \(CanonicalJSON.string(value))"); return nil
                 }
             case .money, .decimal:
-                guard let d = decimal(value, path: path) else { return nil }
+                guard let d = decimal(value, path: path()) else { return nil }
                 if spec.type == .decimal { return .decimal(d) }
-                return scaleMoney(d, path: path).map(Value.decimal)
+                return scaleMoney(d, path: path()).map(Value.decimal)
             case .integer:
                 switch value {
                 case .integer: return value
                 case .number(let n), .string(let n):
                     if let i = Int(n.trimmingSpaces()) { return .integer(i) }
-                    fail(path, .invalidInteger, "'\(n)' is not a whole number"); return nil
-                default: fail(path, .invalidInteger, "expected a whole number"); return nil
+                    fail(path(), .invalidInteger, "'\(n)' is not a whole number"); return nil
+                default: fail(path(), .invalidInteger, "expected a whole number"); return nil
                 }
             case .boolean:
                 switch value {
@@ -59,50 +61,51 @@ extension Normalizer {
                     switch s.trimmingSpaces().lowercased() {
                     case "true", "t", "yes", "y", "1": return .bool(true)
                     case "false", "f", "no", "n", "0": return .bool(false)
-                    default: fail(path, .invalidBoolean, "'\(s)' is not true or false"); return nil
+                    default: fail(path(), .invalidBoolean, "'\(s)' is not true or false"); return nil
                     }
-                default: fail(path, .invalidBoolean, "expected true or false"); return nil
+                default: fail(path(), .invalidBoolean, "expected true or false"); return nil
                 }
             case .date:
-                guard case .string(let s) = value else { fail(path, .invalidDate, "expected a date"); return nil }
-                return date(s, path: path).map { .string($0.description) }
+                guard case .string(let s) = value else { fail(path(), .invalidDate, "expected a date"); return nil }
+                return date(s, path: path()).map { .string($0.description) }
             case .dateTime:
-                guard case .string(let s) = value else { fail(path, .invalidDateTime, "expected a date-time"); return nil }
+                guard case .string(let s) = value else { fail(path(), .invalidDateTime, "expected a date-time"); return nil }
                 let text = s.trimmingSpaces()
                 if let t = CanonicalDateTime(iso: text) { return .string(t.description) }
                 if let d = options.datePatterns.lazy.compactMap({ $0.parse(text) }).first {
                     return .string(d.description + "T00:00:00Z")
                 }
-                fail(path, .invalidDateTime, "'\(s)' is not an ISO 8601 date-time with a zone (e.g. 2026-05-05T12:00:00Z)")
+                fail(path(), .invalidDateTime, "'\(s)' is not an ISO 8601 date-time with a zone (e.g. 2026-05-05T12:00:00Z)")
                 return nil
             case .map:
                 if case .object = value { return value }
                 if case .string(let s) = value, let parsed = try? JSONParser.parse(s), case .object = parsed { return parsed }
-                fail(path, .invalidType, "expected an object"); return nil
+                fail(path(), .invalidType, "expected an object"); return nil
             case .stringArray:
                 if case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) { return value }
                 if case .string(let s) = value {
-                    if let parsed = try? JSONParser.parse(s), case .array = parsed { return coerce(parsed, as: spec, path: path) }
+                    if let parsed = try? JSONParser.parse(s), case .array = parsed { return coerce(parsed, as: spec, path: path()) }
                     return .array(s.split(separator: ";").map { .string(String($0).trimmingSpaces()) })
                 }
-                fail(path, .invalidType, "expected a list of text values"); return nil
+                fail(path(), .invalidType, "expected a list of text values"); return nil
             case .objectArray:
                 if case .array = value { return value }
                 if case .string(let s) = value, let parsed = try? JSONParser.parse(s), case .array = parsed { return parsed }
-                fail(path, .invalidType, "expected a list of objects"); return nil
+                fail(path(), .invalidType, "expected a list of objects"); return nil
             case .shape(let name):
                 guard case .object(let fields) = value, let shape = catalog.shape(name) else {
-                    fail(path, .invalidType, "expected an object"); return nil
+                    fail(path(), .invalidType, "expected an object"); return nil
                 }
-                return .object(object(fields, shape: shape, path: path))
+                return .object(object(fields, shape: shape, path: path()))
             case .shapeArray(let name):
                 guard case .array(let items) = value, let shape = catalog.shape(name) else {
-                    fail(path, .invalidType, "expected a list of objects"); return nil
+                    fail(path(), .invalidType, "expected a list of objects"); return nil
                 }
                 var out: [Value] = []
+                let arrayPath = items.isEmpty ? "" : path()
                 for (i, item) in items.enumerated() {
-                    guard case .object(let fields) = item else { fail("\(path)[\(i)]", .invalidType, "expected an object"); continue }
-                    out.append(.object(object(fields, shape: shape, path: "\(path)[\(i)]")))
+                    guard case .object(let fields) = item else { fail("\(arrayPath)[\(i)]", .invalidType, "expected an object"); continue }
+                    out.append(.object(object(fields, shape: shape, path: "\(arrayPath)[\(i)]")))
                 }
                 return .array(out)
             }
@@ -140,19 +143,19 @@ extension Normalizer {
             object["metadata"] = .object(metadata)
         }
 
-        mutating func decimal(_ value: Value, path: String) -> ExactDecimal? {
+        mutating func decimal(_ value: Value, path: @autoclosure () -> String) -> ExactDecimal? {
             switch value {
             case .decimal(let d): return d
             case .integer(let i): return ExactDecimal(i)
             case .number(let n):
                 if let d = ExactDecimal(n) { return d }
-                fail(path, .invalidDecimal, "'\(n)' is not an exact decimal"); return nil
+                fail(path(), .invalidDecimal, "'\(n)' is not an exact decimal"); return nil
             case .string(let s):
                 if let d = options.amountFormat.parse(s) { return d }
-                fail(path, .invalidDecimal, "'\(s)' is not a number")
+                fail(path(), .invalidDecimal, "'\(s)' is not a number")
                 return nil
             default:
-                fail(path, .invalidDecimal, "expected a number"); return nil
+                fail(path(), .invalidDecimal, "expected a number"); return nil
             }
         }
 
@@ -160,14 +163,14 @@ extension Normalizer {
         /// currency has is an error, never a rounding. Without a known currency
         /// the amount keeps the precision it was given (the missing or invalid
         /// currency is reported by the validator).
-        mutating func scaleMoney(_ d: ExactDecimal, path: String) -> ExactDecimal? {
+        mutating func scaleMoney(_ d: ExactDecimal, path: @autoclosure () -> String) -> ExactDecimal? {
             guard let code = currency, let units = Currency.minorUnits(code) else { return d }
             if let scaled = d.rescaled(exactlyTo: units) { return scaled }
-            fail(path, .tooManyDecimals, "\(d) has more decimals than \(code) allows (\(units))")
+            fail(path(), .tooManyDecimals, "\(d) has more decimals than \(code) allows (\(units))")
             return nil
         }
 
-        mutating func date(_ s: String, path: String) -> CalendarDate? {
+        mutating func date(_ s: String, path: @autoclosure () -> String) -> CalendarDate? {
             let text = s.trimmingSpaces()
             if let d = CalendarDate(iso: text) { return d }
             for pattern in options.datePatterns {
@@ -177,9 +180,9 @@ extension Normalizer {
             if text.count > 10, let t = CanonicalDateTime(iso: text) { return t.date }
             let expected = (["YYYY-MM-DD"] + options.datePatterns.map(\.text)).joined(separator: " or ")
             if text.count == 10, text.utf8.filter({ $0 == UInt8(ascii: "-") }).count == 2 {
-                fail(path, .invalidDate, "\(text) is not a date")
+                fail(path(), .invalidDate, "\(text) is not a date")
             } else {
-                fail(path, .invalidDate, "'\(text)' is not a date (expected \(expected))")
+                fail(path(), .invalidDate, "'\(text)' is not a date (expected \(expected))")
             }
             return nil
         }
