@@ -65,7 +65,7 @@ class CLITestCase: XCTestCase {
     /// a user would query it with the sqlite3 shell.
     func sqlite(_ sql: String) throws -> String {
         let database = try Database(path: db, readOnly: true)
-        let statement = try database.statement(sql)
+        let statement = try database.statement(sql: sql)
         var rows: [String] = []
         while try statement.step() { rows.append(statement.text(0) ?? "") }
         return rows.joined(separator: "\n")

@@ -123,10 +123,12 @@ public final class ImportRun {
                 case .failed(let error): throw error
                 case .end: break reading
                 }
-                for prepared in batch {
+                // By index, passed borrowed: a for-in loop copies (and
+                // retains and releases) every member of every record.
+                for i in batch.indices {
                     seenRecords += 1
                     if seenRecords % 1000 == 0 { observer.progress(input: input, records: seenRecords) }
-                    if let rejected = try handle(prepared, input: inputNumber, counts: &fileCounts) {
+                    if let rejected = try handle(batch[i], input: inputNumber, counts: &fileCounts) {
                         fileRejects.append(contentsOf: rejected.issues.map { ($0, rejected.raw) })
                         if ownTransaction, let runID {
                             for issue in rejected.issues { try store.insertReject(runID: runID, issue: issue, raw: rejected.raw) }

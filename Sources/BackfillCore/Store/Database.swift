@@ -5,6 +5,10 @@ import CSQLite
 public final class Database {
     let handle: OpaquePointer
     private var statements: [String: Statement] = [:]
+    /// Statements for SQL written in the source, keyed by the literal's
+    /// address: hashing a few hundred characters of SQL for every record was
+    /// a percent of an import on its own.
+    private var literalStatements: [UnsafeRawPointer: Statement] = [:]
     public let path: String
     public let isReadOnly: Bool
 
@@ -41,6 +45,7 @@ public final class Database {
 
     deinit {
         statements.removeAll()
+        literalStatements.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -61,7 +66,19 @@ public final class Database {
 
     /// A prepared statement for `sql`, prepared once and reused: reset and
     /// cleared before each use. Values are always bound, never spliced.
-    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+    public func statement(_ sql: StaticString) throws(SQLiteError) -> Statement {
+        let key = UnsafeRawPointer(sql.utf8Start)
+        if let cached = literalStatements[key] {
+            cached.reset()
+            return cached
+        }
+        let statement = try Statement(database: self, sql: sql.description)
+        literalStatements[key] = statement
+        return statement
+    }
+
+    /// The same for SQL built at run time (export filters, view names).
+    public func statement(sql: String) throws(SQLiteError) -> Statement {
         if let cached = statements[sql] {
             cached.reset()
             return cached
@@ -72,11 +89,11 @@ public final class Database {
     }
 
     public func scalarText(_ sql: String, _ values: [SQLValue] = []) throws(SQLiteError) -> String? {
-        try statement(sql).firstRow(values) { $0.text(0) } ?? nil
+        try statement(sql: sql).firstRow(values) { $0.text(0) } ?? nil
     }
 
     public func scalarInt(_ sql: String, _ values: [SQLValue] = []) throws(SQLiteError) -> Int? {
-        try statement(sql).firstRow(values) { $0.isNull(0) ? nil : $0.int(0) } ?? nil
+        try statement(sql: sql).firstRow(values) { $0.isNull(0) ? nil : $0.int(0) } ?? nil
     }
 
     public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
