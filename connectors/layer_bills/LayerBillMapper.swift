@@ -33,13 +33,13 @@ struct LayerBillMapper {
 
     func map(_ element: JSONArrayReader.Element) -> [Mapped] {
         var reader = LayerValueReader(file: file, basePath: element.path, line: element.line, minorUnits: minorUnits)
+        // The bill exactly as written in the file: what a reject keeps.
+        let rawText = String(decoding: element.bytes, as: UTF8.self)
         guard case .object(let bill) = element.value else {
             reader.fail("", .invalidType, "a bill must be a JSON object")
             return [Mapped(record: RawRecord(objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
-                                             connectionID: connectionID, fields: [:], rawText: CanonicalJSON.string(element.value),
-                                             issues: reader.issues))]
+                                             connectionID: connectionID, fields: [:], rawText: rawText, issues: reader.issues))]
         }
-        let rawText = CanonicalJSON.string(element.value)
 
         // Identity: external_id is Layer's idempotency key; a response bill
         // without one is keyed by its Layer id.

@@ -64,4 +64,17 @@ public struct InputFile {
 
     /// Bytes consumed so far.
     public var offset: Int { base + position }
+
+    /// The unread bytes now in the buffer (read more first when none are
+    /// left; empty only at the end of the file), for scanning a run of
+    /// bytes without a call per byte. `consume` them once done.
+    public mutating func available() -> ArraySlice<UInt8> {
+        if position >= buffer.count && !fill() { return [] }
+        return buffer[position...]
+    }
+
+    /// Marks `count` bytes of `available()` as read.
+    public mutating func consume(_ count: Int) {
+        position += count
+    }
 }

@@ -16,6 +16,8 @@ public struct JSONArrayReader {
         public let index: Int
         public let line: Int
         public let offset: Int
+        /// The element exactly as it is in the file: what a reject keeps.
+        public let bytes: [UInt8]
     }
 
     private var input: InputFile
@@ -59,38 +61,69 @@ public struct JSONArrayReader {
         _ = advance()
     }
 
-    /// Copies one complete JSON value's bytes (or skips them when `into` is nil).
+    /// Copies one complete JSON value's bytes into `out` (or only skips them).
+    /// Works on the read buffer a run at a time: this scan sees every byte of
+    /// the file, and a call per byte was most of its cost.
     private mutating func scanValue(into out: inout [UInt8], keep: Bool, path: String) throws(InputError) {
         skipSpace()
         let startLine = line, startOffset = offset
         var depth = 0
         var inString = false
         var escaped = false
-        repeat {
-            guard let b = advance() else {
+        var scalar = false  // a number or literal at the top: ends at a delimiter
+        var started = false
+        while true {
+            let bytes = input.available()
+            if bytes.isEmpty {
+                if scalar && started { return }
                 throw failure("the file ends inside \(path), which starts on line \(startLine) (byte \(startOffset)); it looks truncated")
             }
-            if keep { out.append(b) }
-            if inString {
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch b {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth < 0 { throw failure("unexpected '\(String(UnicodeScalar(b)))' in \(path)") }
-            default:
-                if depth == 0 {
-                    // A scalar ends at the next delimiter.
-                    while let n = peek(), ![UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09].contains(n) {
-                        if keep { out.append(n) }
-                        _ = advance()
+            var end: Int?  // index just past the value, when it ends in this run
+            var newlines = 0
+            scan: for i in bytes.indices {
+                let b = bytes[i]
+                if b == 0x0A { newlines += 1 }
+                if !started {
+                    started = true
+                    switch b {
+                    case UInt8(ascii: "\""): inString = true; continue scan
+                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth = 1; continue scan
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                        throw failure("unexpected '\(String(UnicodeScalar(b)))' in \(path)")
+                    default: scalar = true; continue scan
                     }
                 }
+                if scalar {
+                    switch b {
+                    case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09:
+                        if b == 0x0A { newlines -= 1 }
+                        end = i
+                        break scan
+                    default: continue scan
+                    }
+                }
+                if inString {
+                    if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") {
+                        inString = false
+                        if depth == 0 { end = i + 1; break scan }
+                    }
+                    continue scan
+                }
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { end = i + 1; break scan }
+                default: break
+                }
             }
-        } while inString || depth > 0
+            let stop = end ?? bytes.endIndex
+            if keep { out.append(contentsOf: bytes[bytes.startIndex..<stop]) }
+            line += newlines
+            input.consume(stop - bytes.startIndex)
+            if end != nil { return }
+        }
     }
 
     private mutating func readString() throws(InputError) -> String {
@@ -166,6 +199,6 @@ public struct JSONArrayReader {
             throw failure("invalid JSON in \(where_): \(error.message)", line: errorLine, offset: startOffset + error.offset)
         }
         defer { index += 1 }
-        return Element(value: value, path: path, index: index, line: startLine, offset: startOffset)
+        return Element(value: value, path: path, index: index, line: startLine, offset: startOffset, bytes: bytes)
     }
 }

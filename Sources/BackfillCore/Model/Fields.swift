@@ -49,17 +49,24 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
             && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 
-    /// The index of `key`, or where it would be inserted.
+    /// The index of `key`, or where it would be inserted. The probe's bytes
+    /// are fetched once and members are read in place: a lookup costs a few
+    /// byte comparisons, not a retain and release per step.
     private func search(_ key: String) -> (index: Int, found: Bool) {
-        var low = 0
-        var high = members.count
-        while low < high {
-            let mid = (low + high) / 2
-            let c = Fields.compare(members[mid].key, key)
-            if c == 0 { return (mid, true) }
-            if c < 0 { low = mid + 1 } else { high = mid }
+        var key = key
+        return key.withUTF8 { probe in
+            members.withUnsafeBufferPointer { m in
+                var low = 0
+                var high = m.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    let c = Fields.compare(m[mid].key, probe)
+                    if c == 0 { return (mid, true) }
+                    if c < 0 { low = mid + 1 } else { high = mid }
+                }
+                return (low, false)
+            }
         }
-        return (low, false)
     }
 
     public subscript(key: String) -> Value? {
@@ -99,13 +106,16 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
 
     /// Three-way comparison of UTF-8 bytes: negative, zero or positive.
     static func compare(_ a: String, _ b: String) -> Int {
-        // Contiguous bytes in place (on the stack for small strings): no
-        // copy of either string, no iterator.
-        let result = a.utf8.withContiguousStorageIfAvailable { pa in
-            b.utf8.withContiguousStorageIfAvailable { pb in compare(UnsafeRawBufferPointer(pa), UnsafeRawBufferPointer(pb)) }
+        var b = b
+        return b.withUTF8 { compare(a, $0) }
+    }
+
+    static func compare(_ a: String, _ probe: UnsafeBufferPointer<UInt8>) -> Int {
+        // Contiguous bytes in place (on the stack for small strings): no copy.
+        if let result = a.utf8.withContiguousStorageIfAvailable({ compare(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(probe)) }) {
+            return result
         }
-        if let result = result ?? nil { return result }
-        return Array(a.utf8).withUnsafeBytes { pa in Array(b.utf8).withUnsafeBytes { pb in compare(pa, pb) } }
+        return Array(a.utf8).withUnsafeBytes { compare($0, UnsafeRawBufferPointer(probe)) }
     }
 
     /// Eight bytes at a time (big-endian words order like bytes), then the rest.
