@@ -14,8 +14,16 @@
 public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: Value)
 
+    /// One member. A struct rather than a tuple: arrays of tuples are
+    /// copied and destroyed through the runtime's generic tuple witnesses,
+    /// which profiles showed on every record.
+    public struct Member: Sendable, Equatable {
+        public var key: String
+        public var value: Value
+    }
+
     /// Sorted by `key` in UTF-8 byte order, keys unique.
-    private var members: [Element]
+    private var members: [Member]
 
     public init() { members = [] }
 
@@ -36,17 +44,21 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
     public var keys: [String] { members.map(\.key) }
     public var values: [Value] { members.map(\.value) }
 
-    public func makeIterator() -> IndexingIterator<[Element]> { members.makeIterator() }
+    public struct Iterator: IteratorProtocol {
+        var base: IndexingIterator<[Member]>
+        public mutating func next() -> Element? { base.next().map { ($0.key, $0.value) } }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(base: members.makeIterator()) }
 
     /// The members in key order, borrowed: the JSON writer walks every
     /// object of every record, and iterating copies (and retains) each pair.
-    public func withMembers<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+    public func withMembers<R>(_ body: (UnsafeBufferPointer<Member>) throws -> R) rethrows -> R {
         try members.withUnsafeBufferPointer(body)
     }
 
     public static func == (a: Fields, b: Fields) -> Bool {
-        a.members.count == b.members.count
-            && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        a.members == b.members
     }
 
     /// The index of `key`, or where it would be inserted. The probe's bytes
@@ -79,7 +91,7 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
             switch (at.found, newValue) {
             case (true, let value?): members[at.index].value = value
             case (true, nil): members.remove(at: at.index)
-            case (false, let value?): members.insert((key, value), at: at.index)
+            case (false, let value?): members.insert(Member(key: key, value: value), at: at.index)
             case (false, nil): break
             }
         }
@@ -100,7 +112,7 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
 
     public func filter(_ isIncluded: (Element) throws -> Bool) rethrows -> Fields {
         var out = Fields()
-        out.members = try members.filter(isIncluded)
+        out.members = try members.filter { try isIncluded(($0.key, $0.value)) }
         return out
     }
 
