@@ -1,13 +1,21 @@
 import Foundation
 
 /// A record read, normalized, validated and serialized, ready for the store.
-struct PreparedRecord: Sendable {
+/// A class: it crosses threads and is read in several places, and copying a
+/// struct of this many reference-counted members showed in profiles.
+final class PreparedRecord: Sendable {
     let raw: RawRecord
     /// nil when the raw record was unreadable as a record (an issue with no
     /// field): it is rejected for that alone, so normalizing it is pointless.
     let record: NormalizedRecord?
     /// The stored form and hash, for a record with no issues and an identity.
     let content: Differ.Content?
+
+    init(raw: RawRecord, record: NormalizedRecord?, content: Differ.Content?) {
+        self.raw = raw
+        self.record = record
+        self.content = content
+    }
 }
 
 /// The first half of an input's pipeline, run ahead of the store on other
