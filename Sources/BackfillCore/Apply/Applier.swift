@@ -18,7 +18,7 @@ public struct Applier {
                                    payload: change.payload, now: now, runID: runID, origin: change.origin.description,
                                    parentID: change.parentID)
         case .update:
-            try store.updateRecord(id: change.id, hash: change.contentHash, payload: change.payload,
+            try store.updateRecord(id: change.id, rowID: change.rowID, hash: change.contentHash, payload: change.payload,
                                    now: now, runID: runID, origin: change.origin.description, parentID: change.parentID)
         case .remove:
             try store.tombstone(id: change.id, now: now, runID: runID)

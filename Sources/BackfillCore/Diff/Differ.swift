@@ -46,8 +46,10 @@ public struct Differ: Sendable {
         let old = (try? JSONParser.parse(existing.payload)) ?? .object([:])
         var fields = existing.removedAt.map { [FieldChange(path: "removed_at", from: .string($0), to: nil)] } ?? []
         fields += fieldChanges(from: old, to: .object(payload))
-        return RecordChange(action: .update, identity: identity, id: existing.id, origin: origin,
-                            fields: fields, payload: content.payload, contentHash: content.hash)
+        var change = RecordChange(action: .update, identity: identity, id: existing.id, origin: origin,
+                                  fields: fields, payload: content.payload, contentHash: content.hash)
+        change.rowID = existing.rowID
+        return change
     }
 
     /// Leaf-by-leaf differences between the stored and the new payload.

@@ -28,4 +28,7 @@ public struct RecordChange: Sendable {
     public let contentHash: String
     /// The canonical id of the record that owns this one (a bill's payment).
     public var parentID: String? = nil
+    /// The stored row of an update, when the store said which (see
+    /// `Store.StoredRecord.rowID`).
+    public var rowID: Int? = nil
 }

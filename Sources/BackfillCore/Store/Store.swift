@@ -15,6 +15,10 @@ public final class Store {
         public let payload: String
         /// Set when the record was marked removed (a tombstone).
         public var removedAt: String? = nil
+        /// SQLite's rowid, read in the same transaction that may update the
+        /// row: an update then finds it through the table itself (rows sit in
+        /// insertion order) rather than through the index of random ids.
+        public var rowID: Int? = nil
     }
 
     init(database: Database, catalog: ContractCatalog) {
@@ -86,12 +90,12 @@ public final class Store {
 
     public func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
         let s = try database.statement("""
-            SELECT id, content_hash, payload, removed_at FROM records
+            SELECT id, content_hash, payload, removed_at, rowid FROM records
             WHERE object_type = ? AND source_system = ? AND connection_id = ? AND source_id = ?
             """)
         return try s.firstRow([.text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
                                .text(identity.sourceID)]) { s in
-            StoredRecord(id: s.text(0)!, contentHash: s.text(1)!, payload: s.text(2)!, removedAt: s.text(3))
+            StoredRecord(id: s.text(0)!, contentHash: s.text(1)!, payload: s.text(2)!, removedAt: s.text(3), rowID: s.int(4))
         }
     }
 
@@ -111,34 +115,55 @@ public final class Store {
 
     /// Copies the current version of a record into `record_versions`, with the
     /// run that is about to replace it: nothing an update changes is lost.
-    private func keepCurrentVersion(id: String, now: String, runID: Int) throws {
-        try database.statement("""
-            INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
-                                         replaced_at, replaced_run, origin, removed_at)
-            SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
-            FROM records WHERE id = ?
-            """).run([.text(now), .int(runID), .text(id)])
+    private func keepCurrentVersion(id: String, rowID: Int?, now: String, runID: Int) throws {
+        if let rowID {
+            try database.statement("""
+                INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
+                                             replaced_at, replaced_run, origin, removed_at)
+                SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
+                FROM records WHERE rowid = ?
+                """).run([.text(now), .int(runID), .int(rowID)])
+        } else {
+            try database.statement("""
+                INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
+                                             replaced_at, replaced_run, origin, removed_at)
+                SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
+                FROM records WHERE id = ?
+                """).run([.text(now), .int(runID), .text(id)])
+        }
     }
 
-    /// Replaces a record's content (and revives it if it was removed).
-    func updateRecord(id: String, hash: String, payload: [UInt8], now: String, runID: Int, origin: String,
+    /// Replaces a record's content (and revives it if it was removed). With
+    /// `rowID` (from `lookup` in this transaction) the row is found without
+    /// the id index.
+    func updateRecord(id: String, rowID: Int? = nil, hash: String, payload: [UInt8], now: String, runID: Int, origin: String,
                       parentID: String?) throws {
-        try keepCurrentVersion(id: id, now: now, runID: runID)
-        let s = try database.statement("""
-            UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
-                               updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL
-            WHERE id = ?
-            """)
+        try keepCurrentVersion(id: id, rowID: rowID, now: now, runID: runID)
+        let s: Statement
+        if rowID != nil {
+            s = try database.statement("""
+                UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
+                                   updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL
+                WHERE rowid = ?
+                """)
+        } else {
+            s = try database.statement("""
+                UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
+                                   updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL
+                WHERE id = ?
+                """)
+        }
         try s.bind([.text(hash)])
         try s.bindText(2, bytes: payload)
-        try s.bind([.text(now), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null, .text(id)], at: 3)
+        try s.bind([.text(now), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null,
+                    rowID.map(SQLValue.int) ?? .text(id)], at: 3)
         try s.step()
     }
 
     /// Marks a record removed: a new version with `removed_at` set, the
     /// content kept. Views and exports leave removed records out.
     func tombstone(id: String, now: String, runID: Int) throws {
-        try keepCurrentVersion(id: id, now: now, runID: runID)
+        try keepCurrentVersion(id: id, rowID: nil, now: now, runID: runID)
         try database.statement("""
             UPDATE records SET version = version + 1, updated_at = ?, updated_run = ?, removed_at = ?, removed_run = ?
             WHERE id = ?
