@@ -33,6 +33,16 @@ final class PipelineMachineryTests: XCTestCase {
         XCTAssertEqual(pairs["b"], .integer(3), "a later duplicate wins")
     }
 
+    func testFillAbsentAddsOnlyMissingKeysAndKeepsOrder() {
+        var payload: Fields = ["amount": .string("1.00"), "status": .string("paid"), "lines": .array([])]
+        payload.fillAbsent(from: ["status": .string("draft"), "metadata": .object([:]), "a_first": .null, "zz": .bool(true)])
+        XCTAssertEqual(payload.keys, ["a_first", "amount", "lines", "metadata", "status", "zz"])
+        XCTAssertEqual(payload["status"], .string("paid"), "a present value is never replaced by a default")
+        var empty = Fields()
+        empty.fillAbsent(from: ["b": .null, "a": .null])
+        XCTAssertEqual(empty.keys, ["a", "b"])
+    }
+
     /// The content hash is read from the payload bytes with the trailing
     /// zeros of decimals skipped; it must equal the hash of the normalized
     /// form written out, or every stored record would look changed.

@@ -18,6 +18,9 @@ public struct ObjectContract: Sendable {
     public let nativeIDField: String?
     /// Provider spellings of a field (`line_items` → `lines`).
     public let aliases: [String: String]
+    /// Every field with a contract default, by name: merged into a payload in
+    /// one pass rather than looked up field by field.
+    public let defaults: Fields
 
     init(objectType: String, collection: String, apiPath: String, fields: [FieldSpec],
          documentDateSource: String?, totalField: String?, nativeIDField: String?, aliases: [String: String]) {
@@ -30,6 +33,9 @@ public struct ObjectContract: Sendable {
         self.totalField = totalField
         self.nativeIDField = nativeIDField
         self.aliases = aliases
+        var defaults = Fields()
+        for spec in fields { if let d = spec.defaultValue, defaults[spec.name] == nil { defaults[spec.name] = d } }
+        self.defaults = defaults
     }
 
     /// The shape of this type's `lines`, if it has lines.

@@ -87,6 +87,12 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
             return at.found ? members[at.index].value : nil
         }
         set {
+            // Objects are mostly built in key order (from another `Fields`):
+            // a key after the last one is appended without a search.
+            if let value = newValue, let last = members.last, Fields.compare(last.key, key) < 0 {
+                members.append(Member(key: key, value: value))
+                return
+            }
             let at = search(key)
             switch (at.found, newValue) {
             case (true, let value?): members[at.index].value = value
@@ -95,6 +101,24 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
             case (false, nil): break
             }
         }
+    }
+
+    /// Adds each member of `other` whose key is absent here, in one merge of
+    /// the two sorted lists.
+    public mutating func fillAbsent(from other: Fields) {
+        guard !other.isEmpty else { return }
+        var merged: [Member] = []
+        merged.reserveCapacity(members.count + other.members.count)
+        var i = 0, j = 0
+        while i < members.count && j < other.members.count {
+            let c = Fields.compare(members[i].key, other.members[j].key)
+            if c < 0 { merged.append(members[i]); i += 1 }
+            else if c > 0 { merged.append(other.members[j]); j += 1 }
+            else { merged.append(members[i]); i += 1; j += 1 }
+        }
+        merged.append(contentsOf: members[i...])
+        merged.append(contentsOf: other.members[j...])
+        members = merged
     }
 
     @discardableResult

@@ -79,9 +79,7 @@ public struct Normalizer: Sendable {
             context.keepUnknown(unknown, in: &payload, hasMetadata: contract.fieldsByName["metadata"] != nil,
                                 path: "")
         }
-        for spec in contract.fields where payload[spec.name] == nil {
-            if let d = spec.defaultValue { payload[spec.name] = d }
-        }
+        payload.fillAbsent(from: contract.defaults)
 
         record.payload = payload
         record.issues += context.issues
