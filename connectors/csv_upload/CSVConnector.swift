@@ -63,6 +63,9 @@ public struct CSVRecordStream: RecordStream {
     let mapper: CSVHeaderMapper
     let connector: CSVConnector
     private var pending: ParsedRow?
+    /// Column indices in the order of the keys they set, so a row's fields
+    /// are appended to its (sorted) objects rather than inserted between.
+    let columnOrder: [Int]
 
     init(reader: CSVReader, file: String, headers: [String], mapper: CSVHeaderMapper, connector: CSVConnector) {
         self.reader = reader
@@ -70,6 +73,14 @@ public struct CSVRecordStream: RecordStream {
         self.headers = headers
         self.mapper = mapper
         self.connector = connector
+        let keys = mapper.targets.map { target -> String in
+            switch target {
+            case .document(let p), .line(let p): return p.joined(separator: ".")
+            case .unmapped(let header): return header
+            case .ignored: return ""
+            }
+        }
+        self.columnOrder = keys.indices.sorted { Fields.precedes(keys[$0], keys[$1]) }
     }
 
     /// One CSV row, split into document fields, line fields and the rest.
@@ -121,11 +132,13 @@ public struct CSVRecordStream: RecordStream {
                 origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .raggedRow,
                 message: "has \(row.fields.count) field\(row.fields.count == 1 ? "" : "s"); the header has \(headers.count)"))
         }
-        for (index, value) in row.fields.enumerated() where index < headers.count {
+        for index in columnOrder where index < row.fields.count {
+            let value = row.fields[index]
             switch mapper.targets[index] {
             // An empty nested cell (an unused dimension) adds no key; an empty
             // top-level cell stays "" so defaults can fill it.
-            case .document(let path) where path.count == 1 || !value.isEmpty: set(&parsed.document, path[...], .string(value))
+            case .document(let path) where path.count == 1: parsed.document[path[0]] = .string(value)
+            case .document(let path) where !value.isEmpty: set(&parsed.document, path[...], .string(value))
             case .line(let path) where path.count == 1 || !value.isEmpty: set(&parsed.line, path[...], .string(value))
             case .document, .line: break
             case .unmapped(let header): if !value.isEmpty { parsed.unmapped[header] = .string(value) }

@@ -64,15 +64,40 @@ public struct CSVReader {
         }
     }
 
+    // Reused for every record, so reading a row allocates only its strings.
+    private var content: [UInt8] = []   // every field's bytes, back to back
+    private var fieldEnds: [Int] = []   // where each field ends in `content`
+    private var raw: [UInt8] = []       // the record as written
+
     private mutating func readRecord() throws(InputError) -> CSVRow {
         let startLine = line
-        var fieldBytes: [[UInt8]] = []
-        var field: [UInt8] = []
-        var raw: [UInt8] = []
+        content.removeAll(keepingCapacity: true)
+        fieldEnds.removeAll(keepingCapacity: true)
+        raw.removeAll(keepingCapacity: true)
+        var fieldStart = 0
         var inQuotes = false
         var quotedField = false
         var quoteLine = line
         while true {
+            // Runs of ordinary bytes are copied whole from the read buffer;
+            // only a delimiter, quote or line break takes the byte-by-byte
+            // path below (which also handles its look-ahead).
+            let run = input.available()
+            if !run.isEmpty {
+                var end = run.startIndex
+                if inQuotes {
+                    while end < run.endIndex, run[end] != UInt8(ascii: "\""), run[end] != 0x0A, run[end] != 0x0D { end += 1 }
+                } else {
+                    while end < run.endIndex, run[end] != delimiter, run[end] != UInt8(ascii: "\""), run[end] != 0x0A,
+                          run[end] != 0x0D { end += 1 }
+                }
+                if end > run.startIndex {
+                    content.append(contentsOf: run[run.startIndex..<end])
+                    raw.append(contentsOf: run[run.startIndex..<end])
+                    input.consume(end - run.startIndex)
+                    continue
+                }
+            }
             guard let byte = peekByte() else {
                 if inQuotes {
                     throw InputError(kind: .malformed, origin: Origin(file: path, line: quoteLine), code: .malformedInput,
@@ -85,7 +110,7 @@ public struct CSVReader {
                 if byte == UInt8(ascii: "\"") {
                     if peekByte() == UInt8(ascii: "\"") {
                         _ = input.next()
-                        field.append(byte)
+                        content.append(byte)
                         raw.append(byte)
                     } else {
                         inQuotes = false
@@ -94,13 +119,13 @@ public struct CSVReader {
                     continue
                 }
                 if byte == 0x0A || (byte == 0x0D && peekByte() != 0x0A) { line += 1 }
-                field.append(byte)
+                content.append(byte)
                 raw.append(byte)
                 continue
             }
             if byte == delimiter {
-                fieldBytes.append(field)
-                field.removeAll(keepingCapacity: true)
+                fieldEnds.append(content.count)
+                fieldStart = content.count
                 quotedField = false
                 raw.append(byte)
                 continue
@@ -110,31 +135,37 @@ public struct CSVReader {
                 line += 1
                 break
             }
-            if byte == UInt8(ascii: "\"") && field.isEmpty && !quotedField {
+            if byte == UInt8(ascii: "\"") && content.count == fieldStart && !quotedField {
                 inQuotes = true
                 quotedField = true
                 quoteLine = line
                 raw.append(byte)
                 continue
             }
-            field.append(byte)
+            content.append(byte)
             raw.append(byte)
         }
-        fieldBytes.append(field)
+        fieldEnds.append(content.count)
         let text = try decode(raw, line: startLine)
         // Fields split the record at ASCII bytes, so once the record is valid
         // UTF-8 every field is too.
-        let fields = encoding == .utf8
-            ? fieldBytes.map { String(decoding: $0, as: UTF8.self) }
-            : fieldBytes.map(Windows1252.decode)
+        var fields: [String] = []
+        fields.reserveCapacity(fieldEnds.count)
+        var from = 0
+        for end in fieldEnds {
+            let bytes = content[from..<end]
+            fields.append(encoding == .utf8 ? String(decoding: bytes, as: UTF8.self) : Windows1252.decode(bytes))
+            from = end
+        }
         return CSVRow(fields: fields, line: startLine, text: text)
     }
 
     private func decode(_ bytes: [UInt8], line: Int) throws(InputError) -> String {
         switch encoding {
         case .utf8:
-            guard let bad = UTF8Check.firstInvalidOffset(bytes) else { return String(decoding: bytes, as: UTF8.self) }
+            if let text = String(validating: bytes, as: UTF8.self) { return text }
             // The physical line of the bad byte, not just the record's first line.
+            let bad = UTF8Check.firstInvalidOffset(bytes) ?? 0
             let badLine = line + bytes[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw InputError(kind: .malformed, origin: Origin(file: path, line: badLine), code: .invalidEncoding,
                              message: "is not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true))); "
@@ -181,7 +212,7 @@ enum Windows1252 {
         0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
 
-    static func decode(_ bytes: [UInt8]) -> String {
+    static func decode(_ bytes: some Collection<UInt8>) -> String {
         var s = String.UnicodeScalarView()
         for b in bytes {
             let value: UInt32 = (0x80...0x9F).contains(b) ? high[Int(b - 0x80)] : UInt32(b)

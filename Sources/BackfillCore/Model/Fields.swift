@@ -140,6 +140,9 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
         return out
     }
 
+    /// True when key `a` comes before `b` in member (UTF-8 byte) order.
+    public static func precedes(_ a: String, _ b: String) -> Bool { compare(a, b) < 0 }
+
     /// Three-way comparison of UTF-8 bytes: negative, zero or positive.
     static func compare(_ a: String, _ b: String) -> Int {
         var b = b
