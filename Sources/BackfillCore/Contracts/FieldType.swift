@@ -73,6 +73,9 @@ public final class FieldSpec: Sendable, Equatable {
     public let enumValues: [String]?
     /// The value used when the input omits the field (contract `default:`).
     public let defaultValue: Value?
+    /// Whether the validator has anything to check here (required, a closed
+    /// vocabulary, a currency code, or a nested shape); it skips the rest.
+    public let needsValidation: Bool
 
     public init(name: String, type: FieldType, required: Bool, enumValues: [String]?, defaultValue: Value?) {
         self.name = name
@@ -80,6 +83,10 @@ public final class FieldSpec: Sendable, Equatable {
         self.required = required
         self.enumValues = enumValues
         self.defaultValue = defaultValue
+        switch type {
+        case .shape, .shapeArray: needsValidation = true
+        default: needsValidation = required || enumValues != nil || name == "currency"
+        }
     }
 
     public static func == (a: FieldSpec, b: FieldSpec) -> Bool {

@@ -24,7 +24,7 @@ public struct Validator: Sendable {
         }
 
         func check(_ object: Fields, fields: [FieldSpec], path: String) {
-            for spec in fields {
+            for spec in fields where spec.needsValidation {
                 // Built only when needed: most fields pass, and a path per
                 // field per line was a measurable share of validating.
                 var fieldPath: String { path.isEmpty ? spec.name : path + "." + spec.name }
