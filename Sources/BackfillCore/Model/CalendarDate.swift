@@ -73,11 +73,21 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     public var description: String {
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
+        // YYYY-MM-DD, digit by digit: every record's dates are written this way.
+        guard (0...9999).contains(year) else {
+            func pad(_ v: Int, _ w: Int) -> String {
+                let s = String(v)
+                return String(repeating: "0", count: max(0, w - s.count)) + s
+            }
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        return String(unsafeUninitializedCapacity: 10) { out in
+            func digit(_ v: Int) -> UInt8 { UInt8(48 + v) }
+            out[0] = digit(year / 1000); out[1] = digit(year / 100 % 10); out[2] = digit(year / 10 % 10); out[3] = digit(year % 10)
+            out[4] = UInt8(ascii: "-"); out[5] = digit(month / 10); out[6] = digit(month % 10)
+            out[7] = UInt8(ascii: "-"); out[8] = digit(day / 10); out[9] = digit(day % 10)
+            return 10
+        }
     }
 }
 

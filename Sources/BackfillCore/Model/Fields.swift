@@ -27,6 +27,12 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
 
     public init() { members = [] }
 
+    /// Room for `capacity` members without growing (a payload of a known contract).
+    public init(minimumCapacity capacity: Int) {
+        members = []
+        members.reserveCapacity(capacity)
+    }
+
     public init(dictionaryLiteral elements: (String, Value)...) {
         members = []
         members.reserveCapacity(elements.count)

@@ -55,7 +55,7 @@ public struct Normalizer: Sendable {
         context.currency = currency
 
         var unknown = raw.unmapped
-        var payload: Fields = [:]
+        var payload = Fields(minimumCapacity: contract.fields.count)
         for (name, value) in input {
             guard let spec = contract.fieldsByName[name] else {
                 unknown[name] = value
