@@ -127,6 +127,7 @@ public struct CSVRecordStream: RecordStream {
     private mutating func readRow() throws(InputError) -> ParsedRow? {
         guard let row = try reader.next() else { return nil }
         var parsed = ParsedRow(row: row)
+        parsed.document = Fields(minimumCapacity: headers.count)  // no regrowth as the row's columns arrive
         if row.fields.count != headers.count {
             parsed.issues.append(RecordIssue(
                 origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .raggedRow,

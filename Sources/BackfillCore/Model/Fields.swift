@@ -95,7 +95,7 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
         set {
             // Objects are mostly built in key order (from another `Fields`):
             // a key after the last one is appended without a search.
-            if let value = newValue, let last = members.last, Fields.compare(last.key, key) < 0 {
+            if let value = newValue, !members.isEmpty, Fields.compare(members[members.count - 1].key, key) < 0 {
                 members.append(Member(key: key, value: value))
                 return
             }
