@@ -7,7 +7,7 @@ final class SyncConfigTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("sync.json").path
-        FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
         return try SyncConfig.load(path: path)
     }
 

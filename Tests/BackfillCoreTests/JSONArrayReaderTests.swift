@@ -5,7 +5,7 @@ import XCTest
 final class JSONArrayReaderTests: XCTestCase {
     func path(_ text: String) throws -> String {
         let url = try temporaryDirectory().appendingPathComponent("in.json")
-        FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
+        try Data(text.utf8).write(to: url)
         return url.path
     }
 

@@ -52,7 +52,7 @@ class CLITestCase: XCTestCase {
 
     func write(_ text: String, to name: String) -> String {
         let path = dir.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "cannot write \(path)")
         return name
     }
 

@@ -118,7 +118,7 @@ final class ImportEndToEndTests: CLITestCase {
         var bytes = Data("ID,Date,Amount,Currency,Status,Description\nw1,2026-01-05,1.00,EUR,approved,ok\nw2,2026-01-06,2.00,EUR,approved,Caf".utf8)
         bytes.append(0xE9)
         bytes.append(Data("\n".utf8))
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("latin.csv").path, contents: bytes)
+        try bytes.write(to: dir.appendingPathComponent("latin.csv"))
         let r = try run(["import", "csv", "latin.csv", "samples/expenses.csv", "--object", "expense"])
         XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.contains("latin.csv:3: error: [invalid_encoding]"), r.stderr)

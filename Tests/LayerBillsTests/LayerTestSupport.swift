@@ -7,7 +7,7 @@ func writeJSON(_ text: String) throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("layer-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let path = dir.appendingPathComponent("bills.json").path
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     return path
 }
 
