@@ -80,20 +80,31 @@ public final class ReportWriter: RunObserver {
 
     // MARK: Rendering one change
 
-    private func jsonChange(_ c: RecordChange) -> String {
-        var o: [(String, Value)] = [
-            ("action", .string(c.action.rawValue)), ("object", .string(c.identity.objectType)),
-            ("source_system", .string(c.identity.sourceSystem)),
-            ("connection_id", c.identity.connectionID.isEmpty ? .null : .string(c.identity.connectionID)),
-            ("source_id", .string(c.identity.sourceID)), ("id", .string(c.id)),
-            ("origin", .string(c.origin.description)),
-        ]
+    /// One change as a line of the JSON report, written straight into bytes
+    /// with its keys in reading order: a first import writes one per record,
+    /// on the store's thread, so no intermediate pairs, values or strings.
+    private func jsonChange(_ c: RecordChange) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func member(_ key: StaticString, _ value: String?) {
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            if let value { CanonicalJSON.writeString(value, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        }
+        member("    {\"action\": ", c.action.rawValue)
+        member(", \"object\": ", c.identity.objectType)
+        member(", \"source_system\": ", c.identity.sourceSystem)
+        member(", \"connection_id\": ", c.identity.connectionID.isEmpty ? nil : c.identity.connectionID)
+        member(", \"source_id\": ", c.identity.sourceID)
+        member(", \"id\": ", c.id)
+        member(", \"origin\": ", c.origin.description)
         if c.action == .update || c.action == .remove {
             var fields: Fields = [:]
             for f in c.fields { fields[f.path] = .object(["from": f.from ?? .null, "to": f.to ?? .null]) }
-            o.append(("fields", .object(fields)))
+            out.append(contentsOf: ", \"fields\": ".utf8)
+            CanonicalJSON.write(.object(fields), into: &out)
         }
-        return "    " + orderedObject(o)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     private func textChange(_ c: RecordChange) -> String {
