@@ -130,11 +130,20 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         }
     }
 
+    /// At most this many consumed batches wait to be freed on other threads.
+    private static var discardSlots: DispatchSemaphore { ReadAheadDiscard.slots }
+
     /// Frees a consumed batch on a worker thread. Releasing a batch's
     /// strings, arrays and payload bytes was a visible share of the store
-    /// thread, which is the busier one on a first import.
+    /// thread, which is the busier one on a first import. Bounded: when four
+    /// batches already wait to be freed, this one is freed here, so memory
+    /// cannot pile up behind busy workers.
     static func discard(_ batch: consuming [PreparedRecord]) {
-        DispatchQueue.global(qos: .utility).async { [batch] in _ = batch.count }
+        guard discardSlots.wait(timeout: .now()) == .success else { return }
+        DispatchQueue.global(qos: .userInitiated).async { [batch] in
+            _ = batch.count
+            discardSlots.signal()
+        }
     }
 
     /// Stops the producer (if still running), waits for it to finish, and
@@ -149,4 +158,9 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         condition.unlock()
         return result
     }
+}
+
+/// Shared by every `ReadAhead` (a generic type cannot have stored statics).
+private enum ReadAheadDiscard {
+    static let slots = DispatchSemaphore(value: 4)
 }
