@@ -113,61 +113,49 @@ public final class Store {
         try s.step()
     }
 
-    /// Copies the current version of a record into `record_versions`, with the
-    /// run that is about to replace it: nothing an update changes is lost.
-    private func keepCurrentVersion(id: String, rowID: Int?, now: String, runID: Int) throws {
-        if let rowID {
-            try database.statement("""
-                INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
-                                             replaced_at, replaced_run, origin, removed_at)
-                SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
-                FROM records WHERE rowid = ?
-                """).run([.text(now), .int(runID), .int(rowID)])
-        } else {
-            try database.statement("""
-                INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
-                                             replaced_at, replaced_run, origin, removed_at)
-                SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
-                FROM records WHERE id = ?
-                """).run([.text(now), .int(runID), .text(id)])
-        }
+    /// The row of record `id`, for a caller that did not read it with `lookup`.
+    private func rowID(of id: String) throws -> Int? {
+        try database.statement("SELECT rowid FROM records WHERE id = ?").firstRow([.text(id)]) { $0.int(0) }
     }
 
-    /// Replaces a record's content (and revives it if it was removed). With
-    /// `rowID` (from `lookup` in this transaction) the row is found without
-    /// the id index.
+    /// Copies the current version of a record into `record_versions`, with the
+    /// run that is about to replace it: nothing an update changes is lost.
+    private func keepCurrentVersion(rowID: Int, now: String, runID: Int) throws {
+        try database.statement("""
+            INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
+                                         replaced_at, replaced_run, origin, removed_at)
+            SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
+            FROM records WHERE rowid = ?
+            """).run([.text(now), .int(runID), .int(rowID)])
+    }
+
+    /// Replaces a record's content (and revives it if it was removed). Rows
+    /// are written by rowid: `lookup` reads it in this transaction, and the
+    /// table is in insertion order while the index of (random) ids is not.
     func updateRecord(id: String, rowID: Int? = nil, hash: String, payload: [UInt8], now: String, runID: Int, origin: String,
                       parentID: String?) throws {
-        try keepCurrentVersion(id: id, rowID: rowID, now: now, runID: runID)
-        let s: Statement
-        if rowID != nil {
-            s = try database.statement("""
-                UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
-                                   updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL
-                WHERE rowid = ?
-                """)
-        } else {
-            s = try database.statement("""
-                UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
-                                   updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL
-                WHERE id = ?
-                """)
-        }
+        guard let row = try rowID ?? self.rowID(of: id) else { return }
+        try keepCurrentVersion(rowID: row, now: now, runID: runID)
+        let s = try database.statement("""
+            UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
+                               updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL
+            WHERE rowid = ?
+            """)
         try s.bind([.text(hash)])
         try s.bindText(2, bytes: payload)
-        try s.bind([.text(now), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null,
-                    rowID.map(SQLValue.int) ?? .text(id)], at: 3)
+        try s.bind([.text(now), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null, .int(row)], at: 3)
         try s.step()
     }
 
     /// Marks a record removed: a new version with `removed_at` set, the
     /// content kept. Views and exports leave removed records out.
     func tombstone(id: String, now: String, runID: Int) throws {
-        try keepCurrentVersion(id: id, rowID: nil, now: now, runID: runID)
+        guard let row = try rowID(of: id) else { return }
+        try keepCurrentVersion(rowID: row, now: now, runID: runID)
         try database.statement("""
             UPDATE records SET version = version + 1, updated_at = ?, updated_run = ?, removed_at = ?, removed_run = ?
-            WHERE id = ?
-            """).run([.text(now), .int(runID), .text(now), .int(runID), .text(id)])
+            WHERE rowid = ?
+            """).run([.text(now), .int(runID), .text(now), .int(runID), .int(row)])
     }
 
     /// The live (not removed) children of `parentID` of one type.
