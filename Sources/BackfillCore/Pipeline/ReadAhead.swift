@@ -85,20 +85,23 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     private func produce() {
         var batch: [RawRecord] = []
         batch.reserveCapacity(batchSize)
-        var last: Queued = .end
+        // nil once the consumer has given up: nothing more is prepared or pushed.
+        var last: Queued? = .end
         do {
             while let raw = try stream.next() {
                 batch.append(raw)
                 if batch.count == batchSize {
-                    guard push(.batch(PendingBatch(batch, prepare: prepare))) else { break }
+                    guard push(.batch(PendingBatch(batch, prepare: prepare))) else { last = nil; break }
                     batch.removeAll(keepingCapacity: true)
                 }
             }
         } catch {
             last = .failed(error)
         }
-        if !batch.isEmpty { _ = push(.batch(PendingBatch(batch, prepare: prepare))) }
-        _ = push(last)
+        if let last {
+            if !batch.isEmpty { _ = push(.batch(PendingBatch(batch, prepare: prepare))) }
+            _ = push(last)
+        }
         condition.lock()
         producerDone = true
         condition.broadcast()
@@ -130,19 +133,16 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         }
     }
 
-    /// At most this many consumed batches wait to be freed on other threads.
-    private static var discardSlots: DispatchSemaphore { ReadAheadDiscard.slots }
-
     /// Frees a consumed batch on a worker thread. Releasing a batch's
     /// strings, arrays and payload bytes was a visible share of the store
     /// thread, which is the busier one on a first import. Bounded: when four
     /// batches already wait to be freed, this one is freed here, so memory
     /// cannot pile up behind busy workers.
     static func discard(_ batch: consuming [PreparedRecord]) {
-        guard discardSlots.wait(timeout: .now()) == .success else { return }
+        guard ReadAheadDiscard.slots.wait(timeout: .now()) == .success else { return }
         DispatchQueue.global(qos: .userInitiated).async { [batch] in
             _ = batch.count
-            discardSlots.signal()
+            ReadAheadDiscard.slots.signal()
         }
     }
 
@@ -160,7 +160,8 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     }
 }
 
-/// Shared by every `ReadAhead` (a generic type cannot have stored statics).
+/// Shared by every `ReadAhead` (a generic type cannot have stored statics):
+/// at most this many consumed batches wait to be freed on other threads.
 private enum ReadAheadDiscard {
     static let slots = DispatchSemaphore(value: 4)
 }
