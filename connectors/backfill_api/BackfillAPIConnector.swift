@@ -47,7 +47,7 @@ public struct BackfillAPIConnector: Sendable {
             var issues: [RecordIssue] = []
             if let object = envelope["object"]?.stringValue, object != objectType {
                 issues.append(RecordIssue(origin: origin, field: "object", code: .invalidValue,
-                                          message: "'\(object)' in the \(objectType) list"))
+                                          message: "'\(Excerpt(object))' in the \(objectType) list"))
             }
             let envelopeID = envelope["id"]?.stringValue
             let nativeID = contract?.nativeIDField.flatMap { nonEmpty(data[$0]) }

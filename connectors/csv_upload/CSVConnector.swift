@@ -10,9 +10,12 @@ public struct CSVConnector: Connector {
     public let mapping: CSVMapping
     public let encoding: TextEncoding
     public let contract: ObjectContract
+    public let limits: InputLimits
 
     public init(objectType: String, connectionID: String?, mapping: CSVMapping = CSVMapping(),
-                encoding: TextEncoding = .utf8, catalog: ContractCatalog = .standard) throws(InputError) {
+                encoding: TextEncoding = .utf8, catalog: ContractCatalog = .standard,
+                limits: InputLimits = .standard) throws(InputError) {
+        self.limits = limits
         guard let contract = catalog.contract(for: objectType) else {
             throw InputError(kind: .malformed, origin: Origin(file: "--object"), code: .unknownObjectType,
                              message: "'\(objectType)' is not a canonical object type")
@@ -25,7 +28,7 @@ public struct CSVConnector: Connector {
     }
 
     public func open(_ input: String) throws(InputError) -> CSVRecordStream {
-        var reader = try CSVReader(path: input, delimiter: mapping.delimiter, encoding: encoding)
+        var reader = try CSVReader(path: input, delimiter: mapping.delimiter, encoding: encoding, limits: limits)
         guard let headerRow = try reader.next() else {
             throw InputError(kind: .malformed, origin: Origin(file: input, line: 1), code: .malformedInput,
                              message: "the file is empty; expected a header row")
@@ -35,7 +38,7 @@ public struct CSVConnector: Connector {
         for (header, target) in zip(headerRow.fields, mapper.targets) where target != .ignored {
             if let other = claimed[target] {
                 throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
-                                 message: "columns '\(other)' and '\(header)' both map to \(target.displayName); "
+                                 message: "columns '\(Excerpt(other))' and '\(Excerpt(header))' both map to \(target.displayName); "
                                     + "rename one in a mapping file or list it in ignore_columns")
             }
             claimed[target] = header
@@ -179,7 +182,7 @@ public struct CSVRecordStream: RecordStream {
                         issues.append(RecordIssue(
                             origin: Origin(file: file, line: later.row.line), sourceID: first.sourceID, field: key,
                             code: .invalidValue,
-                            message: "'\(s)' differs from '\(existing)' on line \(first.row.line); rows of one document must agree on document fields"))
+                            message: "'\(Excerpt(s))' differs from '\(Excerpt(existing))' on line \(first.row.line); rows of one document must agree on document fields"))
                     }
                 } else {
                     document[key] = value

@@ -22,7 +22,10 @@ public struct CSVRow {
 /// Accepts quoted fields with the delimiter, doubled quotes and line breaks
 /// inside, CRLF and LF line ends (mixed too), a UTF-8 byte-order mark, and
 /// blank lines (skipped). Memory is one read buffer plus the current record,
-/// whatever the file size. Text must be valid UTF-8, unless the caller says
+/// whatever the file size: a field or record over its `InputLimits` stops
+/// the file with a located `too_large` error, and a NUL byte (a binary file,
+/// `/dev/zero`, UTF-16 text) with an `invalid_encoding` one, before either
+/// is buffered. Text must be valid UTF-8, unless the caller says
 /// windows-1252: then bytes are decoded through that code page, so nothing
 /// is ever stored garbled.
 public struct CSVReader {
@@ -30,13 +33,21 @@ public struct CSVReader {
     private var path: String { input.path }
     private let delimiter: UInt8
     private let encoding: TextEncoding
+    private let limits: InputLimits
     private var line = 1
     private var startedFile = false
 
-    public init(path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8) throws(InputError) {
+    public init(path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8,
+                limits: InputLimits = .standard) throws(InputError) {
         self.input = try InputFile(path: path, kind: "a CSV file")
         self.delimiter = delimiter
         self.encoding = encoding
+        self.limits = limits
+    }
+
+    private func notText(at offset: Int, line: Int) -> InputError {
+        InputError(kind: .malformed, origin: Origin(file: path, line: line), code: .invalidEncoding,
+                   message: "has a NUL byte at byte \(offset): this is a binary file, not CSV text")
     }
 
     private mutating func peekByte() -> UInt8? { input.peek() }
@@ -45,8 +56,14 @@ public struct CSVReader {
     public mutating func next() throws(InputError) -> CSVRow? {
         if !startedFile {
             startedFile = true
+            var head: [UInt8] = []
+            for i in 0..<4 { if let b = input.peek(ahead: i) { head.append(b) } }
+            if let foreign = JSONParser.foreignEncoding(of: head) {
+                throw InputError(kind: .malformed, origin: Origin(file: path, line: 1), code: .invalidEncoding,
+                                 message: "is \(foreign) text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)")
+            }
             // UTF-8 byte-order mark: allowed, and not part of the first header.
-            if peekByte() == 0xEF, input.peek(ahead: 1) == 0xBB, input.peek(ahead: 2) == 0xBF {
+            if head.starts(with: [0xEF, 0xBB, 0xBF]) {
                 for _ in 0..<3 { _ = input.next() }
             }
         }
@@ -78,6 +95,7 @@ public struct CSVReader {
         var inQuotes = false
         var quotedField = false
         var quoteLine = line
+        var slowSteps = 0
         while true {
             // Runs of ordinary bytes are copied whole from the read buffer;
             // only a delimiter, quote or line break takes the byte-by-byte
@@ -86,17 +104,21 @@ public struct CSVReader {
             if !run.isEmpty {
                 var end = run.startIndex
                 if inQuotes {
-                    while end < run.endIndex, run[end] != UInt8(ascii: "\""), run[end] != 0x0A, run[end] != 0x0D { end += 1 }
+                    while end < run.endIndex, run[end] != UInt8(ascii: "\""), run[end] != 0x0A, run[end] != 0x0D, run[end] != 0 {
+                        end += 1
+                    }
                 } else {
                     while end < run.endIndex, run[end] != delimiter, run[end] != UInt8(ascii: "\""), run[end] != 0x0A,
-                          run[end] != 0x0D { end += 1 }
+                          run[end] != 0x0D, run[end] != 0 { end += 1 }
                 }
                 if end > run.startIndex {
                     content.append(contentsOf: run[run.startIndex..<end])
                     raw.append(contentsOf: run[run.startIndex..<end])
                     input.consume(end - run.startIndex)
+                    try checkSize(field: content.count - fieldStart, fieldNumber: fieldEnds.count + 1, startLine: startLine)
                     continue
                 }
+                if run[end] == 0 { throw notText(at: input.offset, line: line) }
             }
             guard let byte = peekByte() else {
                 if inQuotes {
@@ -106,6 +128,10 @@ public struct CSVReader {
                 break
             }
             _ = input.next()
+            slowSteps &+= 1
+            if slowSteps & 0xFFF == 0 {  // runs of quotes and line breaks only: checked now and then
+                try checkSize(field: content.count - fieldStart, fieldNumber: fieldEnds.count + 1, startLine: startLine)
+            }
             if inQuotes {
                 if byte == UInt8(ascii: "\"") {
                     if peekByte() == UInt8(ascii: "\"") {
@@ -160,12 +186,26 @@ public struct CSVReader {
         return CSVRow(fields: fields, line: startLine, text: text)
     }
 
+    /// Stops a field or record that passed its limit, while it is read.
+    private func checkSize(field: Int, fieldNumber: Int, startLine: Int) throws(InputError) {
+        if field > limits.maxFieldBytes {
+            throw InputError(kind: .malformed, origin: Origin(file: path, line: startLine), code: .tooLarge,
+                             message: "field \(fieldNumber) of the row starting here is larger than "
+                                + "\(InputLimits.describe(limits.maxFieldBytes)) (--max-field-mib)")
+        }
+        if raw.count > limits.maxRecordBytes {
+            throw InputError(kind: .malformed, origin: Origin(file: path, line: startLine), code: .tooLarge,
+                             message: "the row starting here is larger than \(InputLimits.describe(limits.maxRecordBytes)) "
+                                + "(--max-record-mib); is a quote left open?")
+        }
+    }
+
     private func decode(_ bytes: [UInt8], line: Int) throws(InputError) -> String {
         switch encoding {
         case .utf8:
             if let text = String(validating: bytes, as: UTF8.self) { return text }
             // The physical line of the bad byte, not just the record's first line.
-            let bad = UTF8Check.firstInvalidOffset(bytes) ?? 0
+            let bad = UTF8Validation.firstInvalidOffset(bytes) ?? 0
             let badLine = line + bytes[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw InputError(kind: .malformed, origin: Origin(file: path, line: badLine), code: .invalidEncoding,
                              message: "is not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true))); "
@@ -173,35 +213,6 @@ public struct CSVReader {
         case .windows1252:
             return Windows1252.decode(bytes)
         }
-    }
-}
-
-/// Finds the first byte that breaks UTF-8 (RFC 3629: no overlongs, no
-/// surrogates, nothing above U+10FFFF).
-enum UTF8Check {
-    static func firstInvalidOffset(_ b: [UInt8]) -> Int? {
-        var i = 0
-        while i < b.count {
-            let c = b[i]
-            if c < 0x80 { i += 1; continue }
-            let length: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF
-            switch c {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
-            default: return i
-            }
-            guard i + length <= b.count else { return i }
-            guard b[i + 1] >= low && b[i + 1] <= high else { return i }
-            for k in 2..<max(2, length) where !(0x80...0xBF).contains(b[i + k]) { return i }
-            i += length
-        }
-        return nil
     }
 }
 

@@ -35,6 +35,11 @@ struct LayerBillMapper {
         var reader = LayerValueReader(file: file, basePath: element.path, line: element.line, minorUnits: minorUnits)
         // The bill exactly as written in the file: what a reject keeps.
         let rawText = String(decoding: element.bytes, as: UTF8.self)
+        if let issue = element.issue {
+            // JSON, but with a string no text can be made of: this bill alone is rejected.
+            return [Mapped(record: RawRecord(objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
+                                             connectionID: connectionID, fields: [:], rawText: rawText, issues: [issue]))]
+        }
         guard case .object(let bill) = element.value else {
             reader.fail("", .invalidType, "a bill must be a JSON object")
             return [Mapped(record: RawRecord(objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
@@ -101,8 +106,11 @@ struct LayerBillMapper {
         let lines = LayerLineMapper(isExpense: isExpense, sourceID: sourceID ?? "")
             .lines(bill, reader: &reader)
         fields["lines"] = .array(lines.lines.map(Value.object))
-        let taxTotal = lines.lineTax + lines.additionalTax
-        let total = lines.subtotal - lines.additionalDiscount + taxTotal
+        let taxTotal = reader.exact("line_items") { () throws(ExactDecimal.Overflow) in try lines.lineTax + lines.additionalTax }
+            ?? lines.lineTax
+        let total = reader.exact("line_items") { () throws(ExactDecimal.Overflow) in
+            try lines.subtotal - lines.additionalDiscount + taxTotal
+        } ?? lines.subtotal
         if let stated = reader.amount(bill["subtotal"], "subtotal"), stated != lines.subtotal {
             reader.fail("subtotal", .totalMismatch, "states \(stated) but the lines add up to \(lines.subtotal)")
         }
@@ -157,7 +165,7 @@ struct LayerBillMapper {
         } else {
             guard let text = reader.string(bill["bill_terms"], "bill_terms"), let terms = LayerBillTerms(rawValue: text) else {
                 reader.fail("bill_terms", .invalidEnum,
-                            "'\(CanonicalJSON.string(bill["bill_terms"]!))' is not one of \(LayerBillTerms.allCases.map(\.rawValue).joined(separator: ", "))")
+                            "'\(Excerpt(CanonicalJSON.string(bill["bill_terms"]!)))' is not one of \(LayerBillTerms.allCases.map(\.rawValue).joined(separator: ", "))")
                 return
             }
             guard let received else {

@@ -10,9 +10,12 @@ public struct LayerConnector: Connector {
     /// Layer bills carry no currency; every canonical document needs one.
     public let currency: String
 
-    public init(connectionID: String?, currency: String = "USD") {
+    public let limits: InputLimits
+
+    public init(connectionID: String?, currency: String = "USD", limits: InputLimits = .standard) {
         self.connectionID = connectionID
         self.currency = currency
+        self.limits = limits
     }
 
     public func open(_ input: String) throws(InputError) -> LayerRecordStream {
@@ -20,7 +23,7 @@ public struct LayerConnector: Connector {
             throw InputError(kind: .malformed, origin: Origin(file: "--currency"), code: .invalidCurrency,
                              message: "'\(currency)' is not an ISO 4217 currency code")
         }
-        let reader = try JSONArrayReader(path: input)
+        let reader = try JSONArrayReader(path: input, limits: limits)
         let mapper = LayerBillMapper(file: input, connectionID: connectionID, currency: currency, minorUnits: minorUnits)
         return LayerRecordStream(reader: reader, mapper: mapper)
     }

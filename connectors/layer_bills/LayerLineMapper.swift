@@ -60,20 +60,24 @@ struct LayerLineMapper {
             if let unit, let quantity {
                 // unit_price × quantity − discount_amount; a fractional quantity
                 // can fall between cents: rounded half-to-even to the cent.
-                let computed = (unit * quantity - discount).rounded(toScale: scale)
-                var amount = computed
-                if let stated = reader.amount(item["subtotal"], path + ".subtotal") {
-                    let exact = unit * quantity - discount
+                let exact = reader.exact(path + ".unit_price") { () throws(ExactDecimal.Overflow) in
+                    try unit * quantity - discount
+                }
+                var amount = exact?.rounded(toScale: scale)
+                if let stated = reader.amount(item["subtotal"], path + ".subtotal"), let exact {
                     let halfCent = ExactDecimal(significand: 5, scale: scale + 1)
-                    let gap = stated - exact
-                    if (gap.isNegative ? gap.negated : gap) > halfCent {
+                    let gap = reader.exact(path + ".subtotal") { () throws(ExactDecimal.Overflow) in try stated - exact }
+                    if let gap, (gap.isNegative ? gap.negated : gap) > halfCent {
                         reader.fail(path + ".subtotal", .totalMismatch,
                                     "states \(stated) but unit_price × quantity − discount_amount is \(exact)")
                     }
                     amount = stated
                 }
-                line["amount"] = .decimal(amount)
-                result.subtotal = result.subtotal + amount
+                if let amount {
+                    line["amount"] = .decimal(amount)
+                    result.subtotal = reader.exact(path) { () throws(ExactDecimal.Overflow) in try result.subtotal + amount }
+                        ?? result.subtotal
+                }
             }
 
             let account = LayerAccounts.resolve(item["account_identifier"] ?? item["ledger_account"])
@@ -84,7 +88,9 @@ struct LayerLineMapper {
             if !taxes.details.isEmpty {
                 line["tax_details"] = .array(taxes.details.map(Value.object))
                 line["tax_amount"] = .decimal(taxes.total)
-                result.lineTax = result.lineTax + taxes.total
+                result.lineTax = reader.exact(path + ".sales_taxes") { () throws(ExactDecimal.Overflow) in
+                    try result.lineTax + taxes.total
+                } ?? result.lineTax
             }
 
             let tags = LayerAccounts.dimensions(reader.objects(item["tags"] ?? item["transaction_tags"],
@@ -108,7 +114,9 @@ struct LayerLineMapper {
         for (k, tax) in reader.objects(bill["additional_sales_taxes"], "additional_sales_taxes").enumerated() {
             let taxes = taxDetails(.array([.object(tax)]), path: "additional_sales_taxes", index: k, reader: &reader)
             guard let detail = taxes.details.first else { continue }
-            result.additionalTax = result.additionalTax + taxes.total
+            result.additionalTax = reader.exact("additional_sales_taxes") { () throws(ExactDecimal.Overflow) in
+                try result.additionalTax + taxes.total
+            } ?? result.additionalTax
             result.lines.append([
                 "line_type": .string("tax"), "line_key": .string("additional_sales_tax-\(k + 1)"),
                 "description": detail["tax_name"] ?? .string("Sales tax"),
@@ -150,7 +158,7 @@ struct LayerLineMapper {
             if case .object(let account)? = tax["tax_account"], let type = account["type"] { layer["tax_account_type"] = type }
             if !layer.isEmpty { detail["metadata"] = .object([LayerBillMapper.sourceSystem: .object(layer)]) }
             details.append(detail)
-            total = total + amount
+            total = reader.exact(itemPath + ".amount") { () throws(ExactDecimal.Overflow) in try total + amount } ?? total
         }
         return (details, total)
     }

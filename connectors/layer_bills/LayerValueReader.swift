@@ -37,17 +37,30 @@ struct LayerValueReader {
             if required { fail(path(), .missingRequired, "is required") }
             return nil
         case .number(let text)?:
-            let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let cents = Int128(text) else {
-                fail(path(), .invalidDecimal, "\(text) is not a whole number of minor units (cents); Layer amounts are integers")
-                return nil
+            switch ExactDecimal.parse(minorUnits: text, scale: minorUnits) {
+            case .success(let amount): return amount
+            case .failure(.tooLarge):
+                fail(path(), .invalidDecimal, "\(Excerpt(text)) \(ExactDecimal.ParseFailure.tooLarge.reason)")
+            case .failure:
+                fail(path(), .invalidDecimal, "\(Excerpt(text)) is not a whole number of minor units (cents); Layer amounts are integers")
             }
-            return ExactDecimal(significand: cents, scale: minorUnits)
+            return nil
         case .string(let s)?:
-            fail(path(), .invalidDecimal, "\"\(s)\" is a string; Layer amounts are integer numbers of cents")
+            fail(path(), .invalidDecimal, "\"\(Excerpt(s))\" is a string; Layer amounts are integer numbers of cents")
             return nil
         default:
             fail(path(), .invalidDecimal, "expected an integer number of cents")
+            return nil
+        }
+    }
+
+    /// Arithmetic on amounts (line math, totals). A result past the largest
+    /// amount accepted is an `invalid_decimal` reject at `path`, never a
+    /// trap; nil then, and the bill is rejected for it.
+    mutating func exact(_ path: @autoclosure () -> String,
+                        _ compute: () throws(ExactDecimal.Overflow) -> ExactDecimal) -> ExactDecimal? {
+        do { return try compute() } catch {
+            fail(path(), .invalidDecimal, "too large: \(error)")
             return nil
         }
     }
@@ -57,13 +70,16 @@ struct LayerValueReader {
         switch value {
         case nil, .null?: return ExactDecimal(1)
         case .number(let text)?:
-            guard let q = ExactDecimal(text) else {
-                fail(path(), .invalidDecimal, "\(text) is not an exact decimal quantity"); return nil
+            let q: ExactDecimal
+            switch ExactDecimal.parse(text) {
+            case .success(let parsed): q = parsed
+            case .failure(let why):
+                fail(path(), .invalidDecimal, "\(Excerpt(text)) \(why.reason)"); return nil
             }
             guard !q.isNegative else { fail(path(), .invalidValue, "quantity \(text) is negative"); return nil }
             return q
         case .string(let s)?:
-            fail(path(), .invalidDecimal, "\"\(s)\" is a string; quantity must be a number"); return nil
+            fail(path(), .invalidDecimal, "\"\(Excerpt(s))\" is a string; quantity must be a number"); return nil
         default:
             fail(path(), .invalidDecimal, "expected a number"); return nil
         }
@@ -74,7 +90,7 @@ struct LayerValueReader {
         case nil, .null?: return nil
         case .string(let s)?:
             if let t = CanonicalDateTime(iso: s) { return t }
-            fail(path(), .invalidDateTime, "'\(s)' is not an ISO 8601 date-time with a zone")
+            fail(path(), .invalidDateTime, "'\(Excerpt(s))' is not an ISO 8601 date-time with a zone")
             return nil
         default:
             fail(path(), .invalidDateTime, "expected a date-time string"); return nil

@@ -5,12 +5,20 @@ import Foundation
 /// current element.
 ///
 /// Accepts a top-level array (`[{…}, {…}]`, paths `$[i]`) or an object whose
-/// `data` member is the array (`{"data": [{…}]}`, paths `$.data[i]`); other
-/// members of that object are skipped. Every syntax error names the byte
-/// offset and line, and a file that ends early says it is truncated.
+/// `data` member is the array (`{"data": [{…}]}`, paths `$.data[i]`). The
+/// whole file is held to RFC 8259 as strictly as `JSONParser` holds a
+/// document: the other members of that object are read and checked too, a
+/// name may appear once (a second `"data"` is a `duplicate_key` error, not
+/// a silently dropped array), and nothing but white space may follow the
+/// top-level value. An element is a located error of the whole file when it
+/// is not JSON; an element that is JSON but holds a string no text can be
+/// made of (a lone surrogate escape) comes back with an `issue`, so only
+/// that record is rejected. Every error names the line, byte offset and
+/// JSON path; a file that ends early says it is truncated.
 public struct JSONArrayReader {
     /// One element: its parsed value, JSON path, and where it starts.
     public struct Element {
+        /// `.null` when `issue` is set.
         public let value: Value
         public let path: String
         public let index: Int
@@ -18,19 +26,28 @@ public struct JSONArrayReader {
         public let offset: Int
         /// The element exactly as it is in the file: what a reject keeps.
         public let bytes: [UInt8]
+        /// Why the element is not usable although the file is JSON.
+        public let issue: RecordIssue?
     }
 
     private var input: InputFile
     public var file: String { input.path }
+    public let limits: InputLimits
     private var line = 1
     private var started = false
     private var finished = false
     private var index = 0
     /// `$` for a top-level array, `$.data` for the response envelope.
     public private(set) var arrayPath = "$"
+    /// How deep an element sits: 1 inside `[…]`, 2 inside `{"data": […]}`.
+    private var elementDepth = 1
+    /// The envelope's member names, each allowed once.
+    private var envelopeKeys: Set<String> = []
+    private var inEnvelope = false
 
-    public init(path: String) throws(InputError) {
+    public init(path: String, limits: InputLimits = .standard) throws(InputError) {
         self.input = try InputFile(path: path, kind: "a JSON file")
+        self.limits = limits
     }
 
     // MARK: Bytes
@@ -45,9 +62,17 @@ public struct JSONArrayReader {
 
     private var offset: Int { input.offset }
 
-    private func failure(_ message: String, line: Int? = nil, offset: Int? = nil) -> InputError {
-        InputError(kind: .malformed, origin: Origin(file: file, line: line ?? self.line), code: .malformedInput,
+    private func failure(_ message: String, code: IssueCode = .malformedInput, line: Int? = nil, offset: Int? = nil) -> InputError {
+        InputError(kind: .malformed, origin: Origin(file: file, line: line ?? self.line), code: code,
                    message: "\(message) (byte \(offset ?? self.offset))")
+    }
+
+    private var foundText: String {
+        mutating get {
+            guard let b = peek() else { return "the end of the file" }
+            if b >= 0x21 && b < 0x7F { return "'\(String(UnicodeScalar(b)))'" }
+            return "byte 0x" + String(b, radix: 16, uppercase: true)
+        }
     }
 
     private mutating func skipSpace() {
@@ -56,15 +81,17 @@ public struct JSONArrayReader {
 
     private mutating func expect(_ byte: UInt8, _ what: String) throws(InputError) {
         skipSpace()
-        guard let b = peek() else { throw failure("the file ends where \(what) was expected; it looks truncated") }
-        guard b == byte else { throw failure("expected \(what), found '\(String(UnicodeScalar(b)))'") }
+        guard peek() != nil else { throw failure("the file ends where \(what) was expected; it looks truncated") }
+        guard peek() == byte else { throw failure("expected \(what) but found \(foundText)") }
         _ = advance()
     }
 
-    /// Copies one complete JSON value's bytes into `out` (or only skips them).
-    /// Works on the read buffer a run at a time: this scan sees every byte of
-    /// the file, and a call per byte was most of its cost.
-    private mutating func scanValue(into out: inout [UInt8], keep: Bool, path: String) throws(InputError) {
+    /// Copies one complete JSON value's bytes into `out`, without parsing
+    /// it: brackets are counted outside strings. Works on the read buffer a
+    /// run at a time: this scan sees every byte of the file, and a call per
+    /// byte was most of its cost. Stops with a located error as soon as the
+    /// value nests too deep or grows past `maxRecordBytes`.
+    private mutating func scanValue(into out: inout [UInt8], path: String, depth baseDepth: Int) throws(InputError) {
         skipSpace()
         let startLine = line, startOffset = offset
         var depth = 0
@@ -87,15 +114,19 @@ public struct JSONArrayReader {
                     started = true
                     switch b {
                     case UInt8(ascii: "\""): inString = true; continue scan
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth = 1; continue scan
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        throw failure("unexpected '\(String(UnicodeScalar(b)))' in \(path)")
+                    case UInt8(ascii: "{"), UInt8(ascii: "["):
+                        depth = 1
+                        if baseDepth + depth > limits.maxDepth { throw tooDeep(path, offset: startOffset) }
+                        continue scan
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":"):
+                        throw failure("unexpected '\(String(UnicodeScalar(b)))' where \(path) was expected")
                     default: scalar = true; continue scan
                     }
                 }
                 if scalar {
                     switch b {
-                    case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x0A, 0x0D, 0x09:
+                    case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ":"), UInt8(ascii: "["),
+                         UInt8(ascii: "{"), UInt8(ascii: "\""), 0x20, 0x0A, 0x0D, 0x09:
                         if b == 0x0A { newlines -= 1 }
                         end = i
                         break scan
@@ -111,7 +142,11 @@ public struct JSONArrayReader {
                 }
                 switch b {
                 case UInt8(ascii: "\""): inString = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                    if baseDepth + depth > limits.maxDepth {
+                        throw tooDeep(path, offset: offset + (i - bytes.startIndex), line: line + newlines)
+                    }
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     depth -= 1
                     if depth == 0 { end = i + 1; break scan }
@@ -119,50 +154,162 @@ public struct JSONArrayReader {
                 }
             }
             let stop = end ?? bytes.endIndex
-            if keep { out.append(contentsOf: bytes[bytes.startIndex..<stop]) }
+            out.append(contentsOf: bytes[bytes.startIndex..<stop])
             line += newlines
             input.consume(stop - bytes.startIndex)
+            if out.count > limits.maxRecordBytes {
+                throw failure("\(path), which starts on line \(startLine) (byte \(startOffset)), is larger than "
+                                + "\(InputLimits.describe(limits.maxRecordBytes)) (--max-record-mib)", code: .tooLarge)
+            }
             if end != nil { return }
         }
     }
 
-    private mutating func readString() throws(InputError) -> String {
+    private func tooDeep(_ path: String, offset: Int, line: Int? = nil) -> InputError {
+        failure("\(path) is nested deeper than \(limits.maxDepth) levels", code: .tooDeep, line: line, offset: offset)
+    }
+
+    /// One complete value, parsed as strictly as a document. A value that
+    /// is JSON but unusable (`invalidString`) is returned as the error
+    /// instead of thrown, for the caller to decide.
+    private mutating func readValue(path: String, depth: Int) throws(InputError)
+        -> (value: Value, bytes: [UInt8], line: Int, offset: Int, invalid: JSONParser.SyntaxError?) {
+        skipSpace()
+        let startLine = line, startOffset = offset
         var bytes: [UInt8] = []
-        try scanValue(into: &bytes, keep: true, path: "a key")
-        guard case .string(let s)? = try? JSONParser.parse(bytes) else { throw failure("expected a string key") }
-        return s
+        try scanValue(into: &bytes, path: path, depth: depth)
+        do {
+            return (try JSONParser.parse(bytes, limits: limits.json, depth: depth), bytes, startLine, startOffset, nil)
+        } catch {
+            if error.kind == .invalidString { return (.null, bytes, startLine, startOffset, error) }
+            throw located(error, in: path, line: startLine, offset: startOffset)
+        }
+    }
+
+    /// A parser error inside a value, placed in the file.
+    private func located(_ error: JSONParser.SyntaxError, in path: String, line: Int, offset: Int) -> InputError {
+        let where_ = error.path == "$" ? path : path + error.path.dropFirst()
+        let what = error.kind == .syntax ? "invalid JSON in \(where_)" : where_
+        return failure("\(what): \(error.message)", code: error.code, line: line + error.line - 1, offset: offset + error.offset)
+    }
+
+    private mutating func readKey(in path: String) throws(InputError) -> String {
+        skipSpace()
+        guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name in double quotes in \(path) but found \(foundText)") }
+        let keyLine = line, keyOffset = offset
+        let key = try readValue(path: "a member name in \(path)", depth: 1)
+        if let invalid = key.invalid { throw located(invalid, in: path, line: keyLine, offset: keyOffset) }
+        guard case .string(let name) = key.value else { throw failure("expected a member name in \(path)") }
+        guard envelopeKeys.insert(name).inserted else {
+            throw failure("the name \"\(Excerpt(name))\" appears twice in \(path)", code: .duplicateKey, line: keyLine, offset: keyOffset)
+        }
+        try expect(UInt8(ascii: ":"), "':'")
+        return name
     }
 
     /// Positions the reader at the first element of the array.
     private mutating func start() throws(InputError) {
         started = true
+        var head: [UInt8] = []
+        for i in 0..<4 { if let b = input.peek(ahead: i) { head.append(b) } }
+        if let encoding = JSONParser.foreignEncoding(of: head) {
+            throw failure("the file is \(encoding), not UTF-8; JSON must be UTF-8 (RFC 8259 §8.1)", code: .invalidEncoding, line: 1, offset: 0)
+        }
+        if head.starts(with: [0xEF, 0xBB, 0xBF]) { for _ in 0..<3 { _ = advance() } }  // a UTF-8 BOM may be ignored (§8.1)
         skipSpace()
-        if peek() == 0xEF { _ = advance(); _ = advance(); _ = advance(); skipSpace() }  // UTF-8 BOM
         guard let first = peek() else { throw failure("the file is empty; expected a JSON array of bills or {\"data\": [...]}") }
         if first == UInt8(ascii: "[") {
             _ = advance()
             return
         }
-        guard first == UInt8(ascii: "{") else {
-            throw failure("this is not JSON: expected '[' or '{' but found '\(String(UnicodeScalar(first)))'")
-        }
+        guard first == UInt8(ascii: "{") else { throw try wrongTopLevel() }
         _ = advance()
+        inEnvelope = true
+        elementDepth = 2
+        skipSpace()
+        if peek() == UInt8(ascii: "}") { throw failure("the object has no \"data\" array; expected {\"data\": [...]}") }
         while true {
-            skipSpace()
-            if peek() == UInt8(ascii: "}") { throw failure("the object has no \"data\" array") }
-            let key = try readString()
-            try expect(UInt8(ascii: ":"), "':'")
+            let key = try readKey(in: "$")
             skipSpace()
             if key == "data" {
-                guard peek() == UInt8(ascii: "[") else { throw failure("\"data\" is not an array") }
+                guard peek() == UInt8(ascii: "[") else { throw failure("\"data\" is not an array; expected {\"data\": [...]}") }
                 _ = advance()
                 arrayPath = "$.data"
                 return
             }
-            var ignored: [UInt8] = []
-            try scanValue(into: &ignored, keep: false, path: "$.\(key)")
+            try skipMember("$.\(key)")
             skipSpace()
-            if peek() == UInt8(ascii: ",") { _ = advance() }
+            switch peek() {
+            case UInt8(ascii: ",")?: _ = advance()
+            case UInt8(ascii: "}")?: throw failure("the object has no \"data\" array; expected {\"data\": [...]}")
+            case nil: throw failure("the file ends inside the top-level object; it looks truncated")
+            default: throw failure("expected ',' or '}' in the top-level object but found \(foundText)")
+            }
+        }
+    }
+
+    /// A member of the envelope other than `data`: read, checked, dropped.
+    private mutating func skipMember(_ path: String) throws(InputError) {
+        let value = try readValue(path: path, depth: 1)
+        if let invalid = value.invalid { throw located(invalid, in: path, line: value.line, offset: value.offset) }
+    }
+
+    /// The file starts with neither '[' nor '{': say whether it is JSON of
+    /// another shape (a lone string or number) or not JSON at all.
+    private mutating func wrongTopLevel() throws(InputError) -> InputError {
+        let startOffset = offset
+        var rest: [UInt8] = []
+        while rest.count <= limits.maxRecordBytes {
+            let run = input.available()
+            if run.isEmpty { break }
+            rest.append(contentsOf: run)
+            input.consume(run.count)
+        }
+        do {
+            let value = try JSONParser.parse(rest, limits: limits.json)
+            let kind: String
+            switch value {
+            case .string: kind = "a string"
+            case .bool: kind = "a boolean"
+            case .null: kind = "null"
+            default: kind = "a number"
+            }
+            return failure("the file is JSON, but \(kind); expected an array of bills or {\"data\": [...]}", line: 1, offset: startOffset)
+        } catch {
+            return failure("this is not JSON: expected '[' or '{' but found \(foundTextOf(rest.first))", line: 1, offset: startOffset)
+        }
+    }
+
+    private func foundTextOf(_ b: UInt8?) -> String {
+        guard let b else { return "nothing" }
+        if b >= 0x21 && b < 0x7F { return "'\(String(UnicodeScalar(b)))'" }
+        return "byte 0x" + String(b, radix: 16, uppercase: true)
+    }
+
+    /// After the array's ']': the envelope's remaining members, then only
+    /// white space to the end of the file.
+    private mutating func finishDocument() throws(InputError) {
+        finished = true
+        if inEnvelope {
+            while true {
+                skipSpace()
+                switch peek() {
+                case UInt8(ascii: "}")?:
+                    _ = advance()
+                case UInt8(ascii: ",")?:
+                    _ = advance()
+                    let key = try readKey(in: "$")
+                    try skipMember("$.\(key)")
+                    continue
+                case nil: throw failure("the file ends inside the top-level object; it looks truncated")
+                default: throw failure("expected ',' or '}' after \(arrayPath) but found \(foundText)")
+                }
+                break
+            }
+        }
+        skipSpace()
+        if peek() != nil {
+            throw failure("unexpected \(foundText) after the top-level JSON value; only white space may follow it")
         }
     }
 
@@ -175,30 +322,27 @@ public struct JSONArrayReader {
             guard let b = peek() else { throw failure("the file ends inside \(arrayPath) after element \(index - 1); it looks truncated") }
             if b == UInt8(ascii: "]") {
                 _ = advance()
-                finished = true
+                try finishDocument()
                 return nil
             }
-            guard b == UInt8(ascii: ",") else { throw failure("expected ',' or ']' after \(arrayPath)[\(index - 1)]") }
+            guard b == UInt8(ascii: ",") else { throw failure("expected ',' or ']' after \(arrayPath)[\(index - 1)] but found \(foundText)") }
             _ = advance()
             skipSpace()
         } else if peek() == UInt8(ascii: "]") {
             _ = advance()
-            finished = true
+            try finishDocument()
             return nil
         }
         let path = "\(arrayPath)[\(index)]"
-        let startLine = line, startOffset = offset
-        var bytes: [UInt8] = []
-        try scanValue(into: &bytes, keep: true, path: path)
-        let value: Value
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            let errorLine = startLine + bytes[..<min(error.offset, bytes.count)].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            let where_ = error.path == "$" ? path : path + error.path.dropFirst()
-            throw failure("invalid JSON in \(where_): \(error.message)", line: errorLine, offset: startOffset + error.offset)
-        }
+        let read = try readValue(path: path, depth: elementDepth)
         defer { index += 1 }
-        return Element(value: value, path: path, index: index, line: startLine, offset: startOffset, bytes: bytes)
+        var issue: RecordIssue?
+        if let invalid = read.invalid {
+            let where_ = invalid.path == "$" ? path : path + invalid.path.dropFirst()
+            issue = RecordIssue(origin: Origin(file: file, line: read.line + invalid.line - 1, jsonPath: where_), field: nil,
+                                code: invalid.code, message: "\(invalid.message) (byte \(read.offset + invalid.offset))")
+        }
+        return Element(value: read.value, path: path, index: index, line: read.line, offset: read.offset, bytes: read.bytes,
+                       issue: issue)
     }
 }

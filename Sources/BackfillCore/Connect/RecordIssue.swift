@@ -25,6 +25,15 @@ public enum IssueCode: String, Sendable, CaseIterable {
     case fetchFailed = "fetch_failed"
     /// The API refused the credentials (401/403).
     case unauthorized = "unauthorized"
+    /// A JSON object names the same member twice.
+    case duplicateKey = "duplicate_key"
+    /// JSON nested deeper than the documented limit.
+    case tooDeep = "too_deep"
+    /// A field, line, record or response larger than its documented limit.
+    case tooLarge = "too_large"
+    /// A failure of backfill-sync itself ended an input early (a bug, or
+    /// the store failing); the input is tried again next run.
+    case internalError = "internal_error"
 }
 
 /// One problem with one record, located: file, line or JSON path, the record's

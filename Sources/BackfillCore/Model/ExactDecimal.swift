@@ -27,12 +27,55 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     public static let zero = ExactDecimal(significand: 0, scale: 0)
 
+    /// The most digits before the decimal point an amount may have: the
+    /// largest amount accepted is 999,999,999,999,999,999 (10^18 − 1) plus
+    /// up to `maxScale` decimals. No ledger books more, and the cap keeps
+    /// every significand below 10^36, so parsing never overflows and sums of
+    /// amounts have room before the 128-bit limit. Arithmetic whose result
+    /// passes the cap reports `Overflow` instead of trapping.
+    public static let maxIntegerDigits = 18
+
+    /// Why text is not an amount.
+    public enum ParseFailure: Error, Sendable, Equatable {
+        /// Not plain decimal text.
+        case notANumber
+        /// More than `maxIntegerDigits` digits before the point.
+        case tooLarge
+        /// More than `maxScale` digits after the point.
+        case tooManyDecimals
+
+        /// The end of a sentence that starts with the value: "… is too large".
+        public var reason: String {
+            switch self {
+            case .notANumber: return "is not an exact decimal"
+            case .tooLarge:
+                return "is too large: the largest amount accepted has \(ExactDecimal.maxIntegerDigits) digits before the decimal point"
+            case .tooManyDecimals: return "has more than \(ExactDecimal.maxScale) decimals"
+            }
+        }
+    }
+
+    /// An arithmetic result beyond the largest amount accepted.
+    public struct Overflow: Error, Sendable, CustomStringConvertible {
+        public var description: String {
+            "the result is too large (more than \(ExactDecimal.maxIntegerDigits) digits before the decimal point)"
+        }
+    }
+
     /// Parses plain decimal text: an optional sign, digits, an optional point
     /// and fraction. No exponent, no grouping, no spaces: those are provider
     /// formats that `AmountFormat` removes before calling this.
     public init?(_ text: some StringProtocol) {
-        var utf8 = Array(text.utf8)[...]
-        guard !utf8.isEmpty else { return nil }
+        guard case .success(let d) = ExactDecimal.parse(text) else { return nil }
+        self = d
+    }
+
+    /// Like `init?(_:)`, but says why text is not an amount, so a message can
+    /// tell "too large" from "not a number". Stops at the first digit past a
+    /// limit: a 10,000-digit number costs no more than a 40-digit one.
+    public static func parse(_ text: some StringProtocol) -> Result<ExactDecimal, ParseFailure> {
+        var utf8 = Substring(text).utf8[...]
+        guard !utf8.isEmpty else { return .failure(.notANumber) }
         var negative = false
         if let first = utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
             negative = first == UInt8(ascii: "-")
@@ -40,30 +83,71 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         }
         var value: Int128 = 0
         var scale = 0
-        var digits = 0
+        var integerDigits = 0
+        var hasDigit = false
         var seenPoint = false
+        var failure: ParseFailure?
         for byte in utf8 {
             if byte == UInt8(ascii: ".") {
-                if seenPoint { return nil }
+                if seenPoint { return .failure(.notANumber) }
                 seenPoint = true
                 continue
             }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            if digits > 0 || byte != UInt8(ascii: "0") { digits += 1 }
-            guard digits <= 38 else { return nil }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return .failure(.notANumber) }
+            hasDigit = true
+            if failure != nil { continue }  // still checked for being a number at all
+            if seenPoint {
+                scale += 1
+                if scale > maxScale { failure = .tooManyDecimals; continue }
+            } else if integerDigits > 0 || byte != UInt8(ascii: "0") {
+                integerDigits += 1
+                if integerDigits > maxIntegerDigits { failure = .tooLarge; continue }
+            }
             value = value * 10 + Int128(byte - UInt8(ascii: "0"))
-            if seenPoint { scale += 1 }
         }
-        // "." alone, "-", "1." and ".5" : the last two are common in exports.
-        let hasDigit = utf8.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-        guard hasDigit, scale <= ExactDecimal.maxScale else { return nil }
-        self.init(significand: negative ? -value : value, scale: scale)
+        // "." alone and "-" are not numbers; "1." and ".5" are common in exports.
+        guard hasDigit else { return .failure(.notANumber) }
+        if let failure { return .failure(failure) }
+        return .success(ExactDecimal(significand: negative ? -value : value, scale: scale))
+    }
+
+    /// An integer count of minor units (`12345` cents at scale 2 is 123.45),
+    /// as Layer writes amounts; nil when the text is not an integer.
+    public static func parse(minorUnits text: some StringProtocol, scale: Int) -> Result<ExactDecimal, ParseFailure> {
+        var utf8 = Substring(text).utf8[...]
+        let negative = utf8.first == UInt8(ascii: "-")
+        if negative { utf8 = utf8.dropFirst() }
+        guard !utf8.isEmpty, utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return .failure(.notANumber)
+        }
+        var value: Int128 = 0
+        var digits = 0
+        for byte in utf8 {
+            if digits > 0 || byte != UInt8(ascii: "0") { digits += 1 }
+            guard digits <= maxIntegerDigits + scale else { return .failure(.tooLarge) }
+            value = value * 10 + Int128(byte - UInt8(ascii: "0"))
+        }
+        return .success(ExactDecimal(significand: negative ? -value : value, scale: scale))
+    }
+
+    /// Whether the amount has at most `maxIntegerDigits` digits before the
+    /// point: every amount parsed or computed here is.
+    public var isWithinLimit: Bool {
+        let limit = ExactDecimal.power10(ExactDecimal.maxIntegerDigits + scale)
+        return significand.magnitude < limit.magnitude
+    }
+
+    private func checked() throws(Overflow) -> ExactDecimal {
+        guard isWithinLimit else { throw Overflow() }
+        return self
     }
 
     public var isNegative: Bool { significand < 0 }
     public var isZero: Bool { significand == 0 }
 
-    public var negated: ExactDecimal { ExactDecimal(significand: -significand, scale: scale) }
+    /// Wraps instead of trapping for `Int128.min`, which no parsed or
+    /// computed amount can be (see `maxIntegerDigits`).
+    public var negated: ExactDecimal { ExactDecimal(significand: 0 &- significand, scale: scale) }
 
     /// The same number with trailing fractional zeros removed (`125.50` → `125.5`).
     /// Used for hashing and comparison, where `125.0` and `125.00` are equal.
@@ -106,25 +190,28 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         return ExactDecimal(significand: quotient, scale: newScale)
     }
 
-    public static func + (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal {
+    public static func + (lhs: ExactDecimal, rhs: ExactDecimal) throws(Overflow) -> ExactDecimal {
         let scale = max(lhs.scale, rhs.scale)
-        let a = lhs.rescaled(exactlyTo: scale)!.significand
-        let b = rhs.rescaled(exactlyTo: scale)!.significand
-        return ExactDecimal(significand: a + b, scale: scale)
+        guard let a = lhs.rescaled(exactlyTo: scale)?.significand, let b = rhs.rescaled(exactlyTo: scale)?.significand
+        else { throw Overflow() }
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw Overflow() }
+        return try ExactDecimal(significand: sum, scale: scale).checked()
     }
 
-    public static func - (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal {
-        lhs + rhs.negated
+    public static func - (lhs: ExactDecimal, rhs: ExactDecimal) throws(Overflow) -> ExactDecimal {
+        try lhs + rhs.negated
     }
 
     /// Exact product; the scale is the sum of both scales (capped by rounding
     /// half-to-even when it would exceed `maxScale`).
-    public static func * (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal {
-        let product = lhs.significand * rhs.significand
+    public static func * (lhs: ExactDecimal, rhs: ExactDecimal) throws(Overflow) -> ExactDecimal {
+        let (product, overflow) = lhs.significand.multipliedReportingOverflow(by: rhs.significand)
+        guard !overflow else { throw Overflow() }
         let scale = lhs.scale + rhs.scale
-        if scale <= maxScale { return ExactDecimal(significand: product, scale: scale) }
+        if scale <= maxScale { return try ExactDecimal(significand: product, scale: scale).checked() }
         let wide = ExactDecimal(significandUnchecked: product, scale: scale)
-        return wide.rounded(toScale: maxScale)
+        return try wide.rounded(toScale: maxScale).checked()
     }
 
     private init(significandUnchecked: Int128, scale: Int) {
@@ -132,9 +219,15 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         self.scale = scale
     }
 
+    /// Compares whole parts, then fractions at the widest scale: never
+    /// rescales a significand, so no pair of values can overflow here.
     public static func < (lhs: ExactDecimal, rhs: ExactDecimal) -> Bool {
-        let scale = max(lhs.scale, rhs.scale)
-        return lhs.rescaled(exactlyTo: scale)!.significand < rhs.rescaled(exactlyTo: scale)!.significand
+        func parts(_ d: ExactDecimal) -> (Int128, Int128) {
+            let factor = power10(d.scale)
+            return (d.significand / factor, (d.significand % factor) * power10(maxScale - d.scale))
+        }
+        let (a, b) = (parts(lhs), parts(rhs))
+        return a.0 != b.0 ? a.0 < b.0 : a.1 < b.1
     }
 
     /// Numeric equality: `125.0 == 125.00`.

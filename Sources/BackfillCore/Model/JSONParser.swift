@@ -1,56 +1,167 @@
-/// A small strict JSON parser that keeps numbers as their source text.
+/// A strict JSON parser (RFC 8259, exactly) that keeps numbers as their
+/// source text.
 ///
 /// Provider JSON carries money as numbers (Layer: integer cents) and must not
-/// pass through `Double`; stored payloads are read back with it too. Errors
-/// carry the byte offset and the JSON path of the value being read.
+/// pass through `Double`; stored payloads are read back with it too. What it
+/// accepts is exactly what SQLite's JSON functions accept, so nothing it lets
+/// through can poison the store:
+/// - the number grammar of §6 (no `01`, `.5`, `2.`, `1eE2`), escapes of §7
+///   only, no raw control characters, valid UTF-8 (§8.1);
+/// - `\u` surrogates only in pairs: a lone or mismatched one has no Unicode
+///   scalar (§8.2) and is an `invalidString` error, never a trap;
+/// - nothing but white space after the top-level value;
+/// - a name at most once per object (§4 says SHOULD be unique; a repeated
+///   `external_id` or amount would otherwise be resolved silently);
+/// - nesting at most `Limits.maxDepth` deep, kept on an explicit stack: the
+///   parser never recurses, so no input can exhaust the thread's stack.
+///
+/// Errors carry the line, byte offset and JSON path of the failure, and a
+/// kind that tells broken JSON from JSON that only breaks a limit.
 public struct JSONParser {
+    /// What a document may cost. Every limit is checked while reading, so
+    /// an input over one stops there instead of being buffered whole.
+    public struct Limits: Sendable, Equatable {
+        /// Arrays and objects inside one another. 256 is far beyond any
+        /// provider record and far below SQLite's JSON limit (1000 levels,
+        /// `SQLITE_MAX_JSON_DEPTH`), so every stored payload stays queryable.
+        public var maxDepth: Int
+        /// The longest string, in UTF-8 bytes.
+        public var maxStringBytes: Int
+
+        public init(maxDepth: Int = 256, maxStringBytes: Int = 16 << 20) {
+            self.maxDepth = maxDepth
+            self.maxStringBytes = maxStringBytes
+        }
+
+        public static let standard = Limits()
+    }
+
     public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+        public enum Kind: Sendable, Equatable {
+            /// Not JSON: the grammar is broken.
+            case syntax
+            /// Valid grammar, but a string holds a lone or mismatched
+            /// surrogate escape: no text can be made of it.
+            case invalidString
+            /// A name repeated in one object.
+            case duplicateKey
+            /// Nested deeper than `Limits.maxDepth`.
+            case tooDeep
+            /// A string longer than `Limits.maxStringBytes`.
+            case tooLarge
+            /// UTF-16 or UTF-32 text, named by its byte-order mark or zeros.
+            case encoding
+        }
+
+        public let kind: Kind
+        /// Byte offset of the failure in the parsed bytes.
         public let offset: Int
+        /// One-based line of the failure in the parsed bytes.
+        public let line: Int
         public let path: String
         public let message: String
-        public var description: String { "\(message) at \(path) (byte \(offset))" }
+        public var description: String { "\(message) at \(path) (line \(line), byte \(offset))" }
+
+        /// The stable code a reject or a diagnostic carries.
+        public var code: IssueCode {
+            switch kind {
+            case .syntax: return .malformedInput
+            case .invalidString: return .invalidEncoding
+            case .duplicateKey: return .duplicateKey
+            case .tooDeep: return .tooDeep
+            case .tooLarge: return .tooLarge
+            case .encoding: return .invalidEncoding
+            }
+        }
     }
 
-    private let bytes: [UInt8]
+    public static func parse(_ text: String, limits: Limits = .standard) throws(SyntaxError) -> Value {
+        try parse(Array(text.utf8), limits: limits)
+    }
+
+    /// `depth` is how deep the document already sits in an enclosing one
+    /// (an element of a streamed array), so the limit holds for the whole.
+    public static func parse(_ bytes: [UInt8], limits: Limits = .standard, depth: Int = 0) throws(SyntaxError) -> Value {
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) -> Value in
+                var parser = JSONParser(bytes: buffer, limits: limits, baseDepth: depth)
+                return try parser.parseDocument()
+            }
+        } catch {
+            throw error
+        }
+    }
+
+    /// Names UTF-16 and UTF-32 text from its first bytes: a byte-order mark,
+    /// or the zero bytes that ASCII takes in those encodings (RFC 4627 §3).
+    /// nil for anything that may be UTF-8.
+    public static func foreignEncoding(of bytes: some Collection<UInt8>) -> String? {
+        let b = Array(bytes.prefix(4))
+        func at(_ i: Int) -> UInt8? { i < b.count ? b[i] : nil }
+        if at(0) == 0x00, at(1) == 0x00, at(2) == 0xFE, at(3) == 0xFF { return "UTF-32 (big-endian, with a byte-order mark)" }
+        if at(0) == 0xFF, at(1) == 0xFE, at(2) == 0x00, at(3) == 0x00 { return "UTF-32 (little-endian, with a byte-order mark)" }
+        if at(0) == 0xFE, at(1) == 0xFF { return "UTF-16 (big-endian, with a byte-order mark)" }
+        if at(0) == 0xFF, at(1) == 0xFE { return "UTF-16 (little-endian, with a byte-order mark)" }
+        if b.count == 4 {
+            if b[0] == 0, b[1] == 0, b[2] == 0, b[3] != 0 { return "UTF-32 (big-endian)" }
+            if b[0] != 0, b[1] == 0, b[2] == 0, b[3] == 0 { return "UTF-32 (little-endian)" }
+        }
+        if b.count >= 2 {
+            if b[0] == 0, b[1] != 0 { return "UTF-16 (big-endian)" }
+            if b[0] != 0, b[1] == 0 { return "UTF-16 (little-endian)" }
+        }
+        return nil
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let limits: Limits
+    private let baseDepth: Int
     private var index = 0
-    /// Where the parser is (`$.bills[3].amount`), as components: a path is
-    /// only spelled out for an error, never for every value read.
-    private var path: [PathComponent] = []
 
-    private enum PathComponent {
-        case key(String)
-        case index(Int)
+    /// An open array or object: what is read so far, and for an object the
+    /// name whose value is being read.
+    private struct Frame {
+        var isObject: Bool
+        var items: [Value] = []
+        var fields = Fields()
+        var key = ""
     }
 
-    public static func parse(_ text: String) throws(SyntaxError) -> Value {
-        try parse(Array(text.utf8))
+    private var stack: [Frame] = []
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, limits: Limits, baseDepth: Int) {
+        self.bytes = bytes
+        self.limits = limits
+        self.baseDepth = baseDepth
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> Value {
-        var parser = JSONParser(bytes: bytes)
-        parser.skipSpace()
-        let value = try parser.parseValue()
-        parser.skipSpace()
-        guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
-        return value
-    }
+    // MARK: Errors
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
-
+    /// `$.bills[3].amount`: spelled out only for an error.
     private var pathText: String {
         var text = "$"
-        for component in path {
-            switch component {
-            case .key(let k): text += "." + k
-            case .index(let i): text += "[\(i)]"
-            }
+        for frame in stack {
+            if frame.isObject { text += "." + frame.key } else { text += "[\(frame.items.count)]" }
         }
         return text
     }
 
-    private func error(_ message: String) -> SyntaxError {
-        SyntaxError(offset: index, path: pathText, message: message)
+    private func error(_ message: String, _ kind: SyntaxError.Kind = .syntax, at offset: Int? = nil) -> SyntaxError {
+        let at = min(offset ?? index, bytes.count)
+        var line = 1
+        for i in 0..<at where bytes[i] == 0x0A { line += 1 }
+        return SyntaxError(kind: kind, offset: at, line: line, path: pathText, message: message)
     }
+
+    /// The byte at `index` as a person reads it in a message.
+    private var found: String {
+        guard index < bytes.count else { return "the end of the input" }
+        let b = bytes[index]
+        if b >= 0x21 && b < 0x7F { return "'\(String(UnicodeScalar(b)))'" }
+        return "byte 0x" + String(b, radix: 16, uppercase: true)
+    }
+
+    // MARK: Structure
 
     private mutating func skipSpace() {
         while index < bytes.count {
@@ -61,152 +172,278 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws(SyntaxError) -> Value {
-        guard index < bytes.count else { throw error("unexpected end of JSON") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        default: return .number(try parseNumber())
+    private mutating func parseDocument() throws(SyntaxError) -> Value {
+        if let encoding = JSONParser.foreignEncoding(of: bytes) {
+            throw error("the text is \(encoding), not UTF-8; JSON must be UTF-8 (RFC 8259 §8.1)", .encoding, at: 0)
         }
+        // A UTF-8 byte-order mark may be ignored (RFC 8259 §8.1).
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+        skipSpace()
+        guard index < bytes.count else { throw error("there is no JSON value: the input is empty") }
+        let value = try parseValues()
+        skipSpace()
+        guard index == bytes.count else { throw error("unexpected \(found) after the JSON value; only white space may follow it") }
+        return value
+    }
+
+    /// Reads one value and everything nested in it, without recursion: an
+    /// opened array or object goes on `stack`, and each finished value is
+    /// handed to the innermost open one until the outermost closes.
+    private mutating func parseValues() throws(SyntaxError) -> Value {
+        while true {
+            var value: Value
+            skipSpace()
+            guard index < bytes.count else { throw error("the input ends where a value was expected") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = bytes[index] == UInt8(ascii: "{")
+                guard baseDepth + stack.count < limits.maxDepth else {
+                    throw error("nested deeper than \(limits.maxDepth) levels", .tooDeep)
+                }
+                index += 1
+                skipSpace()
+                if index < bytes.count, bytes[index] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    index += 1
+                    value = isObject ? .object(Fields()) : .array([])
+                } else {
+                    stack.append(Frame(isObject: isObject))
+                    if isObject { try readKey() }
+                    continue
+                }
+            case UInt8(ascii: "\""): value = .string(try parseString())
+            case UInt8(ascii: "t"): try literal("true"); value = .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); value = .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); value = .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = .number(try parseNumber())
+            default: throw error("unexpected \(found) where a value was expected")
+            }
+            // Hand the finished value outward, closing every container it completes.
+            while true {
+                guard !stack.isEmpty else { return value }
+                let top = stack.count - 1
+                if stack[top].isObject {
+                    let key = stack[top].key
+                    stack[top].fields[key] = value
+                } else {
+                    stack[top].items.append(value)
+                }
+                skipSpace()
+                guard index < bytes.count else {
+                    throw error(stack[top].isObject ? "the input ends inside an object" : "the input ends inside an array")
+                }
+                let b = bytes[index]
+                if b == UInt8(ascii: ",") {
+                    index += 1
+                    if stack[top].isObject { try readKey() }
+                    break
+                }
+                if stack[top].isObject ? b == UInt8(ascii: "}") : b == UInt8(ascii: "]") {
+                    index += 1
+                    let frame = stack.removeLast()
+                    value = frame.isObject ? .object(frame.fields) : .array(frame.items)
+                    continue
+                }
+                throw error(stack[top].isObject ? "expected ',' or '}' but found \(found)" : "expected ',' or ']' but found \(found)")
+            }
+        }
+    }
+
+    /// A member's name and its ':' in the innermost (object) frame.
+    private mutating func readKey() throws(SyntaxError) {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+            throw error("expected a member name in double quotes but found \(found)")
+        }
+        let keyOffset = index
+        let key = try parseString()
+        let top = stack.count - 1
+        if stack[top].fields[key] != nil {
+            throw error("the name \"\(Excerpt(key))\" appears twice in one object", .duplicateKey, at: keyOffset)
+        }
+        stack[top].key = key
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' but found \(found)") }
+        index += 1
     }
 
     private mutating func literal(_ word: StaticString) throws(SyntaxError) {
         let n = word.utf8CodeUnitCount
-        guard index + n <= bytes.count else { throw error("invalid literal") }
-        for i in 0..<n where bytes[index + i] != word.utf8Start[i] { throw error("invalid literal") }
+        for i in 0..<n where index + i >= bytes.count || bytes[index + i] != word.utf8Start[i] {
+            throw error("unexpected \(found) where a value was expected")
+        }
         index += n
     }
 
-    private mutating func parseObject() throws(SyntaxError) -> Value {
-        index += 1
-        var fields: Fields = [:]
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
-        while true {
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key") }
-            let key = try parseString()
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            index += 1
-            skipSpace()
-            path.append(.key(key))
-            fields[key] = try parseValue()
-            path.removeLast()
-            skipSpace()
-            guard index < bytes.count else { throw error("unterminated object") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
-            throw error("expected ',' or '}'")
-        }
-    }
+    // MARK: Numbers (RFC 8259 §6)
 
-    private mutating func parseArray() throws(SyntaxError) -> Value {
-        index += 1
-        var items: [Value] = []
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-        while true {
-            skipSpace()
-            path.append(.index(items.count))
-            items.append(try parseValue())
-            path.removeLast()
-            skipSpace()
-            guard index < bytes.count else { throw error("unterminated array") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-            throw error("expected ',' or ']'")
-        }
-    }
-
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, kept as text.
     private mutating func parseNumber() throws(SyntaxError) -> String {
         let start = index
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        var digits = 0
-        while index < bytes.count {
-            let b = bytes[index]
-            if (b >= 48 && b <= 57) { digits += 1; index += 1; continue }
-            if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
-                || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { index += 1; continue }
-            break
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard isDigit(index) else { throw error("a number needs a digit after '-'") }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+            if isDigit(index) { throw error("a number may not have a leading zero") }
+        } else {
+            while isDigit(index) { index += 1 }
         }
-        guard digits > 0 else { throw error("invalid value") }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard isDigit(index) else { throw error("a number needs a digit after its decimal point") }
+            while isDigit(index) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard isDigit(index) else { throw error("a number needs a digit in its exponent") }
+            while isDigit(index) { index += 1 }
+        }
+        if index - start > limits.maxStringBytes {
+            throw error("a number of \(index - start) digits is longer than \(limits.maxStringBytes) bytes", .tooLarge, at: start)
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
     }
 
+    // MARK: Strings (RFC 8259 §7)
+
     private mutating func parseString() throws(SyntaxError) -> String {
+        let open = index
         index += 1
         // Most strings have no escape: made straight from the input bytes.
         let start = index
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                guard let s = String(validating: bytes[start..<index], as: UTF8.self) else {
-                    throw error("invalid UTF-8 in string")
+                try checkLength(index - start, openedAt: open)
+                guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                    throw error("the string is not valid UTF-8", at: start + (UTF8Validation.firstInvalidOffset(bytes[start..<index]) ?? 0))
                 }
                 index += 1
                 return s
             }
             if b == UInt8(ascii: "\\") || b < 0x20 { break }
             index += 1
+            if index - start > limits.maxStringBytes { try checkLength(index - start, openedAt: open) }
         }
-        var out = Array(bytes[start..<index])
+        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
+                try checkLength(out.count, openedAt: open)
+                guard let s = String(validating: out, as: UTF8.self) else {
+                    throw error("the string is not valid UTF-8", at: open)
+                }
                 index += 1
-                guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
                 return s
             }
-            if b == UInt8(ascii: "\\") {
+            if b < 0x20 {
+                throw error("control character 0x\(String(b, radix: 16, uppercase: true)) in a string; it must be escaped")
+            }
+            if b != UInt8(ascii: "\\") {
+                out.append(b)
                 index += 1
-                guard index < bytes.count else { break }
-                let e = bytes[index]
-                index += 1
-                switch e {
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "u"):
-                    var scalar = try hex4()
-                    if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count,
-                       bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-                        index += 2
-                        let low = try hex4()
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
-                    out.append(contentsOf: Array(String(Character(u)).utf8))
-                default: out.append(e)
-                }
+                if out.count > limits.maxStringBytes { try checkLength(out.count, openedAt: open) }
                 continue
             }
-            if b < 0x20 { throw error("control character in string") }
-            out.append(b)
+            let escapeAt = index
             index += 1
+            guard index < bytes.count else { break }
+            let e = bytes[index]
+            index += 1
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "u"):
+                let unit = try hex4()
+                let scalarValue: UInt32
+                switch unit {
+                case 0xD800..<0xDC00:
+                    // A high surrogate: only a low one may follow (§8.2).
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw error("\\u\(hex(unit)) is a high surrogate without the low surrogate that must follow it",
+                                    .invalidString, at: escapeAt)
+                    }
+                    index += 2
+                    let low = try hex4()
+                    guard (0xDC00..<0xE000).contains(low) else {
+                        throw error("\\u\(hex(unit)) is followed by \\u\(hex(low)), which is not a low surrogate",
+                                    .invalidString, at: escapeAt)
+                    }
+                    scalarValue = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                case 0xDC00..<0xE000:
+                    throw error("\\u\(hex(unit)) is a low surrogate without a high surrogate before it", .invalidString, at: escapeAt)
+                default:
+                    scalarValue = unit
+                }
+                // Every value left is a Unicode scalar: surrogates are handled above.
+                guard let scalar = Unicode.Scalar(scalarValue) else { throw error("invalid \\u escape", at: escapeAt) }
+                out.append(contentsOf: String(Character(scalar)).utf8)
+            default:
+                throw error("\\\(String(UnicodeScalar(e))) is not a JSON escape (only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX are)",
+                            at: escapeAt)
+            }
         }
-        throw error("unterminated string")
+        throw error("the string opened here is never closed", at: open)
+    }
+
+    private func checkLength(_ count: Int, openedAt open: Int) throws(SyntaxError) {
+        guard count > limits.maxStringBytes else { return }
+        throw error("a string longer than \(limits.maxStringBytes) bytes", .tooLarge, at: open)
+    }
+
+    private func hex(_ v: UInt32) -> String {
+        let digits = String(v, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     private mutating func hex4() throws(SyntaxError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw error("invalid \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
+            guard index < bytes.count else { throw error("a \\u escape needs four hex digits") }
             let b = bytes[index]
-            index += 1
             switch b {
             case 48...57: v = v * 16 + UInt32(b - 48)
             case 65...70: v = v * 16 + UInt32(b - 55)
             case 97...102: v = v * 16 + UInt32(b - 87)
-            default: throw error("invalid \\u escape")
+            default: throw error("a \\u escape needs four hex digits")
             }
+            index += 1
         }
         return v
+    }
+}
+
+/// Finds the first byte that breaks UTF-8 (RFC 3629: no overlongs, no
+/// surrogates, nothing above U+10FFFF): how a message points at it.
+public enum UTF8Validation {
+    public static func firstInvalidOffset<C: Collection<UInt8>>(_ bytes: C) -> Int? where C.Index == Int {
+        let base = bytes.startIndex
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let c = bytes[i]
+            if c < 0x80 { i += 1; continue }
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return i - base
+            }
+            guard i + length <= bytes.endIndex else { return i - base }
+            guard bytes[i + 1] >= low && bytes[i + 1] <= high else { return i - base }
+            for k in 2..<max(2, length) where !(0x80...0xBF).contains(bytes[i + k]) { return i - base }
+            i += length
+        }
+        return nil
     }
 }

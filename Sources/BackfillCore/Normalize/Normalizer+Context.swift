@@ -51,7 +51,7 @@ extension Normalizer {
                 case .integer: return value
                 case .number(let n), .string(let n):
                     if let i = Int(n.trimmingSpaces()) { return .integer(i) }
-                    fail(path(), .invalidInteger, "'\(n)' is not a whole number"); return nil
+                    fail(path(), .invalidInteger, "'\(Excerpt(n))' is not a whole number"); return nil
                 default: fail(path(), .invalidInteger, "expected a whole number"); return nil
                 }
             case .boolean:
@@ -61,7 +61,7 @@ extension Normalizer {
                     switch s.trimmingSpaces().lowercased() {
                     case "true", "t", "yes", "y", "1": return .bool(true)
                     case "false", "f", "no", "n", "0": return .bool(false)
-                    default: fail(path(), .invalidBoolean, "'\(s)' is not true or false"); return nil
+                    default: fail(path(), .invalidBoolean, "'\(Excerpt(s))' is not true or false"); return nil
                     }
                 default: fail(path(), .invalidBoolean, "expected true or false"); return nil
                 }
@@ -75,7 +75,7 @@ extension Normalizer {
                 if let d = options.datePatterns.lazy.compactMap({ $0.parse(text) }).first {
                     return .string(d.description + "T00:00:00Z")
                 }
-                fail(path(), .invalidDateTime, "'\(s)' is not an ISO 8601 date-time with a zone (e.g. 2026-05-05T12:00:00Z)")
+                fail(path(), .invalidDateTime, "'\(Excerpt(s))' is not an ISO 8601 date-time with a zone (e.g. 2026-05-05T12:00:00Z)")
                 return nil
             case .map:
                 if case .object = value { return value }
@@ -148,11 +148,16 @@ extension Normalizer {
             case .decimal(let d): return d
             case .integer(let i): return ExactDecimal(i)
             case .number(let n):
-                if let d = ExactDecimal(n) { return d }
-                fail(path(), .invalidDecimal, "'\(n)' is not an exact decimal"); return nil
+                switch ExactDecimal.parse(n) {
+                case .success(let d): return d
+                case .failure(let why): fail(path(), .invalidDecimal, "'\(Excerpt(n))' \(why.reason)"); return nil
+                }
             case .string(let s):
-                if let d = options.amountFormat.parse(s) { return d }
-                fail(path(), .invalidDecimal, "'\(s)' is not a number")
+                switch options.amountFormat.parseOrExplain(s) {
+                case .success(let d): return d
+                case .failure(.notANumber): fail(path(), .invalidDecimal, "'\(Excerpt(s))' is not a number")
+                case .failure(let why): fail(path(), .invalidDecimal, "'\(Excerpt(s))' \(why.reason)")
+                }
                 return nil
             default:
                 fail(path(), .invalidDecimal, "expected a number"); return nil
@@ -180,9 +185,9 @@ extension Normalizer {
             if text.count > 10, let t = CanonicalDateTime(iso: text) { return t.date }
             let expected = (["YYYY-MM-DD"] + options.datePatterns.map(\.text)).joined(separator: " or ")
             if text.count == 10, text.utf8.filter({ $0 == UInt8(ascii: "-") }).count == 2 {
-                fail(path(), .invalidDate, "\(text) is not a date")
+                fail(path(), .invalidDate, "\(Excerpt(text)) is not a date")
             } else {
-                fail(path(), .invalidDate, "'\(text)' is not a date (expected \(expected))")
+                fail(path(), .invalidDate, "'\(Excerpt(text))' is not a date (expected \(expected))")
             }
             return nil
         }

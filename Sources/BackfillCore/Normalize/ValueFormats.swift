@@ -23,7 +23,13 @@ public struct AmountFormat: Sendable, Equatable {
     /// Parses `text` into an exact decimal, or nil when it is not an amount in
     /// this format.
     public func parse(_ text: String) -> ExactDecimal? {
-        if self == .plain { return ExactDecimal(text.trimmingSpaces()) }
+        try? parseOrExplain(text).get()
+    }
+
+    /// Like `parse`, but says why text is not an amount ("too large" is not
+    /// "not a number").
+    public func parseOrExplain(_ text: String) -> Result<ExactDecimal, ExactDecimal.ParseFailure> {
+        if self == .plain { return ExactDecimal.parse(text.trimmingSpaces()) }
         var s = Substring(text.trimmingSpaces())
         var negative = false
         if parenthesesNegative, s.hasPrefix("("), s.hasSuffix(")") {
@@ -37,24 +43,28 @@ public struct AmountFormat: Sendable, Equatable {
             if let sep = thousandsSeparator, ch == sep {
                 // A separator must sit between digits: "1,,2" or ",12" is not an amount.
                 let next = s.dropFirst(i + 1).first
-                guard previousWasDigit, let n = next, n.isASCII, n.isNumber else { return nil }
+                guard previousWasDigit, let n = next, n.isASCII, n.isNumber else { return .failure(.notANumber) }
                 continue
             }
             if ch == decimalSeparator {
                 cleaned.append(".")
             } else if ch == "." {
-                return nil
+                return .failure(.notANumber)
             } else {
                 cleaned.append(ch)
             }
             previousWasDigit = ch.isASCII && ch.isNumber
         }
-        guard var value = ExactDecimal(cleaned) else { return nil }
+        var value: ExactDecimal
+        switch ExactDecimal.parse(cleaned) {
+        case .success(let d): value = d
+        case .failure(let why): return .failure(why)
+        }
         if negative {
-            guard !value.isNegative else { return nil }
+            guard !value.isNegative else { return .failure(.notANumber) }
             value = value.negated
         }
-        return negate ? value.negated : value
+        return .success(negate ? value.negated : value)
     }
 }
 

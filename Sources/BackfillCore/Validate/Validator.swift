@@ -33,10 +33,10 @@ public struct Validator: Sendable {
                     continue
                 }
                 if let allowed = spec.enumValues, case .string(let s) = value, !allowed.contains(s) {
-                    fail(fieldPath, .invalidEnum, "'\(s)' is not one of \(allowed.joined(separator: ", "))")
+                    fail(fieldPath, .invalidEnum, "'\(Excerpt(s))' is not one of \(allowed.joined(separator: ", "))")
                 }
                 if spec.name == "currency", case .string(let code) = value, Currency.minorUnits(code) == nil {
-                    fail(fieldPath, .invalidCurrency, "'\(code)' is not an ISO 4217 currency code")
+                    fail(fieldPath, .invalidCurrency, "'\(Excerpt(code))' is not an ISO 4217 currency code")
                 }
                 switch spec.type {
                 case .shape(let name):

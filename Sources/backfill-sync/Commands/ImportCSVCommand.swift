@@ -52,7 +52,7 @@ enum ImportCSVCommand {
         }
         let encoding = TextEncoding(rawValue: args.value("--encoding") ?? "utf-8") ?? .utf8
         let connector = try CSVConnector(objectType: objectType, connectionID: args.value("--connection"),
-                                         mapping: mapping, encoding: encoding)
+                                         mapping: mapping, encoding: encoding, limits: try ImportOptions.limits(args))
         return try ImportOptions(args).run(command: "import csv", connector: connector.sourceSystem,
                                            connectionID: args.value("--connection"), inputs: args.positionals,
                                            normalizer: Normalizer(options: mapping.options)) { run, file in

@@ -37,7 +37,8 @@ enum ImportLayerCommand {
         guard Currency.minorUnits(currency) != nil else {
             throw CommandError.usage("--currency '\(currency)' is not an ISO 4217 currency code.")
         }
-        let connector = LayerConnector(connectionID: args.value("--connection"), currency: currency)
+        let connector = LayerConnector(connectionID: args.value("--connection"), currency: currency,
+                                       limits: try ImportOptions.limits(args))
         return try ImportOptions(args).run(command: "import layer-bills", connector: connector.sourceSystem,
                                            connectionID: args.value("--connection"), inputs: args.positionals,
                                            normalizer: Normalizer()) { run, file in

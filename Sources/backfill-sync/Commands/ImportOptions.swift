@@ -12,7 +12,24 @@ struct ImportOptions {
         .init(name: "--report", valueName: "format", help: "Report format.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
         .init(name: "--report-file", valueName: "path", help: "Write the report here instead of standard output."),
         .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
+        .init(name: "--max-field-mib", valueName: "MiB", help: "Largest CSV field or JSON string accepted (a larger one fails the file).",
+              defaultValue: "16"),
+        .init(name: "--max-record-mib", valueName: "MiB", help: "Largest CSV row or JSON array element (one bill) accepted.",
+              defaultValue: "32"),
     ]
+
+    /// The limits `--max-field-mib` and `--max-record-mib` set, checked.
+    static func limits(_ args: ParsedArguments) throws -> InputLimits {
+        var limits = InputLimits.standard
+        for (option, keyPath) in [("--max-field-mib", \InputLimits.maxFieldBytes), ("--max-record-mib", \InputLimits.maxRecordBytes)] {
+            guard let text = args.value(option) else { continue }
+            guard let mib = Int(text), mib >= 1, mib <= 4096 else {
+                throw CommandError.usage("\(option) takes a whole number of MiB from 1 to 4096, not '\(Excerpt(text))'.")
+            }
+            limits[keyPath: keyPath] = mib << 20
+        }
+        return limits
+    }
 
     let dbPath: String
     let dryRun: Bool
