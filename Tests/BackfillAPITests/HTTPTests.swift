@@ -15,7 +15,7 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     var script: [Result<HTTPResponse, TransportError>]
     var seenHeaders: [[String: String]] = []
     init(_ script: [Result<HTTPResponse, TransportError>]) { self.script = script }
-    func get(_ url: URL, headers: [String: String], timeout: Double) throws(TransportError) -> HTTPResponse {
+    func get(_ url: URL, headers: [String: String], timeout: Double, maxBodyBytes: Int) throws(TransportError) -> HTTPResponse {
         seenHeaders.append(headers)
         switch script.removeFirst() {
         case .success(let r): return r

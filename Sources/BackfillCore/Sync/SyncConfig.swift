@@ -27,6 +27,8 @@ public struct SyncConfig: Sendable {
         public var burst = 20
         public var maxRetries = 5
         public var timeoutSeconds = 30.0
+        /// `max_response_mib`: the largest API response read.
+        public var maxResponseBytes = InputLimits.standard.maxResponseBytes
         // file drops
         public var glob: String?
         public var object: String?
@@ -95,6 +97,10 @@ struct ConfigReader {
         guard let v = o[key], !v.isNull else { return value }
         guard case .number(let text) = v, let n = Double(text) else { throw fail("\(path).\(key)", "must be a number") }
         if whole && n.rounded() != n { throw fail("\(path).\(key)", "must be a whole number") }
+        // Whole numbers become Int: beyond this they are no real setting,
+        // and the conversion of a larger Double would trap.
+        if whole && n > 1_000_000_000 { throw fail("\(path).\(key)", "must be at most 1000000000") }
+        if !n.isFinite { throw fail("\(path).\(key)", "must be a finite number") }
         if positive && n <= 0 { throw fail("\(path).\(key)", "must be greater than 0") }
         if !positive && n < 0 { throw fail("\(path).\(key)", "must not be negative") }
         return n
@@ -133,7 +139,7 @@ struct ConfigReader {
             switch kind {
             case .backfillAPI:
                 warnUnknown(o, known: ["name", "connector", "connection_id", "base_url", "token_env", "objects", "page_size",
-                                       "max_requests_per_second", "burst", "max_retries", "timeout_seconds"], at: path)
+                                       "max_requests_per_second", "burst", "max_retries", "timeout_seconds", "max_response_mib"], at: path)
                 let base = try string(o, "base_url", path, required: true)!
                 guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host else {
                     throw fail("\(path).base_url", "'\(base)' is not a URL")
@@ -161,6 +167,7 @@ struct ConfigReader {
                 c.burst = Int(try number(o, "burst", path, default: 20, whole: true))
                 c.maxRetries = Int(try number(o, "max_retries", path, default: 5, positive: false, whole: true))
                 c.timeoutSeconds = try number(o, "timeout_seconds", path, default: 30)
+                c.maxResponseBytes = min(4096, Int(try number(o, "max_response_mib", path, default: 64, whole: true))) << 20
             case .csvUpload, .layerBills:
                 let known: Set<String> = kind == .csvUpload
                     ? ["name", "connector", "connection_id", "glob", "object", "mapping"]

@@ -20,6 +20,9 @@ final class ConnectionSync {
     private(set) var authFailures = 0
     private(set) var temporaryFailures = 0
     private(set) var refusedRequests = 0
+    /// Resources or connections stopped by a failure of the tool (not of
+    /// the data, not of the server): exit 70 once every other one has run.
+    private(set) var internalFailures = 0
 
     init(store: Store, dryRun: Bool, fullRefresh: Bool, observer: BreakdownObserver) {
         self.store = store
@@ -49,17 +52,27 @@ final class ConnectionSync {
         let run = try ImportRun(store: store, mode: dryRun ? .dryRun : .apply, strict: false,
                                 connector: connection.connector.rawValue, connectionID: connection.connectionID,
                                 inputs: inputs, normalizer: Normalizer(options: mapping.options), observer: observer)
-        switch connection.connector {
-        case .backfillAPI:
-            try syncAPI(connection, token: token ?? "", run: run)
-        case .csvUpload:
-            let connector = try CSVConnector(objectType: connection.object!, connectionID: connection.connectionID, mapping: mapping)
-            observer.stream = connection.object!
-            try syncFiles(connection, run: run) { file throws(InputError) in AnyRecordStream(try connector.open(file)) }
-        case .layerBills:
-            let connector = LayerConnector(connectionID: connection.connectionID, currency: connection.currency)
-            observer.stream = "vendor_bill"
-            try syncFiles(connection, run: run) { file throws(InputError) in AnyRecordStream(try connector.open(file)) }
+        do {
+            switch connection.connector {
+            case .backfillAPI:
+                try syncAPI(connection, token: token ?? "", run: run)
+            case .csvUpload:
+                let connector = try CSVConnector(objectType: connection.object!, connectionID: connection.connectionID, mapping: mapping)
+                observer.stream = connection.object!
+                try syncFiles(connection, run: run) { file throws(InputError) in AnyRecordStream(try connector.open(file)) }
+            case .layerBills:
+                let connector = LayerConnector(connectionID: connection.connectionID, currency: connection.currency)
+                observer.stream = "vendor_bill"
+                try syncFiles(connection, run: run) { file throws(InputError) in AnyRecordStream(try connector.open(file)) }
+            }
+        } catch let error as SQLiteError where error.isBusy {
+            // Another writer outside this tool: temporary, for every connection alike.
+            _ = try? run.finish()
+            throw error
+        } catch {
+            // Whatever else ends this connection early is recorded against it,
+            // and its run row is closed; the other connections still run.
+            try recordInternalFailure(error, connection: connection, input: connection.name, run: run)
         }
         let status = try run.finish()
         return Outcome(counts: run.counts, runID: run.runID, status: status)
@@ -100,7 +113,7 @@ final class ConnectionSync {
         let clock = SystemClock()
         let client = APIClient(transport: URLSessionTransport(), token: token, retry: RetryPolicy(maxRetries: c.maxRetries),
                                bucket: TokenBucket(rate: c.maxRequestsPerSecond, burst: c.burst, clock: clock),
-                               timeout: c.timeoutSeconds, clock: clock)
+                               timeout: c.timeoutSeconds, limits: InputLimits(maxResponseBytes: c.maxResponseBytes), clock: clock)
         client.onRetry = { url, attempt, problem, wait in
             Diagnostics.write("backfill-sync: \(c.name): \(url): \(problem); retry \(attempt) of \(c.maxRetries) in \(String(format: "%.1f", wait)) s\n")
         }
@@ -121,52 +134,77 @@ final class ConnectionSync {
         for object in c.objects {
             observer.stream = object
             guard let path = connector.path(for: object) else { continue }
-            let pages = PagedList(client: client, baseURL: c.baseURL!, path: path, pageSize: c.pageSize)
-            var cursor = fullRefresh ? APICursor() : APICursor(json: try store.cursor(connection: c.name, stream: object))
-            var page = cursor.nextPage ?? 1
-            if page == 1 { cursor.passStartedAt = Timestamp.now() }
-            var pending = pages.prefetch(page: page)
-            paging: while true {
-                let fetched: PagedList.Page
-                let waitStarted = clock.now()
-                let result = pending.wait()
-                secondsStalled += clock.now() - waitStarted
-                switch result {
-                case .success(let p):
-                    fetched = p
-                case .failure(let error):
-                    try recordFailure(error, connection: c, object: object, page: page, url: pages.url(page: page), run: run)
-                    if case .unauthorized = error { return }  // the connection's credentials are refused: stop it
-                    break paging  // this resource failed; the others go on
-                }
-                // The next page travels while this one is written.
-                let upcoming = fetched.isLast ? nil : pages.prefetch(page: page + 1)
-                observer.progress(input: "\(c.name) \(object) page \(page)", records: fetched.items.count)
-                let mapped = connector.records(of: fetched, objectType: object)
-                var next = cursor
-                if let seen = mapped.maxUpdatedAt, seen > (next.maxUpdatedAt ?? "") { next.maxUpdatedAt = seen }
-                if fetched.isLast {
-                    next.nextPage = nil
-                    next.lastCompletePassAt = Timestamp.now()
-                } else {
-                    next.nextPage = page + 1
-                }
-                var stream = RecordList(mapped.records)
-                let committed = next
-                do {
-                    try run.process(input: "\(c.name) \(fetched.label)", stream: &stream) {
-                        try self.store.setCursor(connection: c.name, stream: object, value: committed.json, now: Timestamp.now())
-                    }
-                } catch {
-                    _ = upcoming?.wait()  // the client is not left in use by a thread nobody waits for
-                    throw error
-                }
-                cursor = next
-                guard let upcoming else { break }
-                pending = upcoming
-                page += 1
+            do {
+                if try !syncResource(object, path: path, connection: c, client: client, connector: connector, run: run,
+                                     stalled: &secondsStalled) { return }
+            } catch let error as SQLiteError where error.isBusy {
+                throw error
+            } catch {
+                try recordInternalFailure(error, connection: c, input: "\(c.name) \(object)", run: run)
             }
         }
+    }
+
+    /// One resource's pages, from its cursor to the end of the pass. False
+    /// when the connection's credentials were refused: its other resources
+    /// are skipped.
+    private func syncResource(_ object: String, path: String, connection c: SyncConfig.Connection, client: APIClient,
+                              connector: BackfillAPIConnector, run: ImportRun, stalled secondsStalled: inout Double) throws -> Bool {
+        let clock = SystemClock()
+        let pages = PagedList(client: client, baseURL: c.baseURL!, path: path, pageSize: c.pageSize)
+        var cursor = fullRefresh ? APICursor() : APICursor(json: try store.cursor(connection: c.name, stream: object))
+        var page = cursor.nextPage ?? 1
+        if page == 1 { cursor.passStartedAt = Timestamp.now() }
+        var pending = pages.prefetch(page: page)
+        paging: while true {
+            let fetched: PagedList.Page
+            let waitStarted = clock.now()
+            let result = pending.wait()
+            secondsStalled += clock.now() - waitStarted
+            switch result {
+            case .success(let p):
+                fetched = p
+            case .failure(let error):
+                try recordFailure(error, connection: c, object: object, page: page, url: pages.url(page: page), run: run)
+                if case .unauthorized = error { return false }  // the connection's credentials are refused: stop it
+                break paging  // this resource failed; the others go on
+            }
+            // The next page travels while this one is written.
+            let upcoming = fetched.isLast ? nil : pages.prefetch(page: page + 1)
+            observer.progress(input: "\(c.name) \(object) page \(page)", records: fetched.items.count)
+            let mapped = connector.records(of: fetched, objectType: object)
+            var next = cursor
+            if let seen = mapped.maxUpdatedAt, seen > (next.maxUpdatedAt ?? "") { next.maxUpdatedAt = seen }
+            if fetched.isLast {
+                next.nextPage = nil
+                next.lastCompletePassAt = Timestamp.now()
+            } else {
+                next.nextPage = page + 1
+            }
+            var stream = RecordList(mapped.records)
+            let committed = next
+            do {
+                try run.process(input: "\(c.name) \(fetched.label)", stream: &stream) {
+                    try self.store.setCursor(connection: c.name, stream: object, value: committed.json, now: Timestamp.now())
+                }
+            } catch {
+                _ = upcoming?.wait()  // the client is not left in use by a thread nobody waits for
+                throw error
+            }
+            cursor = next
+            guard let upcoming else { break }
+            pending = upcoming
+            page += 1
+        }
+        return true
+    }
+
+    /// A failure of the tool, not of the data, inside one resource or file:
+    /// that input ends with the error named, and the run goes on.
+    private func recordInternalFailure(_ error: Error, connection c: SyncConfig.Connection, input: String, run: ImportRun) throws {
+        internalFailures += 1
+        try run.inputFailedToOpen(InputError(kind: .malformed, origin: Origin(file: input), code: .internalError,
+                                             message: "connection '\(c.name)': \(input) stopped: \(error)"))
     }
 
     private func recordFailure(_ error: APIError, connection c: SyncConfig.Connection, object: String, page: Int, url: URL,
@@ -182,10 +220,11 @@ final class ConnectionSync {
             refusedRequests += 1
             code = .fetchFailed
             message = "connection '\(c.name)' \(object): \(error)"
-        case .retriesExhausted:
+        case .retriesExhausted, .tooLarge:
             temporaryFailures += 1
             code = .fetchFailed
-            message = "connection '\(c.name)' \(object) page \(page): \(error). Complete pages are committed; the next run resumes here"
+            message = "connection '\(c.name)' \(object) page \(page): \(error). "
+                + (dryRun ? "Nothing was written (dry run)" : "Complete pages are committed; the next run resumes here")
         }
         try run.inputFailedToOpen(InputError(kind: .malformed, origin: Origin(file: "GET \(url.path)?page=\(page)"),
                                              code: code, message: message))
@@ -217,6 +256,10 @@ final class ConnectionSync {
                 }
             } catch let error as InputError {
                 try run.inputFailedToOpen(error)
+            } catch let error as SQLiteError where error.isBusy {
+                throw error
+            } catch {
+                try recordInternalFailure(error, connection: c, input: file, run: run)
             }
         }
         if skipped > 0 { notes.append("\(c.name): \(skipped) file(s) unchanged since their last import, skipped") }

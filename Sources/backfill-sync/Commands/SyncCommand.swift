@@ -83,16 +83,26 @@ enum SyncCommand {
         var totals = RunCounts()
         var status = ImportRun.Status.succeeded
         var lastRunID: Int?
-        do {
-            for connection in selected {
+        var failedConnections = 0
+        for connection in selected {
+            do {
                 let run = try sync.sync(connection, token: tokens[connection.name])
                 totals = totals + run.counts
                 lastRunID = run.runID ?? lastRunID
                 if run.status != .succeeded { status = .partial }
+            } catch let error as SQLiteError where error.isBusy {
+                sink.discard()
+                throw CommandError(exitCode: .temporaryFailure,
+                                   message: "\(config.storePath): the store is locked by another program; try again later (\(error))")
+            } catch let error as CommandError {
+                sink.discard()
+                throw error
+            } catch {
+                // One connection failing never stops the others, and the report is still written.
+                failedConnections += 1
+                status = .partial
+                Diagnostics.error("connection '\(connection.name)' stopped: \(error)")
             }
-        } catch {
-            sink.discard()
-            throw CommandError(exitCode: .internalError, message: "\(error)")
         }
         observer.forwarded.finish()
         var summary = ReportSummary(mode: dryRun ? .dryRun : .apply, status: status, counts: totals, runID: lastRunID,
@@ -102,6 +112,10 @@ enum SyncCommand {
         report.write(summary: summary, to: sink)
         try sink.close()
 
+        // Precedence (README, "Exit codes"): a failure of the tool first, then
+        // what needs a person (config, token), then what the next run retries,
+        // then rejected data.
+        if failedConnections > 0 || sync.internalFailures > 0 { return .internalError }
         if sync.authFailures > 0 || sync.refusedRequests > 0 { return .usage }
         if sync.temporaryFailures > 0 { return .temporaryFailure }
         if totals.failed > 0 { return .dataError }

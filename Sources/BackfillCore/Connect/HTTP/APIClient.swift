@@ -8,6 +8,9 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     case rejected(status: Int, url: String, message: String)
     /// 429/5xx/timeouts/malformed JSON still failing after every retry.
     case retriesExhausted(url: String, attempts: Int, last: String)
+    /// The body passed the response limit: stopped, not retried (the same
+    /// page would be as large again).
+    case tooLarge(url: String, message: String)
 
     public var description: String {
         switch self {
@@ -17,6 +20,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
             return "\(url): HTTP \(status): \(message)"
         case .retriesExhausted(let url, let attempts, let last):
             return "\(url): gave up after \(attempts) attempts; last: \(last)"
+        case .tooLarge(let url, let message):
+            return "\(url): \(message)"
         }
     }
 }
@@ -32,6 +37,7 @@ public final class APIClient: @unchecked Sendable {
     let retry: RetryPolicy
     let clock: Clock
     let timeout: Double
+    let limits: InputLimits
     private let token: String
     public private(set) var requests = 0
     /// Seconds spent waiting for responses (connect, send, server, body).
@@ -43,7 +49,8 @@ public final class APIClient: @unchecked Sendable {
     private var random = SystemRandomNumberGenerator()
 
     public init(transport: HTTPTransport, token: String, retry: RetryPolicy, bucket: TokenBucket,
-                timeout: Double, clock: Clock = SystemClock()) {
+                timeout: Double, limits: InputLimits = .standard, clock: Clock = SystemClock()) {
+        self.limits = limits
         self.transport = transport
         self.token = token
         self.retry = retry
@@ -52,7 +59,10 @@ public final class APIClient: @unchecked Sendable {
         self.clock = clock
     }
 
-    public func getJSON(_ url: URL) throws(APIError) -> Value {
+    /// The body of a 2xx answer, parsed strictly. Malformed JSON, and JSON
+    /// that `shape` finds wrong (it returns why), are retried like a 5xx:
+    /// a server mid-deploy sends both, and a page is never half-read.
+    public func getJSON(_ url: URL, shape: (Value) -> String? = { _ in nil }) throws(APIError) -> Value {
         let shown = url.absoluteString
         var attempt = 0
         while true {
@@ -69,24 +79,30 @@ public final class APIClient: @unchecked Sendable {
                 do {
                     defer { secondsInRequests += clock.now() - sent }
                     response = try transport.get(url, headers: ["Authorization": "Bearer \(token)", "Accept": "application/json"],
-                                                 timeout: timeout)
+                                                 timeout: timeout, maxBodyBytes: limits.maxResponseBytes)
                 }
                 headers = response.headers
                 switch response.status {
                 case 200..<300:
-                    do { return try JSONParser.parse(response.body) } catch {
-                        problem = "malformed JSON (\(error.message) at byte \(error.offset))"
+                    do {
+                        let value = try JSONParser.parse(response.body, limits: limits.json)
+                        if let wrong = shape(value) { problem = "JSON of the wrong shape: \(wrong)" } else { return value }
+                    } catch {
+                        problem = "malformed JSON (\(error.message) at \(error.path), line \(error.line), byte \(error.offset))"
                     }
                 case 401, 403:
                     throw APIError.unauthorized(status: response.status, url: shown)
                 case let status where RetryPolicy.isRetryable(status: status):
                     problem = "HTTP \(status)"
                 default:
-                    let message = (try? JSONParser.parse(response.body))?["message"]?.stringValue ?? "request refused"
+                    let message = (try? JSONParser.parse(response.body, limits: limits.json))?["message"]?.stringValue
+                        .map { Excerpt($0, limit: 200).description } ?? "request refused"
                     throw APIError.rejected(status: response.status, url: shown, message: message)
                 }
             } catch let error as APIError {
                 throw error
+            } catch let error as TransportError where error.kind == .tooLarge {
+                throw APIError.tooLarge(url: shown, message: error.message)
             } catch {
                 problem = "\(error)"
             }

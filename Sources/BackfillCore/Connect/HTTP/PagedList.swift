@@ -32,6 +32,13 @@ public struct PagedList: Sendable {
         public let extras: Fields
     }
 
+    /// Why a body is not a list page, or nil: `{"data": [...]}` is needed.
+    static func listShapeProblem(_ body: Value) -> String? {
+        guard case .object(let top) = body else { return "the response is not an object with a \"data\" list" }
+        guard case .array? = top["data"] else { return "the response has no \"data\" list" }
+        return nil
+    }
+
     public func url(page: Int) -> URL {
         var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!
         components.path = (components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path) + path
@@ -41,10 +48,10 @@ public struct PagedList: Sendable {
 
     public func fetch(page: Int) throws(APIError) -> Page {
         let url = url(page: page)
-        let body = try client.getJSON(url)
+        let body = try client.getJSON(url, shape: Self.listShapeProblem)
         let label = "GET \(path)?limit=\(pageSize)&page=\(page)"
         guard case .object(let top) = body, case .array(let items)? = top["data"] else {
-            throw APIError.rejected(status: 200, url: url.absoluteString, message: "the response has no \"data\" list")
+            preconditionFailure("getJSON returned a body that listShapeProblem refused")
         }
         var reported = pageSize
         if case .number(let text)? = top["pagination"]?["limit"], let limit = Int(text), limit > 0 { reported = limit }
