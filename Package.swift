@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // backfill-sync: connectors turn provider input into raw records; the core
 // normalizes, validates, diffs and applies them to a SQLite store.
-// No third-party packages: SQLite comes from the system (libsqlite3-dev).
+// No third-party packages: SQLite and libcurl come from the system
+// (libsqlite3-dev, libcurl4-openssl-dev).
 import PackageDescription
 
 let package = Package(
@@ -18,12 +19,21 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // libcurl for the API client (`apt-get install libcurl4-openssl-dev`):
+        // its write callback can stop a body at a limit, which
+        // FoundationNetworking's URLSession cannot.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         // SHA-256 in C: the x86 SHA extensions when the CPU has them, a
         // portable path otherwise. Content hashes and ids are on every record.
         .target(name: "CSHA256", path: "Sources/CSHA256"),
         // The engine: contracts, normalize, validate, diff, apply, store, report.
         // It never imports a connector and never prints.
-        .target(name: "BackfillCore", dependencies: ["CSQLite", "CSHA256"]),
+        .target(name: "BackfillCore", dependencies: ["CSQLite", "CSHA256", "CCurl"]),
         // Connectors: each turns one provider format into raw records.
         .target(name: "CSVUpload", dependencies: ["BackfillCore"], path: "connectors/csv_upload"),
         .target(name: "LayerBills", dependencies: ["BackfillCore"], path: "connectors/layer_bills"),

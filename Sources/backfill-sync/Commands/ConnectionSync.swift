@@ -111,7 +111,7 @@ final class ConnectionSync {
 
     private func syncAPI(_ c: SyncConfig.Connection, token: String, run: ImportRun) throws {
         let clock = SystemClock()
-        let client = APIClient(transport: URLSessionTransport(), token: token, retry: RetryPolicy(maxRetries: c.maxRetries),
+        let client = APIClient(transport: CurlTransport(), token: token, retry: RetryPolicy(maxRetries: c.maxRetries),
                                bucket: TokenBucket(rate: c.maxRequestsPerSecond, burst: c.burst, clock: clock),
                                timeout: c.timeoutSeconds, limits: InputLimits(maxResponseBytes: c.maxResponseBytes), clock: clock)
         client.onRetry = { url, attempt, problem, wait in

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import CCurl
 
 /// One HTTP response: status, headers (lower-cased names) and body bytes.
 public struct HTTPResponse: Sendable {
@@ -36,112 +34,93 @@ public protocol HTTPTransport: Sendable {
     func get(_ url: URL, headers: [String: String], timeout: Double, maxBodyBytes: Int) throws(TransportError) -> HTTPResponse
 }
 
-/// HTTP through FoundationNetworking (libcurl on Linux), one request at a
-/// time. No cookies, no cache, no credential store: the Bearer token is sent
-/// in the header we set and nowhere else. The body arrives through a
-/// delegate, chunk by chunk, so a response over the limit is cancelled
-/// when it passes it (a `Content-Length` over it, before any body).
-public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-    private let session: URLSession
-    private let receiver: Receiver
+/// HTTP through libcurl's easy interface, one blocking request at a time.
+///
+/// Not `URLSession`: on Linux, FoundationNetworking hands each chunk of a
+/// body to its delegate asynchronously and cannot stop a fast sender, so a
+/// 4 GiB response on loopback grew the process past 4 GB although the
+/// delegate had cancelled it at 1 MiB. Here the write callback refuses the
+/// chunk that passes the limit and libcurl aborts the transfer there.
+///
+/// No cookies, no cache, no redirects (a `3xx` is an answer like any other,
+/// so the Bearer token is never sent to a second origin), HTTP and HTTPS
+/// only. `timeout` bounds connecting and any stretch without a byte.
+public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
-    public init() {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        configuration.urlCredentialStorage = nil
-        receiver = Receiver()
-        session = URLSession(configuration: configuration, delegate: receiver, delegateQueue: nil)
-    }
+    public init() {}
 
-    /// One request's state, written by the session's delegate queue.
-    private final class Transfer: @unchecked Sendable {
+    /// One request's body and headers, written by libcurl's callbacks.
+    private final class Transfer {
         let limit: Int
-        let timeout: Double
         var body: [UInt8] = []
-        var response: HTTPURLResponse?
-        var error: TransportError?
-        let done = DispatchSemaphore(value: 0)
-        init(limit: Int, timeout: Double) {
-            self.limit = limit
-            self.timeout = timeout
-        }
-    }
-
-    private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-        private let lock = NSLock()
-        private var transfers: [Int: Transfer] = [:]
-
-        func add(_ transfer: Transfer, for task: URLSessionTask) {
-            lock.lock(); defer { lock.unlock() }
-            transfers[task.taskIdentifier] = transfer
-        }
-
-        private func transfer(_ task: URLSessionTask) -> Transfer? {
-            lock.lock(); defer { lock.unlock() }
-            return transfers[task.taskIdentifier]
-        }
-
-        private func tooLarge(_ t: Transfer) -> TransportError {
-            TransportError(kind: .tooLarge, message: "the response is larger than \(InputLimits.describe(t.limit)) "
-                + "(backfill_api.max_response_mib); lower page_size or raise the limit")
-        }
-
-        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-            guard let t = transfer(dataTask) else { return completionHandler(.cancel) }
-            t.response = response as? HTTPURLResponse
-            if response.expectedContentLength > Int64(t.limit) {
-                t.error = tooLarge(t)
-                return completionHandler(.cancel)
-            }
-            completionHandler(.allow)
-        }
-
-        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-            guard let t = transfer(dataTask), t.error == nil else { return }
-            if t.body.count + data.count > t.limit {
-                t.error = tooLarge(t)
-                t.body = []
-                dataTask.cancel()
-                return
-            }
-            t.body.append(contentsOf: data)
-        }
-
-        func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-            lock.lock()
-            let t = transfers.removeValue(forKey: task.taskIdentifier)
-            lock.unlock()
-            guard let t else { return }
-            if t.error == nil, let error {
-                let timedOut = (error as? URLError)?.code == .timedOut
-                // The URL carries no secret; the message is safe to show.
-                t.error = TransportError(kind: timedOut ? .timeout : .connection,
-                                         message: timedOut ? "timed out after \(Int(t.timeout)) s" : error.localizedDescription)
-            } else if t.error == nil, t.response == nil {
-                t.error = TransportError(kind: .connection, message: "no HTTP response")
-            }
-            t.done.signal()
-        }
+        var headers: [String: String] = [:]
+        var tooLarge = false
+        init(limit: Int) { self.limit = limit }
     }
 
     public func get(_ url: URL, headers: [String: String], timeout: Double, maxBodyBytes: Int) throws(TransportError) -> HTTPResponse {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.httpMethod = "GET"
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let transfer = Transfer(limit: maxBodyBytes, timeout: timeout)
-        let task = session.dataTask(with: request)
-        receiver.add(transfer, for: task)
-        task.resume()
-        transfer.done.wait()
-        if let error = transfer.error { throw error }
-        let http = transfer.response!
-        var names: [String: String] = [:]
-        for (k, v) in http.allHeaderFields {
-            if let k = k as? String, let v = v as? String { names[k.lowercased()] = v }
+        guard Self.initialized, let handle = curl_easy_init() else {
+            throw TransportError(kind: .connection, message: "libcurl could not be initialized")
         }
-        return HTTPResponse(status: http.statusCode, headers: names, body: transfer.body)
+        defer { curl_easy_cleanup(handle) }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in headers { list = curl_slist_append(list, "\(name): \(value)") }
+        list = curl_slist_append(list, "Expect:")
+        defer { curl_slist_free_all(list) }
+
+        let transfer = Transfer(limit: maxBodyBytes)
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
+        let seconds = max(1, Int(timeout.rounded(.up)))
+        _ = bf_curl_set_string(handle, CURLOPT_URL, url.absoluteString)
+        _ = bf_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+        _ = bf_curl_set_long(handle, CURLOPT_HTTPGET, 1)
+        _ = bf_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = bf_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+        _ = bf_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = bf_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")  // gzip and the rest; the limit counts decoded bytes
+        _ = bf_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, seconds)
+        _ = bf_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+        _ = bf_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, seconds)
+        _ = bf_curl_set_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxBodyBytes))
+        _ = bf_curl_set_write_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+            let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+            let n = size * count
+            guard transfer.body.count + n <= transfer.limit else {
+                transfer.tooLarge = true
+                return 0  // libcurl aborts the transfer: CURLE_WRITE_ERROR
+            }
+            if n > 0, let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n)) }
+            return n
+        }
+        _ = bf_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+        _ = bf_curl_set_write_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+            let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+            let n = size * count
+            guard n > 0, let data else { return n }
+            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self)
+            if line.hasPrefix("HTTP/") { transfer.headers = [:] }  // a new response (after 100 Continue)
+            if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].lowercased()
+                transfer.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            return n
+        }
+        _ = bf_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+
+        let code = curl_easy_perform(handle)
+        if transfer.tooLarge || code == CURLE_FILESIZE_EXCEEDED {
+            throw TransportError(kind: .tooLarge, message: "the response is larger than \(InputLimits.describe(maxBodyBytes)) "
+                + "(backfill_api.max_response_mib); lower page_size or raise the limit")
+        }
+        switch code {
+        case CURLE_OK:
+            return HTTPResponse(status: bf_curl_response_code(handle), headers: transfer.headers, body: transfer.body)
+        case CURLE_OPERATION_TIMEDOUT:
+            throw TransportError(kind: .timeout, message: "timed out: nothing arrived for \(seconds) s")
+        default:
+            // libcurl's sentence names the failure, never a header's value.
+            throw TransportError(kind: .connection, message: String(cString: curl_easy_strerror(code)))
+        }
     }
 }
