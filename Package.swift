@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "backfill-sync", targets: ["backfill-sync"]),
         .executable(name: "backfill-api-stub", targets: ["backfill-api-stub"]),
+        .executable(name: "backfill-fuzz", targets: ["backfill-fuzz"]),
     ],
     targets: [
         // SQLite through the system library; `apt-get install libsqlite3-dev`.
@@ -44,6 +45,10 @@ let package = Package(
         .executableTarget(name: "backfill-api-stub", dependencies: ["BackfillAPIStub"]),
         // The command-line tool: commands, diagnostics, the connector registry.
         .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI"]),
+        // Every stage that parses input, as fuzz targets: run by libFuzzer
+        // through `backfill-fuzz` (scripts/fuzz), replayed by the tests.
+        .target(name: "FuzzTargets", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI"]),
+        .executableTarget(name: "backfill-fuzz", dependencies: ["FuzzTargets"]),
         // The conformance suite every connector's tests run over samples/.
         .target(name: "ConnectorConformance", dependencies: ["BackfillCore"], path: "Tests/ConnectorConformance"),
         .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore", "CSHA256"]),
@@ -51,6 +56,7 @@ let package = Package(
         .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "ConnectorConformance"]),
         .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "BackfillCore", "BackfillAPIStub"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillAPIStub"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )

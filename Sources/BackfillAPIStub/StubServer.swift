@@ -28,6 +28,12 @@ public final class StubServer: @unchecked Sendable {
         public var delayMilliseconds = 0
         /// The server's own page-size cap (a client's larger `limit` is cut to it).
         public var maxLimit = 100
+        /// Bodies served as given for a resource's path (`"expenses"`),
+        /// with status 200, whatever the page: hostile or broken pages.
+        public var rawBodies: [String: String] = [:]
+        /// Resources whose 200 body never ends (no Content-Length, bytes
+        /// until the client hangs up, at most 4 GiB): the unbounded response.
+        public var endlessResources: Set<String> = []
         /// Append each request line and its Authorization header here.
         public var logPath: String?
 
@@ -134,11 +140,24 @@ public final class StubServer: @unchecked Sendable {
         if let token = options.token, request.headers["authorization"] != "Bearer \(token)" {
             return send(client, 401, #"{"code":"UNAUTHORIZED","errors":[],"message":"Unauthorized","status":"error"}"#)
         }
+        let resource = String(URLComponents(string: request.target)?.path.dropFirst(4) ?? "")
+        if let raw = options.rawBodies[resource] { return send(client, 200, raw) }
+        if options.endlessResources.contains(resource) { return sendEndless(client) }
         let (status, body) = respond(to: request.target)
         if status == 200 && options.everyMalformed > 0 && n % options.everyMalformed == 0 {
             return send(client, 200, String(body.prefix(body.count / 2)))
         }
         send(client, status, body)
+    }
+
+    private func sendEndless(_ client: Int32) {
+        let head = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"data\": [\"".utf8)
+        _ = head.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 16)
+        for _ in 0..<(1 << 16) {
+            let n = chunk.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+        }
     }
 
     private func createLog(_ path: String) -> FileHandle? {

@@ -247,4 +247,42 @@ final class SyncEndToEndTests: CLITestCase {
         let full = try sync(["--full-refresh"])
         XCTAssertTrue(full.stdout.contains("--full-refresh"), full.stdout)
     }
+
+    /// Pages that crashed the tool before it had a strict reader: 100,000
+    /// levels of nesting, then invalid numbers and a page that is JSON but
+    /// not a list. Each fails its own resource only.
+    func testAPageThatCrashedTheToolFailsOnlyItsResource() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let server = try stub {
+            $0.rawBodies = ["expenses": deep, "customers": #"{"data": [{"data": {"amount": 0.1.2}}]}"#, "vendors": #"{"error": "no"}"#]
+        }
+        config(server, objects: ["expense", "customer", "vendor", "item"], maxRetries: 1, drops: true)
+        let r = try sync(["--report", "json", "--report-file", "last.json"])
+        XCTAssertEqual(r.status, 75, "temporary: the next run tries these pages again. \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("/v1/expenses?limit=2&page=1: malformed JSON (nested deeper than 256 levels"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("/v1/customers?limit=2&page=1: malformed JSON (a number may not") ||
+                      r.stderr.contains("/v1/customers?limit=2&page=1: malformed JSON (expected ','"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("/v1/vendors?limit=2&page=1: JSON of the wrong shape"), r.stderr)
+        XCTAssertEqual(try sqlite("select count(*) from items"), "5", "the resource after the broken ones ran")
+        XCTAssertEqual(try sqlite("select count(*) from records where connection_id = 'conn_layer'") != "0", true,
+                       "and so did the connections after it")
+        XCTAssertEqual(try sqlite("select count(*) from runs where status = 'running'"), "0", "every run row is closed")
+        let report = try json(String(decoding: try Data(contentsOf: dir.appendingPathComponent("last.json")), as: UTF8.self))
+        XCTAssertEqual((report["errors"] as? [Any])?.count, 3, "the report is written, with one error per failed resource")
+    }
+
+    func testAnEndlessResponseIsStoppedAtTheLimit() throws {
+        let server = try stub { $0.endlessResources = ["expenses"] }
+        config(server, objects: ["expense", "customer"], maxRetries: 3)
+        // A 1 MiB limit, so the test reads 1 MiB, not 64.
+        let text = try String(contentsOf: dir.appendingPathComponent("sync.json"), encoding: .utf8)
+            .replacingOccurrences(of: #""timeout_seconds": 5"#, with: #""timeout_seconds": 5, "max_response_mib": 1"#)
+        _ = write(text, to: "sync.json")
+        let r = try sync()
+        XCTAssertEqual(r.status, 75, r.stderr)
+        XCTAssertTrue(r.stderr.contains("the response is larger than 1 MiB (backfill_api.max_response_mib)"), r.stderr)
+        XCTAssertEqual(server.requests.filter { $0.contains("/v1/expenses") }.count, 1, "a response too large is not retried")
+        XCTAssertEqual(try sqlite("select count(*) from customers"), "5")
+        XCTAssertLessThan(HostileInputEndToEndTests.peakChildMiB(), 256)
+    }
 }

@@ -28,7 +28,13 @@ public struct CSVConnector: Connector {
     }
 
     public func open(_ input: String) throws(InputError) -> CSVRecordStream {
-        var reader = try CSVReader(path: input, delimiter: mapping.delimiter, encoding: encoding, limits: limits)
+        try open(InputFile(path: input, kind: "a CSV file"))
+    }
+
+    /// The same from bytes already open (or in memory).
+    public func open(_ file: InputFile) throws(InputError) -> CSVRecordStream {
+        let input = file.path
+        var reader = CSVReader(input: file, delimiter: mapping.delimiter, encoding: encoding, limits: limits)
         guard let headerRow = try reader.next() else {
             throw InputError(kind: .malformed, origin: Origin(file: input, line: 1), code: .malformedInput,
                              message: "the file is empty; expected a header row")

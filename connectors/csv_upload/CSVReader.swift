@@ -39,7 +39,12 @@ public struct CSVReader {
 
     public init(path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8,
                 limits: InputLimits = .standard) throws(InputError) {
-        self.input = try InputFile(path: path, kind: "a CSV file")
+        self.init(input: try InputFile(path: path, kind: "a CSV file"), delimiter: delimiter, encoding: encoding, limits: limits)
+    }
+
+    public init(input: InputFile, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8,
+                limits: InputLimits = .standard) {
+        self.input = input
         self.delimiter = delimiter
         self.encoding = encoding
         self.limits = limits

@@ -19,11 +19,17 @@ public struct LayerConnector: Connector {
     }
 
     public func open(_ input: String) throws(InputError) -> LayerRecordStream {
+        try open(InputFile(path: input, kind: "a JSON file"))
+    }
+
+    /// The same from bytes already open (or in memory).
+    public func open(_ file: InputFile) throws(InputError) -> LayerRecordStream {
+        let input = file.path
         guard let minorUnits = Currency.minorUnits(currency) else {
             throw InputError(kind: .malformed, origin: Origin(file: "--currency"), code: .invalidCurrency,
                              message: "'\(currency)' is not an ISO 4217 currency code")
         }
-        let reader = try JSONArrayReader(path: input, limits: limits)
+        let reader = JSONArrayReader(input: file, limits: limits)
         let mapper = LayerBillMapper(file: input, connectionID: connectionID, currency: currency, minorUnits: minorUnits)
         return LayerRecordStream(reader: reader, mapper: mapper)
     }

@@ -5,7 +5,8 @@ import Foundation
 /// and "missing", "a directory", "unreadable" are reported alike everywhere.
 public struct InputFile {
     public let path: String
-    @usableFromInline let handle: FileHandle
+    /// nil for bytes already in memory (`init(bytes:name:)`).
+    @usableFromInline let handle: FileHandle?
     @usableFromInline var buffer: [UInt8] = []
     @usableFromInline var position = 0
     /// Bytes consumed before `buffer[0]`.
@@ -27,8 +28,18 @@ public struct InputFile {
         self.handle = handle
     }
 
+    /// Bytes already in memory, read through the same interface: how the
+    /// fuzz targets and tests feed a reader without a file.
+    public init(bytes: [UInt8], name: String) {
+        self.path = name
+        self.handle = nil
+        self.buffer = bytes
+        self.atEOF = true
+    }
+
     @usableFromInline mutating func fill() -> Bool {
         if atEOF { return false }
+        guard let handle else { return false }
         let chunk = handle.readData(ofLength: 1 << 16)
         if chunk.isEmpty {
             atEOF = true

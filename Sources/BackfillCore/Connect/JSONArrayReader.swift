@@ -46,7 +46,11 @@ public struct JSONArrayReader {
     private var inEnvelope = false
 
     public init(path: String, limits: InputLimits = .standard) throws(InputError) {
-        self.input = try InputFile(path: path, kind: "a JSON file")
+        self.init(input: try InputFile(path: path, kind: "a JSON file"), limits: limits)
+    }
+
+    public init(input: InputFile, limits: InputLimits = .standard) {
+        self.input = input
         self.limits = limits
     }
 

@@ -137,11 +137,14 @@ public struct JSONParser {
 
     // MARK: Errors
 
-    /// `$.bills[3].amount`: spelled out only for an error.
+    /// `$.bills[3].amount`: spelled out only for an error. A deep path keeps
+    /// its first and last levels around a count of the ones left out.
     private var pathText: String {
         var text = "$"
-        for frame in stack {
-            if frame.isObject { text += "." + frame.key } else { text += "[\(frame.items.count)]" }
+        for (level, frame) in stack.enumerated() {
+            if stack.count > 12 && level == 4 { text += "…(\(stack.count - 8) levels)…" }
+            if stack.count > 12 && level >= 4 && level < stack.count - 4 { continue }
+            if frame.isObject { text += "." + Excerpt(frame.key).description } else { text += "[\(frame.items.count)]" }
         }
         return text
     }
