@@ -59,6 +59,13 @@ final class CSVConnectorTests: XCTestCase {
         XCTAssertEqual(r.unmapped, [:])
     }
 
+    func testAHeaderOfOnlyDotsIsKeptAsMetadataNotATrap() throws {
+        // Found by scripts/fuzz: "." split into no names and trapped.
+        let csv = "source_id,.,..,amount,currency,expense_date\ne-1,x,y,1.00,USD,2026-01-01\n"
+        let r = try XCTUnwrap(records(try CSVConnector(objectType: "expense", connectionID: nil), try writeFile(Array(csv.utf8))).first)
+        XCTAssertEqual(r.unmapped, [".": .string("x"), "..": .string("y")])
+    }
+
     func testRowsOfOneDocumentMustAgree() throws {
         let csv = "source_id,currency,lines.amount\nb1,USD,1\nb1,EUR,2\n"
         let r = try XCTUnwrap(records(try CSVConnector(objectType: "vendor_bill", connectionID: nil), try writeFile(Array(csv.utf8))).first)

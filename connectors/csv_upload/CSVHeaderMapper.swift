@@ -56,10 +56,11 @@ public struct CSVHeaderMapper {
             }
             guard let name, !name.isEmpty else { return .unmapped(header) }
             let parts = name.split(separator: ".").map(String.init)
-            if parts.count > 1, parts[0] == "lines" || parts[0] == "line_items", lineShape != nil {
+            guard let first = parts.first else { return .unmapped(header) }  // "." names nothing
+            if parts.count > 1, first == "lines" || first == "line_items", lineShape != nil {
                 return .line(Array(parts.dropFirst()))
             }
-            if contract.fieldsByName[parts[0]] != nil { return .document(parts) }
+            if contract.fieldsByName[first] != nil { return .document(parts) }
             return .unmapped(header)
         }
         let targets = headers.map(resolve)
@@ -73,6 +74,8 @@ public struct CSVHeaderMapper {
     /// free-form map (dimensions, metadata) are kept as written.
     static func dottedPath(_ header: String, contract: ObjectContract, catalog: ContractCatalog) -> String {
         let parts = header.split(separator: ".").map { String($0).trimmingCharacters(in: .whitespaces) }
+        // "." or "..": no name at all (found by the fuzzer; it trapped here).
+        guard !parts.isEmpty else { return header }
         func match(_ part: String, in names: [String]) -> String {
             names.first { matchKey($0) == matchKey(part) } ?? part
         }
