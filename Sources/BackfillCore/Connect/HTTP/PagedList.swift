@@ -51,7 +51,8 @@ public struct PagedList: Sendable {
         let body = try client.getJSON(url, shape: Self.listShapeProblem)
         let label = "GET \(path)?limit=\(pageSize)&page=\(page)"
         guard case .object(let top) = body, case .array(let items)? = top["data"] else {
-            preconditionFailure("getJSON returned a body that listShapeProblem refused")
+            // getJSON already refused any other shape; this cannot be reached.
+            throw APIError.rejected(status: 200, url: url.absoluteString, message: "the response has no \"data\" list")
         }
         var reported = pageSize
         if case .number(let text)? = top["pagination"]?["limit"], let limit = Int(text), limit > 0 { reported = limit }
