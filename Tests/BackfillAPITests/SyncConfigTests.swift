@@ -52,4 +52,26 @@ final class SyncConfigTests: XCTestCase {
         XCTAssertTrue(config.warnings[1].contains("connections[0].pagesize"), config.warnings[1])
         XCTAssertEqual(config.connections[0].objects.count, 21, "default: every type the API lists")
     }
+
+    func testCleartextOnlyToAddressesThatAreLoopbackAndNoPasswordsInURLs() throws {
+        func api(_ url: String) -> String {
+            #"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "\#(url)", "token_env": "T"}]}"#
+        }
+        for url in ["http://127.0.0.1:8089", "http://127.9.9.9", "http://localhost:1", "http://[::1]:8089", "http://127.1"] {
+            XCTAssertNoThrow(try load(api(url)), url)
+        }
+        // Decided from the resolved address, not the text: these only look like loopback.
+        for url in ["http://127.attacker.example", "http://127.0.0.1.nip.io", "http://localhost.example", "http://[::2]", "http://0.0.0.0"] {
+            XCTAssertThrowsError(try load(api(url)), url) { error in
+                XCTAssertEqual((error as! SyncConfig.ConfigError).keyPath, "connections[0].base_url", url)
+            }
+        }
+        for url in ["https://user:s3cret@api.example.com", "http://admin:hunter2@127.0.0.1:8089", "https://token@api.example.com"] {
+            XCTAssertThrowsError(try load(api(url)), url) { error in
+                let e = error as! SyncConfig.ConfigError
+                XCTAssertTrue(e.message.contains("user name or password"), e.message)
+                XCTAssertFalse("\(e)".contains("s3cret") || "\(e)".contains("hunter2"), "the password is never repeated: \(e)")
+            }
+        }
+    }
 }

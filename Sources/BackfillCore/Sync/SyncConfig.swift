@@ -142,7 +142,12 @@ struct ConfigReader {
                                        "max_requests_per_second", "burst", "max_retries", "timeout_seconds", "max_response_mib"], at: path)
                 let base = try string(o, "base_url", path, required: true)!
                 guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host else {
-                    throw fail("\(path).base_url", "'\(base)' is not a URL")
+                    throw fail("\(path).base_url", "'\(Excerpt(base))' is not a URL")
+                }
+                // A password in a URL ends up in logs and reports; the token
+                // has its own place. The URL itself is not quoted back here.
+                guard url.user == nil && url.password == nil else {
+                    throw fail("\(path).base_url", "must not carry a user name or password (user:pass@); the token comes from token_env")
                 }
                 // The token travels in a header: never over cleartext, except to
                 // this machine (the loopback test server).
@@ -190,8 +195,34 @@ struct ConfigReader {
         return SyncConfig(version: 1, storePath: storePath, connections: connections, warnings: warnings, file: file)
     }
 
+    /// Loopback is what the host resolves to, not how it is spelled:
+    /// `127.attacker.example` starts like a loopback address and is not
+    /// one. Every address the name resolves to must be in 127.0.0.0/8 or be
+    /// `::1`; a name that does not resolve is not loopback.
     static func isLoopback(_ host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+        let name = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &list) == 0, list != nil else { return false }
+        defer { freeaddrinfo(list) }
+        var next = list
+        while let entry = next?.pointee {
+            guard let address = entry.ai_addr else { return false }
+            switch entry.ai_family {
+            case AF_INET:
+                let ip = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+                if ip >> 24 != 127 { return false }
+            case AF_INET6:
+                let bytes = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                    withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
+                }
+                if bytes != Array(repeating: 0, count: 15) + [1] { return false }
+            default:
+                return false
+            }
+            next = entry.ai_next
+        }
+        return true
     }
 }
