@@ -72,11 +72,7 @@ public struct JSONArrayReader {
     }
 
     private var foundText: String {
-        mutating get {
-            guard let b = peek() else { return "the end of the file" }
-            if b >= 0x21 && b < 0x7F { return "'\(String(UnicodeScalar(b)))'" }
-            return "byte 0x" + String(b, radix: 16, uppercase: true)
-        }
+        mutating get { JSONParser.describe(peek(), atEnd: "the end of the file") }
     }
 
     private mutating func skipSpace() {
@@ -192,7 +188,7 @@ public struct JSONArrayReader {
 
     /// A parser error inside a value, placed in the file.
     private func located(_ error: JSONParser.SyntaxError, in path: String, line: Int, offset: Int) -> InputError {
-        let where_ = error.path == "$" ? path : path + error.path.dropFirst()
+        let where_ = JSONParser.path(path, inside: error.path)
         let what = error.kind == .syntax ? "invalid JSON in \(where_)" : where_
         return failure("\(what): \(error.message)", code: error.code, line: line + error.line - 1, offset: offset + error.offset)
     }
@@ -280,14 +276,8 @@ public struct JSONArrayReader {
             }
             return failure("the file is JSON, but \(kind); expected an array of bills or {\"data\": [...]}", line: 1, offset: startOffset)
         } catch {
-            return failure("this is not JSON: expected '[' or '{' but found \(foundTextOf(rest.first))", line: 1, offset: startOffset)
+            return failure("this is not JSON: expected '[' or '{' but found \(JSONParser.describe(rest.first, atEnd: "nothing"))", line: 1, offset: startOffset)
         }
-    }
-
-    private func foundTextOf(_ b: UInt8?) -> String {
-        guard let b else { return "nothing" }
-        if b >= 0x21 && b < 0x7F { return "'\(String(UnicodeScalar(b)))'" }
-        return "byte 0x" + String(b, radix: 16, uppercase: true)
     }
 
     /// After the array's ']': the envelope's remaining members, then only
@@ -342,8 +332,8 @@ public struct JSONArrayReader {
         defer { index += 1 }
         var issue: RecordIssue?
         if let invalid = read.invalid {
-            let where_ = invalid.path == "$" ? path : path + invalid.path.dropFirst()
-            issue = RecordIssue(origin: Origin(file: file, line: read.line + invalid.line - 1, jsonPath: where_), field: nil,
+            issue = RecordIssue(origin: Origin(file: file, line: read.line + invalid.line - 1,
+                                               jsonPath: JSONParser.path(path, inside: invalid.path)), field: nil,
                                 code: invalid.code, message: "\(invalid.message) (byte \(read.offset + invalid.offset))")
         }
         return Element(value: read.value, path: path, index: index, line: read.line, offset: read.offset, bytes: read.bytes,

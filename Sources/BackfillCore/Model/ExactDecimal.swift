@@ -112,7 +112,8 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     /// An integer count of minor units (`12345` cents at scale 2 is 123.45),
-    /// as Layer writes amounts; nil when the text is not an integer.
+    /// as Layer writes amounts: `notANumber` unless the text is an integer,
+    /// `tooLarge` past `maxIntegerDigits` digits before the point.
     public static func parse(minorUnits text: some StringProtocol, scale: Int) -> Result<ExactDecimal, ParseFailure> {
         var utf8 = Substring(text).utf8[...]
         let negative = utf8.first == UInt8(ascii: "-")

@@ -2,9 +2,9 @@
 /// source text.
 ///
 /// Provider JSON carries money as numbers (Layer: integer cents) and must not
-/// pass through `Double`; stored payloads are read back with it too. What it
-/// accepts is exactly what SQLite's JSON functions accept, so nothing it lets
-/// through can poison the store:
+/// pass through `Double`; stored payloads are read back with it too. Whatever
+/// it accepts, SQLite's JSON functions accept too (it is stricter than they
+/// are), so nothing it lets through can poison the store:
 /// - the number grammar of §6 (no `01`, `.5`, `2.`, `1eE2`), escapes of §7
 ///   only, no raw control characters, valid UTF-8 (§8.1);
 /// - `\u` surrogates only in pairs: a lone or mismatched one has no Unicode
@@ -82,13 +82,9 @@ public struct JSONParser {
     /// `depth` is how deep the document already sits in an enclosing one
     /// (an element of a streamed array), so the limit holds for the whole.
     public static func parse(_ bytes: [UInt8], limits: Limits = .standard, depth: Int = 0) throws(SyntaxError) -> Value {
-        do {
-            return try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) -> Value in
-                var parser = JSONParser(bytes: buffer, limits: limits, baseDepth: depth)
-                return try parser.parseDocument()
-            }
-        } catch {
-            throw error
+        try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) -> Value in
+            var parser = JSONParser(bytes: buffer, limits: limits, baseDepth: depth)
+            return try parser.parseDocument()
         }
     }
 
@@ -157,11 +153,19 @@ public struct JSONParser {
     }
 
     /// The byte at `index` as a person reads it in a message.
-    private var found: String {
-        guard index < bytes.count else { return "the end of the input" }
-        let b = bytes[index]
+    private var found: String { JSONParser.describe(index < bytes.count ? bytes[index] : nil, atEnd: "the end of the input") }
+
+    /// A byte as a message shows it: `'x'` when printable, else `byte 0x1F`;
+    /// `atEnd` when there is none. The streaming reader says it the same way.
+    static func describe(_ byte: UInt8?, atEnd: String) -> String {
+        guard let b = byte else { return atEnd }
         if b >= 0x21 && b < 0x7F { return "'\(String(UnicodeScalar(b)))'" }
         return "byte 0x" + String(b, radix: 16, uppercase: true)
+    }
+
+    /// `outer` (`$[3]`) joined with a path inside it (`$.amount`).
+    static func path(_ outer: String, inside inner: String) -> String {
+        inner == "$" ? outer : outer + inner.dropFirst()
     }
 
     // MARK: Structure

@@ -109,19 +109,19 @@ public struct Normalizer: Sendable {
         // carry no amount. Exact, at the currency's scale.
         if let total = contract.totalField, payload[total] == nil,
            case .array(let lines)? = payload["lines"], !lines.isEmpty {
-            var sum: ExactDecimal? = .zero
+            var sum = ExactDecimal.zero
             var any = false
-            for line in lines {
-                let type = line["line_type"]?.stringValue
-                if type == "subtotal" || type == "description_only" { continue }
-                if case .decimal(let amount)? = line["amount"], let partial = sum {
-                    sum = try? partial + amount
-                    any = true
+            do {
+                for line in lines {
+                    let type = line["line_type"]?.stringValue
+                    if type == "subtotal" || type == "description_only" { continue }
+                    if case .decimal(let amount)? = line["amount"] {
+                        sum = try sum + amount
+                        any = true
+                    }
                 }
-            }
-            if any, let sum, let scaled = context.scaleMoney(sum, path: total) {
-                payload[total] = .decimal(scaled)
-            } else if any, sum == nil {
+                if any, let scaled = context.scaleMoney(sum, path: total) { payload[total] = .decimal(scaled) }
+            } catch {
                 context.fail(total, .invalidDecimal, "too large: the line amounts add up to more than the largest amount "
                     + "accepted (\(ExactDecimal.maxIntegerDigits) digits before the decimal point)")
             }
