@@ -134,14 +134,12 @@ final class ConnectionSync {
         for object in c.objects {
             observer.stream = object
             guard let path = connector.path(for: object) else { continue }
-            do {
-                if try !syncResource(object, path: path, connection: c, client: client, connector: connector, run: run,
-                                     stalled: &secondsStalled) { return }
-            } catch let error as SQLiteError where error.isBusy {
-                throw error
-            } catch {
-                try recordInternalFailure(error, connection: c, input: "\(c.name) \(object)", run: run)
+            var credentialsRefused = false
+            try isolating("\(c.name) \(object)", connection: c, run: run) {
+                credentialsRefused = try !syncResource(object, path: path, connection: c, client: client, connector: connector,
+                                                       run: run, clock: clock, stalled: &secondsStalled)
             }
+            if credentialsRefused { return }
         }
     }
 
@@ -149,8 +147,8 @@ final class ConnectionSync {
     /// when the connection's credentials were refused: its other resources
     /// are skipped.
     private func syncResource(_ object: String, path: String, connection c: SyncConfig.Connection, client: APIClient,
-                              connector: BackfillAPIConnector, run: ImportRun, stalled secondsStalled: inout Double) throws -> Bool {
-        let clock = SystemClock()
+                              connector: BackfillAPIConnector, run: ImportRun, clock: Clock,
+                              stalled secondsStalled: inout Double) throws -> Bool {
         let pages = PagedList(client: client, baseURL: c.baseURL!, path: path, pageSize: c.pageSize)
         var cursor = fullRefresh ? APICursor() : APICursor(json: try store.cursor(connection: c.name, stream: object))
         var page = cursor.nextPage ?? 1
@@ -199,8 +197,24 @@ final class ConnectionSync {
         return true
     }
 
-    /// A failure of the tool, not of the data, inside one resource or file:
-    /// that input ends with the error named, and the run goes on.
+    /// Runs one resource or file. A failure of the tool inside it (not of
+    /// the data, not of the server) ends that input alone, recorded against
+    /// it, and the run goes on. A store locked by another program is not
+    /// such a failure: every other input would meet it too, so it ends the
+    /// sync (75).
+    private func isolating(_ input: String, connection c: SyncConfig.Connection, run: ImportRun,
+                           _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as SQLiteError where error.isBusy {
+            throw error
+        } catch {
+            try recordInternalFailure(error, connection: c, input: input, run: run)
+        }
+    }
+
+    /// A failure of the tool, not of the data, recorded against the input
+    /// (a resource, file or connection) it ended.
     private func recordInternalFailure(_ error: Error, connection c: SyncConfig.Connection, input: String, run: ImportRun) throws {
         internalFailures += 1
         try run.inputFailedToOpen(InputError(kind: .malformed, origin: Origin(file: input), code: .internalError,
@@ -249,17 +263,15 @@ final class ConnectionSync {
                 skipped += 1
                 continue
             }
-            do {
-                var records = try open(file)
-                try run.process(input: file, stream: &records) {
-                    try self.store.setCursor(connection: c.name, stream: stream, value: fingerprint.json, now: Timestamp.now())
+            try isolating(file, connection: c, run: run) {
+                do {
+                    var records = try open(file)
+                    try run.process(input: file, stream: &records) {
+                        try self.store.setCursor(connection: c.name, stream: stream, value: fingerprint.json, now: Timestamp.now())
+                    }
+                } catch let error as InputError {
+                    try run.inputFailedToOpen(error)
                 }
-            } catch let error as InputError {
-                try run.inputFailedToOpen(error)
-            } catch let error as SQLiteError where error.isBusy {
-                throw error
-            } catch {
-                try recordInternalFailure(error, connection: c, input: file, run: run)
             }
         }
         if skipped > 0 { notes.append("\(c.name): \(skipped) file(s) unchanged since their last import, skipped") }
