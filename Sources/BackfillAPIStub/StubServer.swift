@@ -34,6 +34,16 @@ public final class StubServer: @unchecked Sendable {
         /// Resources whose 200 body never ends (no Content-Length, bytes
         /// until the client hangs up, at most 4 GiB): the unbounded response.
         public var endlessResources: Set<String> = []
+        /// Resources answered with this status and a JSON error whose
+        /// `message` quotes every request header back, the Authorization
+        /// header included: the server that echoes a token.
+        public var echoingResources: [String: Int] = [:]
+        /// Resources answered `302 Found` with this `Location`.
+        public var redirects: [String: String] = [:]
+        /// Resources that never answer: the request is read, then nothing.
+        public var silentResources: Set<String> = []
+        /// Resources whose answer comes one byte a second, for ever.
+        public var tricklingResources: Set<String> = []
         /// Append each request line and its Authorization header here.
         public var logPath: String?
 
@@ -142,6 +152,17 @@ public final class StubServer: @unchecked Sendable {
         }
         let resource = String(URLComponents(string: request.target)?.path.dropFirst(4) ?? "")
         if let raw = options.rawBodies[resource] { return send(client, 200, raw) }
+        if let status = options.echoingResources[resource] {
+            let quoted = request.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            let body = CanonicalJSON.string(.object(["code": .string("BAD_REQUEST"), "status": .string("error"),
+                                                     "message": .string("cannot serve this request; you sent \(quoted)")]))
+            return send(client, status, body)
+        }
+        if let location = options.redirects[resource] {
+            return send(client, 302, #"{"message":"moved"}"#, extra: ["Location": location])
+        }
+        if options.silentResources.contains(resource) { return waitForHangUp(client) }
+        if options.tricklingResources.contains(resource) { return trickle(client) }
         if options.endlessResources.contains(resource) { return sendEndless(client) }
         let (status, body) = respond(to: request.target)
         if status == 200 && options.everyMalformed > 0 && n % options.everyMalformed == 0 {
@@ -157,6 +178,25 @@ public final class StubServer: @unchecked Sendable {
         for _ in 0..<(1 << 16) {
             let n = chunk.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n <= 0 { return }
+        }
+    }
+
+    /// Holds the connection open, saying nothing, until the client leaves
+    /// (or two minutes pass).
+    private func waitForHangUp(_ client: Int32) {
+        var pollfd = Glibc.pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+        _ = poll(&pollfd, 1, 120_000)
+    }
+
+    /// A valid start of an answer, then one byte a second until the client
+    /// hangs up (or two minutes pass).
+    private func trickle(_ client: Int32) {
+        let head = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".utf8)
+        _ = head.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        for _ in 0..<120 {
+            var byte = UInt8(ascii: " ")
+            if Glibc.send(client, &byte, 1, Int32(MSG_NOSIGNAL)) <= 0 { return }
+            sleep(1)
         }
     }
 
@@ -194,7 +234,8 @@ public final class StubServer: @unchecked Sendable {
     }
 
     private func send(_ client: Int32, _ status: Int, _ body: String, extra: [String: String] = [:]) {
-        let reasons = [200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"]
+        let reasons = [200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
+                       500: "Internal Server Error"]
         var head = "HTTP/1.1 \(status) \(reasons[status] ?? "Error")\r\nContent-Type: application/json\r\n"
         for (k, v) in extra { head += "\(k): \(v)\r\n" }
         let payload = Array(body.utf8)

@@ -22,6 +22,10 @@ static inline CURLcode bf_curl_set_pointer(CURL *handle, CURLoption option, void
 static inline CURLcode bf_curl_set_write_callback(CURL *handle, CURLoption option, bf_curl_write_callback callback) {
     return curl_easy_setopt(handle, option, callback);
 }
+typedef int (*bf_curl_progress_callback)(void *context, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+static inline CURLcode bf_curl_set_progress_callback(CURL *handle, bf_curl_progress_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}
 static inline long bf_curl_response_code(CURL *handle) {
     long code = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &code);

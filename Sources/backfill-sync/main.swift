@@ -25,6 +25,8 @@ let root = CommandSpec(
 )
 
 @MainActor func main() -> Int32 {
+    // SIGINT and SIGTERM stop a run at its next safe point (`Interruption`).
+    Interruption.install()
     let parser = CommandLineParser(root: root)
     do {
         switch try parser.parse(Array(CommandLine.arguments.dropFirst())) {
@@ -38,8 +40,9 @@ let root = CommandSpec(
         Diagnostics.error(error.message)
         return error.exitCode.rawValue
     } catch {
-        Diagnostics.error("\(error)")
-        return ExitCode.internalError.rawValue
+        let failure = CommandError.failure(error, store: "the store")
+        Diagnostics.error(failure.message)
+        return failure.exitCode.rawValue
     }
 }
 

@@ -3,69 +3,7 @@ import XCTest
 import BackfillAPIStub
 import BackfillCore
 
-final class SyncEndToEndTests: CLITestCase {
-    static let token = "tok_7f3a9c-do-not-log-me"
-    var servers: [StubServer] = []
-
-    override func tearDownWithError() throws {
-        servers.forEach { $0.stop() }
-        try super.tearDownWithError()
-    }
-
-    func stub(_ configure: (inout StubServer.Options) -> Void = { _ in }) throws -> StubServer {
-        var options = StubServer.Options(dataDirectory: dir.appendingPathComponent("samples/backfill_api").path, token: Self.token)
-        configure(&options)
-        let server = try StubServer(options: options)
-        server.start()
-        servers.append(server)
-        return server
-    }
-
-    /// A config with one API connection to `server` (and, if asked, the file drops).
-    @discardableResult
-    func config(_ server: StubServer, name: String = "sync.json", store: String = "backfill.sqlite", pageSize: Int = 2,
-                objects: [String]? = nil, maxRetries: Int = 5, drops: Bool = false) -> String {
-        let objectList = objects.map { ", \"objects\": [" + $0.map { "\"\($0)\"" }.joined(separator: ", ") + "]" } ?? ""
-        var connections = [#"{"name": "acme-api", "connector": "backfill_api", "connection_id": "conn_acme", "base_url": "\#(server.baseURL)", "token_env": "BACKFILL_TOKEN", "page_size": \#(pageSize), "max_requests_per_second": 1000, "burst": 1000, "max_retries": \#(maxRetries), "timeout_seconds": 5\#(objectList)}"#]
-        if drops {
-            connections.append(#"{"name": "bank-drops", "connector": "csv_upload", "connection_id": "conn_bank", "glob": "samples/bank_export.csv", "object": "expense", "mapping": "samples/mappings/bank.json"}"#)
-            connections.append(#"{"name": "layer-drops", "connector": "layer_bills", "connection_id": "conn_layer", "glob": "samples/layer_bills.json"}"#)
-        }
-        return write(#"{"version": 1, "store": {"path": "\#(store)"}, "connections": [\#(connections.joined(separator: ", "))]}"#, to: name)
-    }
-
-    func sync(_ args: [String] = []) throws -> Result {
-        try run(["sync", "--config", "sync.json"] + args, environment: ["BACKFILL_TOKEN": Self.token])
-    }
-
-    /// A `sync` running in the background, its output discarded.
-    func launchSync() throws -> Process {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["sync", "--config", "sync.json"]
-        process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging(["BACKFILL_TOKEN": Self.token]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// Every canonical record of every type, without the store's own timestamps
-    /// (two stores filled at different moments differ only in those).
-    func exportAll(db: String = "backfill.sqlite") throws -> String {
-        var out = ""
-        for type in ContractCatalog.standard.objectTypes {
-            for line in try run(["export", type, "--db", db]).stdout.split(separator: "\n") {
-                var record = try json(String(line))
-                record.removeValue(forKey: "created_at")
-                record.removeValue(forKey: "updated_at")
-                out += String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self) + "\n"
-            }
-        }
-        return out
-    }
-
+final class SyncEndToEndTests: SyncTestCase {
     func testASyncPullsEveryRecordOnceAndTheTokenStaysSecret() throws {
         let server = try stub()
         config(server, drops: true)
@@ -273,11 +211,8 @@ final class SyncEndToEndTests: CLITestCase {
 
     func testAnEndlessResponseIsStoppedAtTheLimit() throws {
         let server = try stub { $0.endlessResources = ["expenses"] }
-        config(server, objects: ["expense", "customer"], maxRetries: 3)
         // A 1 MiB limit, so the test reads 1 MiB, not 64.
-        let text = try String(contentsOf: dir.appendingPathComponent("sync.json"), encoding: .utf8)
-            .replacingOccurrences(of: #""timeout_seconds": 5"#, with: #""timeout_seconds": 5, "max_response_mib": 1"#)
-        _ = write(text, to: "sync.json")
+        config(server, objects: ["expense", "customer"], maxRetries: 3, settings: #", "max_response_mib": 1"#)
         let r = try sync()
         XCTAssertEqual(r.status, 75, r.stderr)
         XCTAssertTrue(r.stderr.contains("the response is larger than 1 MiB (backfill_api.max_response_mib)"), r.stderr)

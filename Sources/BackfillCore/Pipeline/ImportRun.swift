@@ -22,6 +22,10 @@ public final class ImportRun {
         case partial
         /// `--strict` and something was rejected: nothing applied.
         case rejected
+        /// SIGINT or SIGTERM stopped it; the inputs committed before stay.
+        case interrupted
+        /// The store or the tool failed midway; the inputs committed before stay.
+        case failed
     }
 
     public let mode: Mode
@@ -123,6 +127,7 @@ public final class ImportRun {
                 case .failed(let error): throw error
                 case .end: break reading
                 }
+                try Interruption.check()
                 // By index, passed borrowed: a for-in loop copies (and
                 // retains and releases) every member of every record.
                 for i in batch.indices {
@@ -159,6 +164,7 @@ public final class ImportRun {
             if ownTransaction || readTransaction { try? store.database.execute("ROLLBACK") }
             if runRowIsNew { runID = nil }
             rollbackStrictTransaction()
+            observer.inputRolledBack(input)
             throw error
         }
     }
@@ -187,12 +193,27 @@ public final class ImportRun {
     }
 
     /// Closes the run: commits (or, strict with rejects, rolls back) and
-    /// records the final status.
+    /// records the final status. `stopped` ends it early, as `interrupted`
+    /// or `failed`: the input in flight was already rolled back, a strict
+    /// run's shared transaction is, and the run row says so with the counts
+    /// of what did commit. Every run that wrote anything ends with a row
+    /// that is not `running`.
     @discardableResult
-    public func finish() throws -> Status {
-        let status: Status = counts.failed == 0 ? .succeeded : (strict ? .rejected : .partial)
+    public func finish(stopped: Status? = nil) throws -> Status {
+        let status: Status = stopped ?? (counts.failed == 0 ? .succeeded : (strict ? .rejected : .partial))
         guard writes else { return status }
         let now = Timestamp.now()
+        if stopped != nil {
+            if strict {
+                rollbackStrictTransaction()
+                counts = RunCounts()  // nothing of a strict run commits unless all of it does
+            }
+            try store.database.transaction {
+                if runID == nil { runID = try insertRunRow(mode: strict ? "strict" : "apply") }
+                try store.updateRun(id: runID!, counts: counts, status: status.rawValue, finishedAt: now)
+            }
+            return status
+        }
         if strict && status == .rejected {
             rollbackStrictTransaction()
             try store.database.transaction {

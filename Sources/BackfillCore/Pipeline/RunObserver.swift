@@ -10,6 +10,13 @@ public protocol RunObserver: AnyObject {
     func inputFailed(_ error: InputError, discarded: Bool)
     func inputFinished(_ input: String, counts: RunCounts)
     func progress(input: String, records: Int)
+    /// The input was rolled back by something that stops the whole run (a
+    /// signal, the store failing): what it planned never happened.
+    func inputRolledBack(_ input: String)
+}
+
+extension RunObserver {
+    public func inputRolledBack(_ input: String) {}
 }
 
 import Foundation

@@ -16,7 +16,7 @@ public final class ReportWriter: RunObserver {
     private var errorCount = 0
     private var inputMarks: (changes: Int, errors: Int, changeCount: Int, errorCount: Int) = (0, 0, 0, 0)
 
-    public init(format: ReportFormat) throws {
+    public init(format: ReportFormat) throws(IOFailure) {
         self.format = format
         self.changes = try SpoolFile()
         self.errors = try SpoolFile()
@@ -47,14 +47,16 @@ public final class ReportWriter: RunObserver {
     }
 
     public func inputFailed(_ error: InputError, discarded: Bool) {
-        if discarded {
-            // The input was rolled back: what it planned never happened.
-            changes.truncate(to: inputMarks.changes)
-            errors.truncate(to: inputMarks.errors)
-            changeCount = inputMarks.changeCount
-            errorCount = inputMarks.errorCount
-        }
+        if discarded { inputRolledBack("") }
         appendError(error.asIssue)
+    }
+
+    /// What the input planned never happened: its changes and rejects leave the report.
+    public func inputRolledBack(_ input: String) {
+        changes.truncate(to: inputMarks.changes)
+        errors.truncate(to: inputMarks.errors)
+        changeCount = inputMarks.changeCount
+        errorCount = inputMarks.errorCount
     }
 
     public func inputFinished(_ input: String, counts: RunCounts) {}
@@ -68,10 +70,10 @@ public final class ReportWriter: RunObserver {
             o.append(("line", issue.origin.line.map(Value.integer) ?? .null))
             if let path = issue.origin.jsonPath { o.append(("json_path", .string(path))) }
             o += [("source_id", issue.sourceID.map(Value.string) ?? .null), ("field", issue.field.map(Value.string) ?? .null),
-                  ("code", .string(issue.code.rawValue)), ("message", .string(issue.message))]
+                  ("code", .string(issue.code.rawValue)), ("message", .string(Secrets.redact(issue.message)))]
             errors.append("    " + orderedObject(o))
         case .text:
-            errors.append("! reject  \(issue)\n")
+            errors.append("! reject  \(TerminalText.safe(issue.description))\n")
         case .markdown:
             errors.append("| \(md(issue.origin.description)) | \(md(issue.sourceID ?? "")) | \(md(issue.field ?? "")) | `\(issue.code.rawValue)` | \(md(issue.message)) |\n")
         }
@@ -109,7 +111,8 @@ public final class ReportWriter: RunObserver {
 
     private func textChange(_ c: RecordChange) -> String {
         let connection = c.identity.connectionID.isEmpty ? "" : "/\(c.identity.connectionID)"
-        let who = "\(c.identity.objectType) \(c.identity.sourceID)  (\(c.identity.sourceSystem)\(connection), id \(c.id))  \(c.origin)"
+        let who = TerminalText.escape(
+            "\(c.identity.objectType) \(c.identity.sourceID)  (\(c.identity.sourceSystem)\(connection), id \(c.id))  \(c.origin)")
         switch c.action {
         case .create: return "+ create  \(who)\n"
         case .unchanged: return "= same    \(who)\n"
@@ -117,7 +120,7 @@ public final class ReportWriter: RunObserver {
         case .update:
             var text = "~ update  \(who)\n"
             for f in c.fields {
-                text += "      \(f.path): \(f.from.map(show) ?? "(absent)") → \(f.to.map(show) ?? "(absent)")\n"
+                text += TerminalText.escape("      \(f.path): \(f.from.map(show) ?? "(absent)") → \(f.to.map(show) ?? "(absent)")") + "\n"
             }
             return text
         }
@@ -140,8 +143,10 @@ public final class ReportWriter: RunObserver {
         }
     }
 
+    /// A Markdown table cell: one line (control characters escaped), no
+    /// bare `|`, no secret.
     private func md(_ s: String) -> String {
-        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        TerminalText.safe(s).replacingOccurrences(of: "|", with: "\\|")
     }
 
     /// A JSON object with keys in the given order (reports read top-down).
@@ -160,7 +165,7 @@ public final class ReportWriter: RunObserver {
     // MARK: The whole report
 
     /// Writes the complete report to `out`.
-    public func write(summary: ReportSummary, to out: OutputSink) {
+    public func write(summary: ReportSummary, to out: OutputSink) throws(IOFailure) {
         let c = summary.counts
         switch format {
         case .json:
@@ -171,9 +176,9 @@ public final class ReportWriter: RunObserver {
             CanonicalJSON.writeString(summary.mode.rawValue, into: &head)
             out.write("{\"format_version\": 1, \"mode\": \(String(decoding: head, as: UTF8.self)), ")
             out.write("\"status\": \"\(summary.status.rawValue)\", \"summary\": \(counts),\n \"changes\": [")
-            if changes.size > 0 { out.write("\n"); changes.copy(to: out); out.write("\n ") }
+            if changes.size > 0 { out.write("\n"); try changes.copy(to: out); out.write("\n ") }
             out.write("],\n \"errors\": [")
-            if errors.size > 0 { out.write("\n"); errors.copy(to: out); out.write("\n ") }
+            if errors.size > 0 { out.write("\n"); try errors.copy(to: out); out.write("\n ") }
             var store: [UInt8] = []
             CanonicalJSON.writeString(summary.store, into: &store)
             out.write("],\n \"run_id\": \(summary.runID.map(String.init) ?? "null"), \"store\": \(String(decoding: store, as: UTF8.self))")
@@ -187,38 +192,38 @@ public final class ReportWriter: RunObserver {
                 out.write(",\n \"connections\": " + CanonicalJSON.string(.object(connections)))
             }
             if !summary.notes.isEmpty {
-                out.write(",\n \"notes\": " + CanonicalJSON.string(.array(summary.notes.map(Value.string))))
+                out.write(",\n \"notes\": " + CanonicalJSON.string(.array(summary.notes.map { .string(Secrets.redact($0)) })))
             }
             out.write("}\n")
         case .text:
-            out.write(headline(summary) + "\n\n")
-            changes.copy(to: out)
+            out.write(TerminalText.safe(headline(summary)) + "\n\n")
+            try changes.copy(to: out)
             if errorCount > 0 {
                 out.write("\n")
-                errors.copy(to: out)
+                try errors.copy(to: out)
             }
             if !summary.breakdown.isEmpty {
                 out.write("\nCONNECTION           OBJECT             CREATED  UPDATED  UNCHANGED  FAILED  REMOVED\n")
                 for row in summary.breakdown {
                     let c = row.counts
-                    out.write([pad(row.connection, 20), pad(row.object, 18), pad(String(c.created), 8), pad(String(c.updated), 8),
+                    out.write([pad(TerminalText.escape(row.connection), 20), pad(row.object, 18), pad(String(c.created), 8), pad(String(c.updated), 8),
                                pad(String(c.unchanged), 10), pad(String(c.failed), 7), String(c.removed)].joined(separator: " ") + "\n")
                 }
             }
-            for note in summary.notes { out.write("note: \(note)\n") }
+            for note in summary.notes { out.write("note: \(TerminalText.safe(note))\n") }
             out.write("\n" + totals(summary) + "\n")
         case .markdown:
-            out.write("# backfill-sync report\n\n\(headline(summary))\n\n")
+            out.write("# backfill-sync report\n\n\(TerminalText.safe(headline(summary)))\n\n")
             out.write("| created | updated | unchanged | failed | removed |\n|---:|---:|---:|---:|---:|\n")
             out.write("| \(c.created) | \(c.updated) | \(c.unchanged) | \(c.failed) | \(c.removed) |\n\n")
             out.write("## Changes\n\n| action | object | source_id | id | field | from | to |\n|---|---|---|---|---|---|---|\n")
-            changes.copy(to: out)
+            try changes.copy(to: out)
             out.write("\n## Errors\n\n")
             if errorCount == 0 {
                 out.write("None.\n")
             } else {
                 out.write("| where | source_id | field | code | message |\n|---|---|---|---|---|\n")
-                errors.copy(to: out)
+                try errors.copy(to: out)
             }
         }
     }
@@ -236,6 +241,10 @@ public final class ReportWriter: RunObserver {
         switch (s.mode, s.status) {
         case (.dryRun, _): return "\(s.command): dry run against \(s.store); nothing was written."
         case (.apply, .rejected): return "\(s.command): --strict and some input was rejected; nothing was applied to \(s.store)."
+        case (.apply, .interrupted), (.apply, .failed):
+            let why = s.status == .interrupted ? "interrupted" : "stopped by an error"
+            return "\(s.command): \(why); what is listed below was applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "")
+                + ", the input in flight was rolled back."
         case (.apply, _): return "\(s.command): applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "") + "."
         }
     }

@@ -6,15 +6,19 @@ import Glibc
 /// An anonymous temporary file that report sections are written to as a run
 /// goes, so a report of a million changes costs disk, not memory. Unlinked at
 /// creation: nothing is left behind, even when the process is killed.
+/// A write that fails (a full `TMPDIR`) is remembered and thrown by `copy`,
+/// so the report it belongs to fails rather than comes out short.
 final class SpoolFile {
     private let fd: Int32
     private var pending: [UInt8] = []
     private(set) var size: Int = 0
+    private let directory = NSTemporaryDirectory()
+    private var failure: IOFailure?
 
-    init() throws {
-        var template = Array((NSTemporaryDirectory() + "/backfill-sync-report-XXXXXX").utf8CString)
+    init() throws(IOFailure) {
+        var template = Array((directory + "/backfill-sync-report-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw ReportError.cannotWrite(path: "temporary directory", reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw IOFailure(path: directory, action: "cannot create the report's temporary file (TMPDIR)") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         self.fd = fd
     }
@@ -30,7 +34,9 @@ final class SpoolFile {
     func append(_ text: String) { append(Array(text.utf8)) }
 
     private func flush() {
-        writeAll(fd, pending)
+        if failure == nil, let code = writeAll(fd, pending) {
+            failure = IOFailure(path: directory, action: "cannot write the report's temporary file (TMPDIR)", code: code)
+        }
         pending.removeAll(keepingCapacity: true)
     }
 
@@ -43,89 +49,18 @@ final class SpoolFile {
     }
 
     /// Copies the whole content to `out`.
-    func copy(to out: OutputSink) {
+    func copy(to out: OutputSink) throws(IOFailure) {
         flush()
+        if let failure { throw failure }
         _ = lseek(fd, 0, SEEK_SET)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw IOFailure(path: directory, action: "cannot read the report's temporary file (TMPDIR)") }
+            if n == 0 { break }
             out.write(Array(buffer[0..<n]))
         }
         _ = lseek(fd, off_t(size), SEEK_SET)
-    }
-}
-
-/// Where a report goes: standard output, or a file written beside its final
-/// path and renamed into place when complete, so a reader never sees half a
-/// report.
-public final class OutputSink {
-    private let fd: Int32
-    private let finalPath: String?
-    private let temporaryPath: String?
-    private var buffer: [UInt8] = []
-
-    public static func standardOutput() -> OutputSink { OutputSink(fd: 1, finalPath: nil, temporaryPath: nil) }
-
-    public static func file(_ path: String) throws -> OutputSink {
-        let temporary = path + ".partial-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw ReportError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        return OutputSink(fd: fd, finalPath: path, temporaryPath: temporary)
-    }
-
-    private init(fd: Int32, finalPath: String?, temporaryPath: String?) {
-        self.fd = fd
-        self.finalPath = finalPath
-        self.temporaryPath = temporaryPath
-    }
-
-    public func write(_ bytes: [UInt8]) {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    public func write(_ text: String) { write(Array(text.utf8)) }
-
-    public func flush() {
-        writeAll(fd, buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    /// Flushes, and for a file, moves it into place.
-    public func close() throws {
-        flush()
-        guard let finalPath, let temporaryPath else { return }
-        Glibc.close(fd)
-        guard rename(temporaryPath, finalPath) == 0 else {
-            throw ReportError.cannotWrite(path: finalPath, reason: String(cString: strerror(errno)))
-        }
-    }
-
-    /// Abandons a file report (the run failed before it was complete).
-    public func discard() {
-        guard let temporaryPath else { return }
-        Glibc.close(fd)
-        unlink(temporaryPath)
-    }
-}
-
-/// Writes every byte, retrying short writes and interrupted calls.
-private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { break }
-        offset += n
-    }
-}
-
-public enum ReportError: Error, CustomStringConvertible {
-    case cannotWrite(path: String, reason: String)
-    public var description: String {
-        switch self {
-        case .cannotWrite(let path, let reason): return "\(path): cannot write report: \(reason)"
-        }
     }
 }

@@ -15,14 +15,24 @@ public final class Database {
     /// Opens `path`. Read-only connections never create the file and never
     /// write to it; read-write connections turn on WAL (and check SQLite
     /// agreed), foreign keys and a busy timeout.
-    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+    ///
+    /// `immutable` (read-only only) opens the file as
+    /// `file:…?immutable=1` (https://sqlite.org/uri.html): no locks and no
+    /// `-shm`, so a store on a read-only medium can be read at all.
+    public init(path: String, readOnly: Bool = false, immutable: Bool = false) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        var flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        var name = path
+        if immutable && readOnly {
+            flags |= SQLITE_OPEN_URI
+            name = "file:" + Self.uriEscaped(path) + "?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            let systemErrno = db.map { sqlite3_system_errno($0) } ?? 0
             sqlite3_close_v2(db)  // SQLite allocates a handle even when opening fails.
-            throw SQLiteError(code: rc, message: message, sql: nil)
+            throw SQLiteError(code: rc, message: message, sql: nil, systemErrno: systemErrno)
         }
         self.handle = db
         self.path = path
@@ -43,6 +53,20 @@ public final class Database {
         }
     }
 
+    /// A path as a URI path: `%`, `?` and `#` (and bytes outside printable
+    /// ASCII) percent-encoded, so no file name can add URI parameters.
+    static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            if byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "%") && byte != UInt8(ascii: "?") && byte != UInt8(ascii: "#") {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += "%" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
     deinit {
         statements.removeAll()
         literalStatements.removeAll()
@@ -50,7 +74,7 @@ public final class Database {
     }
 
     func error(_ rc: Int32, sql: String?) -> SQLiteError {
-        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql, systemErrno: sqlite3_system_errno(handle))
     }
 
     /// Runs one or more statements without parameters (schema, pragmas).
@@ -60,7 +84,7 @@ public final class Database {
         if rc != SQLITE_OK {
             let message = errorMessage.map { String(cString: $0) } ?? "error"
             sqlite3_free(errorMessage)
-            throw SQLiteError(code: rc, message: message, sql: sql)
+            throw SQLiteError(code: rc, message: message, sql: sql, systemErrno: sqlite3_system_errno(handle))
         }
     }
 

@@ -16,23 +16,32 @@ public final class RunLock {
 
     public enum LockError: Error, CustomStringConvertible {
         case held(path: String, holder: String)
-        case cannotOpen(path: String, reason: String)
+        case cannotOpen(IOFailure)
 
         public var description: String {
             switch self {
             case .held(let path, let holder): return "the store is in use by another run (\(holder)); lock \(path)"
-            case .cannotOpen(let path, let reason): return "\(path): cannot open the lock file: \(reason)"
+            case .cannotOpen(let failure): return failure.description
             }
         }
     }
 
-    /// Takes the lock, waiting up to `wait` seconds (0: fail at once).
-    public init(storePath: String, wait: Double, command: String) throws(LockError) {
+    /// Takes the lock, waiting up to `wait` seconds (0: fail at once). A
+    /// signal ends the wait.
+    public init(storePath: String, wait: Double, command: String) throws {
         path = storePath + ".lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LockError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else {
+            let missing = errno == ENOENT
+            throw LockError.cannotOpen(IOFailure(path: missing ? (storePath as NSString).deletingLastPathComponent : path,
+                                                 action: missing ? "the store's directory does not exist" : "cannot open the store's lock file"))
+        }
         let deadline = Date().addingTimeInterval(wait)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if let signal = Interruption.pending {
+                close(fd)
+                throw Interrupted(signal: signal)
+            }
             if Date() >= deadline {
                 var buffer = [UInt8](repeating: 0, count: 512)
                 let n = pread(fd, &buffer, 511, 0)

@@ -7,6 +7,16 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     public let code: Int32
     public let message: String
     public let sql: String?
+    /// The `errno` behind an I/O or open failure (0 when none): tells a
+    /// missing directory from a permission problem.
+    public var systemErrno: Int32 = 0
+
+    public init(code: Int32, message: String, sql: String?, systemErrno: Int32 = 0) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+        self.systemErrno = systemErrno
+    }
 
     public var description: String {
         var text = "SQLite error \(code): \(message)"

@@ -46,6 +46,16 @@ extension Store {
         return database.lastInsertRowID
     }
 
+    /// Marks every `running` run `interrupted`; call only holding the lock.
+    func closeAbandonedRuns(now: String) throws -> [Int] {
+        let found = try database.statement("SELECT id FROM runs WHERE status = 'running' ORDER BY id")
+        var ids: [Int] = []
+        while try found.step() { ids.append(found.int(0)) }
+        guard !ids.isEmpty else { return [] }
+        try database.statement("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'").run([.text(now)])
+        return ids
+    }
+
     func updateRun(id: Int, counts: RunCounts, status: String, finishedAt: String?) throws {
         try database.statement("""
             UPDATE runs SET created = ?, updated = ?, unchanged = ?, failed = ?, removed = ?, status = ?, finished_at = ?
@@ -54,14 +64,16 @@ extension Store {
                       .text(status), finishedAt.map(SQLValue.text) ?? .null, .int(id)])
     }
 
+    /// Message and raw text are redacted: a server that quotes a request's
+    /// headers back must not put the token into the store.
     func insertReject(runID: Int, issue: RecordIssue, raw: String?) throws {
         try database.statement("""
             INSERT INTO rejects (run_id, file, line, json_path, source_id, field, code, message, raw)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).run([.int(runID), .text(issue.origin.file), issue.origin.line.map(SQLValue.int) ?? .null,
                       issue.origin.jsonPath.map(SQLValue.text) ?? .null, issue.sourceID.map(SQLValue.text) ?? .null,
-                      issue.field.map(SQLValue.text) ?? .null, .text(issue.code.rawValue), .text(issue.message),
-                      raw.map(SQLValue.text) ?? .null])
+                      issue.field.map(SQLValue.text) ?? .null, .text(issue.code.rawValue), .text(Secrets.redact(issue.message)),
+                      raw.map { .text(Secrets.redact($0)) } ?? .null])
     }
 
     /// Every run, newest first.

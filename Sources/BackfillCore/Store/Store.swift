@@ -1,4 +1,5 @@
 import Foundation
+import CSQLite
 
 /// The local store: canonical records keyed by source identity, their
 /// history, runs, rejects and sync cursors, in one SQLite file.
@@ -7,6 +8,12 @@ public final class Store {
     public let catalog: ContractCatalog
     /// Held while this store is open for writing.
     private var lock: RunLock?
+    /// Runs found `running` when the lock was taken: their process died
+    /// (SIGKILL, power loss) without closing them, so they were marked
+    /// `interrupted`.
+    public private(set) var abandonedRuns: [Int] = []
+    /// True when a read-only store was opened as an immutable snapshot.
+    public private(set) var isImmutableSnapshot = false
 
     /// The record as stored, for classification against a new version.
     public struct StoredRecord: Sendable {
@@ -30,19 +37,48 @@ public final class Store {
     /// taking the run lock (waiting up to `lockWait` seconds for another run).
     public static func openForWriting(path: String, catalog: ContractCatalog = .standard, lockWait: Double = 0,
                                       command: String = "backfill-sync") throws -> Store {
+        try refuseDirectory(path)
         let lock = try RunLock(storePath: path, wait: lockWait, command: command)
         let store = Store(database: try Database(path: path), catalog: catalog)
         store.lock = lock
         try store.migrate()
+        // The lock is ours, so no run of ours is still going: a `running` row
+        // is one whose process died without closing it.
+        store.abandonedRuns = try store.closeAbandonedRuns(now: Timestamp.now())
         return store
+    }
+
+    /// A directory as the store is a wrong path, said before a lock file
+    /// is created beside it.
+    private static func refuseDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw IOFailure(path: path, action: "cannot be used as the store (--db)", code: EISDIR)
+        }
     }
 
     /// Opens an existing store without any write, or returns nil when there is
     /// no file: a dry run must not create one.
+    ///
+    /// A store this process may not write (a read-only file, directory or
+    /// file system) cannot be opened the usual way once it is in WAL mode:
+    /// SQLite needs to create `-shm`. It is then read as an immutable
+    /// snapshot, which is exact as long as no writer is busy with it. That
+    /// is not done when a non-empty `-wal` holds commits the main file lacks:
+    /// an immutable read would silently miss them.
     public static func openForReading(path: String, catalog: ContractCatalog = .standard) throws -> Store? {
+        try refuseDirectory(path)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let store = Store(database: try Database(path: path, readOnly: true), catalog: catalog)
-        let version = try store.database.scalarInt("PRAGMA user_version") ?? 0
+        var store = Store(database: try Database(path: path, readOnly: true), catalog: catalog)
+        var version = 0
+        do {
+            version = try store.database.scalarInt("PRAGMA user_version") ?? 0
+        } catch {
+            guard [SQLITE_READONLY, SQLITE_CANTOPEN].contains(error.code & 0xFF), !hasPendingWAL(path) else { throw error }
+            store = Store(database: try Database(path: path, readOnly: true, immutable: true), catalog: catalog)
+            store.isImmutableSnapshot = true
+            version = try store.database.scalarInt("PRAGMA user_version") ?? 0
+        }
         if version > Schema.migrations.count {
             throw StoreError.newerSchema(path: path, version: version, supported: Schema.migrations.count)
         }
@@ -50,6 +86,12 @@ public final class Store {
             throw StoreError.olderSchema(path: path, version: version)
         }
         return store
+    }
+
+    /// True when `<path>-wal` holds bytes: commits not yet in the main file.
+    private static func hasPendingWAL(_ path: String) -> Bool {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber
+        return (size?.intValue ?? 0) > 0
     }
 
     /// An empty, migrated store in memory: what a dry run diffs against when

@@ -26,7 +26,12 @@ public struct SyncConfig: Sendable {
         public var maxRequestsPerSecond = 10.0
         public var burst = 20
         public var maxRetries = 5
+        /// Each request, connect to last byte.
         public var timeoutSeconds = 30.0
+        /// One resource's whole pass, retries and waits included.
+        public var resourceDeadlineSeconds = 1800.0
+        /// The longest wait a `Retry-After` (or backoff) gets; longer hints are cut to it.
+        public var maxRetryAfterSeconds = 60.0
         /// `max_response_mib`: the largest API response read.
         public var maxResponseBytes = InputLimits.standard.maxResponseBytes
         // file drops
@@ -93,7 +98,7 @@ struct ConfigReader {
     }
 
     func number(_ o: Fields, _ key: String, _ path: String, default value: Double, positive: Bool = true,
-                whole: Bool = false) throws(SyncConfig.ConfigError) -> Double {
+                whole: Bool = false, maximum: Double? = nil) throws(SyncConfig.ConfigError) -> Double {
         guard let v = o[key], !v.isNull else { return value }
         guard case .number(let text) = v, let n = Double(text) else { throw fail("\(path).\(key)", "must be a number") }
         if whole && n.rounded() != n { throw fail("\(path).\(key)", "must be a whole number") }
@@ -103,6 +108,7 @@ struct ConfigReader {
         if !n.isFinite { throw fail("\(path).\(key)", "must be a finite number") }
         if positive && n <= 0 { throw fail("\(path).\(key)", "must be greater than 0") }
         if !positive && n < 0 { throw fail("\(path).\(key)", "must not be negative") }
+        if let maximum, n > maximum { throw fail("\(path).\(key)", "must be at most \(Int(maximum))") }
         return n
     }
 
@@ -139,7 +145,8 @@ struct ConfigReader {
             switch kind {
             case .backfillAPI:
                 warnUnknown(o, known: ["name", "connector", "connection_id", "base_url", "token_env", "objects", "page_size",
-                                       "max_requests_per_second", "burst", "max_retries", "timeout_seconds", "max_response_mib"], at: path)
+                                       "max_requests_per_second", "burst", "max_retries", "timeout_seconds", "max_response_mib",
+                                       "resource_deadline_seconds", "max_retry_after_seconds"], at: path)
                 let base = try string(o, "base_url", path, required: true)!
                 guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host else {
                     throw fail("\(path).base_url", "'\(Excerpt(base))' is not a URL")
@@ -171,7 +178,9 @@ struct ConfigReader {
                 c.maxRequestsPerSecond = try number(o, "max_requests_per_second", path, default: 10)
                 c.burst = Int(try number(o, "burst", path, default: 20, whole: true))
                 c.maxRetries = Int(try number(o, "max_retries", path, default: 5, positive: false, whole: true))
-                c.timeoutSeconds = try number(o, "timeout_seconds", path, default: 30)
+                c.timeoutSeconds = try number(o, "timeout_seconds", path, default: 30, maximum: 86400)
+                c.resourceDeadlineSeconds = try number(o, "resource_deadline_seconds", path, default: 1800, maximum: 7 * 86400)
+                c.maxRetryAfterSeconds = try number(o, "max_retry_after_seconds", path, default: 60, positive: false, maximum: 86400)
                 c.maxResponseBytes = min(4096, Int(try number(o, "max_response_mib", path, default: 64, whole: true))) << 20
             case .csvUpload, .layerBills:
                 let known: Set<String> = kind == .csvUpload

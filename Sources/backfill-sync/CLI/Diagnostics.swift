@@ -8,13 +8,21 @@ enum Diagnostics {
     static let isTerminal = isatty(2) == 1
 
     static func error(_ message: String) {
-        write("backfill-sync: error: \(message)\n")
+        line("backfill-sync: error: \(message)")
     }
 
     static func warning(_ message: String) {
-        write("backfill-sync: warning: \(message)\n")
+        line("backfill-sync: warning: \(message)")
     }
 
+    /// One diagnostic line. Everything shown passes through here: secrets
+    /// removed, then control characters escaped, so a file name holding a
+    /// newline or an ANSI escape cannot forge a line or drive the terminal.
+    static func line(_ text: String) {
+        write(TerminalText.safe(text) + "\n")
+    }
+
+    /// Raw bytes: only for the progress line's own cursor controls.
     static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
@@ -44,8 +52,10 @@ final class CLIObserver: RunObserver {
     func inputFailed(_ error: InputError, discarded: Bool) {
         report.inputFailed(error, discarded: discarded)
         clearProgress()
-        Diagnostics.write(error.description + (discarded ? " (nothing from this file was applied)" : "") + "\n")
+        Diagnostics.line(error.description + (discarded ? " (nothing from this file was applied)" : ""))
     }
+
+    func inputRolledBack(_ input: String) { report.inputRolledBack(input) }
 
     func inputFinished(_ input: String, counts: RunCounts) {
         report.inputFinished(input, counts: counts)
@@ -58,13 +68,13 @@ final class CLIObserver: RunObserver {
         guard now.timeIntervalSince(lastProgress) >= 0.5 else { return }
         lastProgress = now
         progressShown = true
-        Diagnostics.write("\r\u{1B}[K  \(input): \(records) records…")
+        Diagnostics.write("\r\u{1B}[K  \(TerminalText.safe(input)): \(records) records…")
     }
 
     func finish() {
         clearProgress()
         if hiddenRejects > 0 {
-            Diagnostics.write("… and \(hiddenRejects) more rejects; the report and the rejects table list them all\n")
+            Diagnostics.line("… and \(hiddenRejects) more rejects; the report and the rejects table list them all")
         }
     }
 
@@ -72,7 +82,7 @@ final class CLIObserver: RunObserver {
         clearProgress()
         if shownRejects < Self.rejectLimit {
             shownRejects += 1
-            Diagnostics.write(line + "\n")
+            Diagnostics.line(line)
         } else {
             hiddenRejects += 1
         }

@@ -1,19 +1,37 @@
-/// Exit codes a cron job can act on (BSD sysexits where one fits).
+import BackfillCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exit codes a cron job can act on (BSD sysexits where one fits). The
+/// README's table lists them; `failure(_:store:)` is the one place that
+/// decides which a failure gets.
 enum ExitCode: Int32 {
     /// Everything applied; with --detailed-exitcode on a dry run: no changes.
     case success = 0
     /// --detailed-exitcode on a dry run: there are changes to apply.
     case changesPresent = 2
-    /// Usage or configuration error (EX_USAGE).
+    /// Usage or configuration error, or a path that names the wrong thing
+    /// (a directory as the store, a file that is not SQLite) (EX_USAGE).
     case usage = 64
     /// Some records or inputs were rejected; the rest applied (EX_DATAERR).
     case dataError = 65
-    /// An input file is missing or unreadable (EX_NOINPUT).
+    /// An input file, or a directory on a path, is missing (EX_NOINPUT).
     case noInput = 66
     /// A failure of backfill-sync itself (EX_SOFTWARE).
     case internalError = 70
-    /// Temporary: the store is locked by another run; try again (EX_TEMPFAIL).
+    /// A file cannot be created: a read-only file system (EX_CANTCREAT).
+    case cannotCreate = 73
+    /// Disk full or another I/O error, naming the path (EX_IOERR).
+    case ioError = 74
+    /// Temporary: the store is locked by another run or program (EX_TEMPFAIL).
     case temporaryFailure = 75
+    /// Permission denied (EX_NOPERM).
+    case noPermission = 77
+    /// SIGINT (128 + 2).
+    case interrupted = 130
+    /// SIGTERM (128 + 15).
+    case terminated = 143
 }
 
 /// A failure that ends a command with a message and an exit code.
@@ -22,4 +40,74 @@ struct CommandError: Error {
     let message: String
 
     static func usage(_ message: String) -> CommandError { CommandError(exitCode: .usage, message: message) }
+
+    /// The exit code and message for whatever stopped a command. `store`
+    /// names the store in messages about it; nothing but an unforeseen
+    /// failure gets 70.
+    static func failure(_ error: Error, store: String) -> CommandError {
+        switch error {
+        case let error as CommandError:
+            return error
+        case let error as Interrupted:
+            return CommandError(exitCode: error.signal == SIGINT ? .interrupted : .terminated, message: error.description)
+        case let error as IOFailure:
+            return CommandError(exitCode: exitCode(error.cause), message: error.description)
+        case let error as OutputSink.Refusal:
+            return .usage(error.description)
+        case let error as RunLock.LockError:
+            switch error {
+            case .held: return CommandError(exitCode: .temporaryFailure, message: "\(store): \(error)")
+            case .cannotOpen(let failure): return CommandError(exitCode: exitCode(failure.cause), message: failure.description)
+            }
+        case let error as StoreError:
+            return .usage(error.description)
+        case let error as SQLiteError:
+            return sqlite(error, store: store)
+        default:
+            return CommandError(exitCode: .internalError, message: "\(error)")
+        }
+    }
+
+    static func exitCode(_ cause: IOFailure.Cause) -> ExitCode {
+        switch cause {
+        case .io: return .ioError
+        case .permission: return .noPermission
+        case .readOnly: return .cannotCreate
+        case .missing: return .noInput
+        case .unusable: return .usage
+        }
+    }
+
+    /// SQLite's primary result codes, by what a person must do about them.
+    private static func sqlite(_ error: SQLiteError, store: String) -> CommandError {
+        let code: ExitCode
+        let advice: String
+        switch error.code & 0xFF {
+        case 5, 6:  // SQLITE_BUSY, SQLITE_LOCKED
+            code = .temporaryFailure
+            advice = "the store is locked by another program; try again later"
+        case 13:  // SQLITE_FULL
+            code = .ioError
+            advice = "the disk is full; nothing of the input in flight was kept"
+        case 10, 11:  // SQLITE_IOERR, SQLITE_CORRUPT
+            code = .ioError
+            advice = error.code & 0xFF == 11 ? "the store file is damaged; restore it from a backup" : "the store could not be read or written"
+        case 8:  // SQLITE_READONLY
+            code = error.systemErrno == EACCES || error.systemErrno == EPERM ? .noPermission : .cannotCreate
+            advice = "the store cannot be written here (read-only file or file system)"
+        case 3:  // SQLITE_PERM
+            code = .noPermission
+            advice = "permission denied"
+        case 14:  // SQLITE_CANTOPEN
+            let cause = IOFailure(path: store, action: "", code: error.systemErrno).cause
+            code = error.systemErrno == 0 ? .ioError : exitCode(cause)
+            advice = "cannot open the store"
+        case 26:  // SQLITE_NOTADB
+            code = .usage
+            advice = "is not a backfill-sync store (not a SQLite database); check --db"
+        default:
+            return CommandError(exitCode: .internalError, message: "\(store): \(error)")
+        }
+        return CommandError(exitCode: code, message: "\(store): \(advice) (\(error))")
+    }
 }

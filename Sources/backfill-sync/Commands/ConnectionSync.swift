@@ -37,9 +37,23 @@ final class ConnectionSync {
         let runID: Int?
         let status: ImportRun.Status
     }
+    /// The connection a stopping error ended, as its run row was closed.
+    private(set) var stoppedRun = Outcome(counts: RunCounts(), runID: nil, status: .failed)
+
+    /// Errors that end the whole sync rather than one input: a signal, and
+    /// a store that is busy, full or failing, which every later input would
+    /// meet as well.
+    static func stopsTheSync(_ error: Error) -> Bool {
+        switch error {
+        case is Interrupted: return true
+        case let error as SQLiteError: return [5, 6, 8, 10, 11, 13, 14].contains(error.code & 0xFF)
+        default: return false
+        }
+    }
 
     func sync(_ connection: SyncConfig.Connection, token: String?) throws -> Outcome {
         observer.connection = connection.name
+        stoppedRun = Outcome(counts: RunCounts(), runID: nil, status: .failed)
         let inputs: [String]
         switch connection.connector {
         case .backfillAPI: inputs = connection.objects.map { "\(connection.baseURL!.absoluteString) \($0)" }
@@ -65,9 +79,10 @@ final class ConnectionSync {
                 observer.stream = "vendor_bill"
                 try syncFiles(connection, run: run) { file throws(InputError) in AnyRecordStream(try connector.open(file)) }
             }
-        } catch let error as SQLiteError where error.isBusy {
-            // Another writer outside this tool: temporary, for every connection alike.
-            _ = try? run.finish()
+        } catch where Self.stopsTheSync(error) {
+            // The run row is closed with what committed; the sync stops.
+            let status = (try? run.finish(stopped: error is Interrupted ? .interrupted : .failed)) ?? .failed
+            stoppedRun = Outcome(counts: run.counts, runID: run.runID, status: status)
             throw error
         } catch {
             // Whatever else ends this connection early is recorded against it,
@@ -111,11 +126,12 @@ final class ConnectionSync {
 
     private func syncAPI(_ c: SyncConfig.Connection, token: String, run: ImportRun) throws {
         let clock = SystemClock()
-        let client = APIClient(transport: CurlTransport(), token: token, retry: RetryPolicy(maxRetries: c.maxRetries),
+        let client = APIClient(transport: CurlTransport(), token: token,
+                               retry: RetryPolicy(maxRetries: c.maxRetries, maxDelay: c.maxRetryAfterSeconds),
                                bucket: TokenBucket(rate: c.maxRequestsPerSecond, burst: c.burst, clock: clock),
                                timeout: c.timeoutSeconds, limits: InputLimits(maxResponseBytes: c.maxResponseBytes), clock: clock)
         client.onRetry = { url, attempt, problem, wait in
-            Diagnostics.write("backfill-sync: \(c.name): \(url): \(problem); retry \(attempt) of \(c.maxRetries) in \(String(format: "%.1f", wait)) s\n")
+            Diagnostics.line("backfill-sync: \(c.name): \(url): \(problem); retry \(attempt) of \(c.maxRetries) in \(String(format: "%.1f", wait)) s")
         }
         // Is a slow sync the server's or ours? The report says: how long
         // requests took (they overlap writing the page before), and how long
@@ -150,6 +166,8 @@ final class ConnectionSync {
                               connector: BackfillAPIConnector, run: ImportRun, clock: Clock,
                               stalled secondsStalled: inout Double) throws -> Bool {
         let pages = PagedList(client: client, baseURL: c.baseURL!, path: path, pageSize: c.pageSize)
+        client.deadline = (clock.now() + c.resourceDeadlineSeconds, c.resourceDeadlineSeconds)
+        defer { client.deadline = nil }
         var cursor = fullRefresh ? APICursor() : APICursor(json: try store.cursor(connection: c.name, stream: object))
         var page = cursor.nextPage ?? 1
         if page == 1 { cursor.passStartedAt = Timestamp.now() }
@@ -162,6 +180,8 @@ final class ConnectionSync {
             switch result {
             case .success(let p):
                 fetched = p
+            case .failure(.interrupted(let signal)):
+                throw signal
             case .failure(let error):
                 try recordFailure(error, connection: c, object: object, page: page, url: pages.url(page: page), run: run)
                 if case .unauthorized = error { return false }  // the connection's credentials are refused: stop it
@@ -206,7 +226,7 @@ final class ConnectionSync {
                            _ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as SQLiteError where error.isBusy {
+        } catch where Self.stopsTheSync(error) {
             throw error
         } catch {
             try recordInternalFailure(error, connection: c, input: input, run: run)
@@ -230,11 +250,13 @@ final class ConnectionSync {
             authFailures += 1
             code = .unauthorized
             message = "connection '\(c.name)': HTTP \(status): the token in \(c.tokenEnv ?? "token_env") was refused; its remaining resources were skipped"
-        case .rejected:
+        case .rejected, .redirected:
             refusedRequests += 1
             code = .fetchFailed
             message = "connection '\(c.name)' \(object): \(error)"
-        case .retriesExhausted, .tooLarge:
+        case .interrupted(let signal):
+            throw signal
+        case .retriesExhausted, .tooLarge, .deadlineExceeded:
             temporaryFailures += 1
             code = .fetchFailed
             message = "connection '\(c.name)' \(object) page \(page): \(error). "

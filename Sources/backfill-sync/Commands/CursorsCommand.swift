@@ -29,7 +29,7 @@ enum CursorsCommand {
                                             "cursor": (try? JSONParser.parse(cursor)) ?? .string(cursor), "updated_at": .string(updated)])
                 out.write(CanonicalJSON.bytes(value) + [0x0A])
             } else {
-                out.write("\(connection)  \(stream)  \(cursor)  (updated \(updated))\n")
+                out.write(TerminalText.escape("\(connection)  \(stream)  \(cursor)  (updated \(updated))") + "\n")
             }
         }
         if !any && args.value("--format") != "json" { out.write("No cursors yet: run sync first.\n") }

@@ -21,9 +21,11 @@ enum ImportCSVCommand {
           reported with file:line, field and code, and stored in the rejects table.
 
           EXIT CODES: 0 applied; 65 some rows or files rejected (the rest applied,
-          or nothing with --strict); 64 usage; 66 input missing or unreadable;
-          70 internal error; 75 store locked. With --dry-run --detailed-exitcode:
-          0 no changes, 2 changes present.
+          or nothing with --strict); 64 usage, or a path naming the wrong thing;
+          66 input or directory missing; 73 read-only file system; 74 disk full or
+          I/O error; 75 store locked (see --wait); 77 permission denied; 130/143
+          SIGINT/SIGTERM (run recorded as interrupted); 70 internal error. With
+          --dry-run --detailed-exitcode: 0 no changes, 2 changes present.
 
           EXAMPLES:
             backfill-sync import csv samples/expenses.csv --object expense --connection acme

@@ -17,7 +17,8 @@ enum ImportLayerCommand {
           list, earlier payments missing from it are marked removed (never deleted);
           "payments": [] removes them all. A dry run shows these as "- remove".
 
-          EXIT CODES: as for import csv (0, 65, 64, 66, 70, 75; 2 with --detailed-exitcode).
+          EXIT CODES: as for import csv (0, 65, 64, 66, 73, 74, 75, 77, 130/143, 70;
+          2 with --detailed-exitcode).
 
           EXAMPLES:
             backfill-sync import layer-bills samples/layer_bills.json --connection acme-layer

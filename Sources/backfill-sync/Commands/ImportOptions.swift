@@ -12,6 +12,8 @@ struct ImportOptions {
         .init(name: "--report", valueName: "format", help: "Report format.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
         .init(name: "--report-file", valueName: "path", help: "Write the report here instead of standard output."),
         .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
+        .init(name: "--wait", valueName: "seconds", help: "If another run holds the store, wait this long for it (then exit 75).",
+              defaultValue: "0"),
         .init(name: "--max-field-mib", valueName: "MiB", help: "Largest CSV field or JSON string accepted (a larger one fails the file).",
               defaultValue: "16"),
         .init(name: "--max-record-mib", valueName: "MiB", help: "Largest CSV row or JSON array element (one bill) accepted.",
@@ -37,8 +39,13 @@ struct ImportOptions {
     let format: ReportFormat
     let reportFile: String?
     let detailedExitCode: Bool
+    let wait: Double
 
-    init(_ args: ParsedArguments) {
+    init(_ args: ParsedArguments) throws {
+        guard let wait = Double(args.value("--wait") ?? "0"), wait >= 0, wait <= 86400 else {
+            throw CommandError.usage("--wait takes seconds, from 0 to 86400.")
+        }
+        self.wait = wait
         dbPath = args.value("--db") ?? StoreOpening.defaultPath
         dryRun = args.flag("--dry-run")
         strict = args.flag("--strict")
@@ -52,13 +59,8 @@ struct ImportOptions {
         if detailedExitCode && !dryRun {
             throw CommandError.usage("--detailed-exitcode goes with --dry-run.")
         }
-        // Open the report file first: a bad --report-file path fails before any work.
-        let sink: OutputSink
-        do {
-            sink = try reportFile.map(OutputSink.file) ?? .standardOutput()
-        } catch {
-            throw CommandError(exitCode: .usage, message: "\(error)")
-        }
+        // The report target first: a bad --report-file fails before any work.
+        let report = try ReportDelivery(format: format, file: reportFile, store: dbPath)
         // A file named twice (an overlapping glob) is imported once: its second
         // pass would otherwise reject every row as a duplicate of itself.
         var unique: [String] = []
@@ -67,33 +69,49 @@ struct ImportOptions {
             Diagnostics.warning("\(inputs.count - unique.count) file(s) named more than once; each is imported once")
         }
         let inputs = unique
-        let store = try dryRun ? StoreOpening.forDryRun(dbPath) : StoreOpening.forWriting(dbPath)
-        let report = try ReportWriter(format: format)
-        let observer = CLIObserver(report: report)
+        let store = try dryRun ? StoreOpening.forDryRun(dbPath) : StoreOpening.forWriting(dbPath, wait: wait, command: command)
+        let observer = CLIObserver(report: report.writer)
         let run: ImportRun
-        let status: ImportRun.Status
         do {
             run = try ImportRun(store: store, mode: dryRun ? .dryRun : .apply, strict: strict, connector: connector,
                                 connectionID: connectionID, inputs: inputs, normalizer: normalizer, observer: observer)
+        } catch {
+            throw CommandError.failure(error, store: dbPath)
+        }
+        // Whatever stops the run midway (a signal, the store failing) still
+        // closes its run row and writes its report of what was committed.
+        var stop: CommandError?
+        do {
             for input in inputs {
+                try Interruption.check()
                 do {
                     try process(run, input)
                 } catch let error as InputError {
                     try run.inputFailedToOpen(error)
                 }
             }
-            status = try run.finish()
-        } catch let error as SQLiteError where error.isBusy {
-            sink.discard()
-            throw CommandError(exitCode: .temporaryFailure, message: "\(dbPath): the store is locked by another run; try again later (\(error))")
         } catch {
-            sink.discard()
-            throw CommandError(exitCode: .internalError, message: "\(error)")
+            stop = CommandError.failure(error, store: dbPath)
+        }
+        let status: ImportRun.Status
+        do {
+            status = try run.finish(stopped: stop?.stoppedStatus)
+        } catch {
+            // Not even the run row could be written (the store is busy or
+            // full): the next run that takes the lock marks it interrupted.
+            stop = stop ?? CommandError.failure(error, store: dbPath)
+            status = stop!.stoppedStatus
         }
         observer.finish()
-        report.write(summary: ReportSummary(mode: run.mode, status: status, counts: run.counts, runID: run.runID,
-                                            store: dbPath, command: "backfill-sync \(command)"), to: sink)
-        try sink.close()
+        let summary = ReportSummary(mode: run.mode, status: status, counts: run.counts, runID: run.runID,
+                                    store: dbPath, command: "backfill-sync \(command)")
+        do {
+            try report.deliver(summary)
+        } catch {
+            guard stop != nil else { throw error }
+            Diagnostics.error(error.message)
+        }
+        if let stop { throw stop.stopping(runID: run.runID, counts: run.counts, dryRun: dryRun) }
 
         if run.inputErrors.contains(where: { $0.kind == .unreadable }) { return .noInput }
         if run.counts.failed > 0 { return .dataError }

@@ -44,9 +44,9 @@ enum RunsCommand {
             for r in runs {
                 let inputs = ((try? JSONParser.parse(r.inputs))?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
                 out.write([pad(String(r.id), 4), pad(r.startedAt, 25), pad(r.mode, 7), pad(r.connector, 12),
-                           pad(r.connectionID ?? "-", 11), pad(String(r.counts.created), 8), pad(String(r.counts.updated), 8),
+                           pad(TerminalText.escape(r.connectionID ?? "-"), 11), pad(String(r.counts.created), 8), pad(String(r.counts.updated), 8),
                            pad(String(r.counts.unchanged), 10), pad(String(r.counts.failed), 7),
-                           pad(String(r.counts.removed), 8), pad(r.status, 10), inputs]
+                           pad(String(r.counts.removed), 8), pad(r.status, 10), TerminalText.safe(inputs)]
                     .joined(separator: " ") + "\n")
             }
         }

@@ -21,10 +21,12 @@ enum SyncCommand {
           at a time: a second exits 75 naming the first, or waits with --wait.
 
           EXIT CODES: 0 all done; 65 some records or files rejected (the rest applied);
-          75 temporary (store locked; a resource still failing after retries: its
-          complete pages are committed and the next run resumes); 64 config error or
-          credentials refused; 70 internal error. With --dry-run --detailed-exitcode:
-          2 when there are changes.
+          75 temporary (store locked; a resource still failing after retries or past
+          resource_deadline_seconds: its complete pages are committed and the next run
+          resumes); 64 config error, credentials refused or a redirect; 73/74/77
+          read-only file system / disk full or I/O error / permission denied; 143
+          SIGTERM (run rows recorded as interrupted); 70 internal error. With
+          --dry-run --detailed-exitcode: 2 when there are changes.
 
           CRON:
             */10 * * * * BACKFILL_TOKEN=… backfill-sync sync --config /etc/backfill-sync.json --report json --report-file /var/log/backfill-sync/last.json
@@ -65,39 +67,44 @@ enum SyncCommand {
                 throw CommandError.usage("\(configPath): \(c.keyPath).token_env: the environment variable \(variable) is not set")
             }
             tokens[c.name] = token
+            Secrets.register(token)
         }
         guard let wait = Double(args.value("--wait") ?? "0"), wait >= 0 else { throw CommandError.usage("--wait takes seconds (0 or more).") }
         let dryRun = args.flag("--dry-run")
         if args.flag("--detailed-exitcode") && !dryRun { throw CommandError.usage("--detailed-exitcode goes with --dry-run.") }
 
-        let sink: OutputSink
-        do { sink = try args.value("--report-file").map(OutputSink.file) ?? .standardOutput() } catch {
-            throw CommandError(exitCode: .usage, message: "\(error)")
-        }
+        let report = try ReportDelivery(format: ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text,
+                                        file: args.value("--report-file"), store: config.storePath)
         let store = try dryRun ? StoreOpening.forDryRun(config.storePath)
             : StoreOpening.forWriting(config.storePath, wait: wait, command: "sync --config \(configPath)")
-        let report = try ReportWriter(format: ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text)
-        let observer = BreakdownObserver(forwardingTo: CLIObserver(report: report))
+        let observer = BreakdownObserver(forwardingTo: CLIObserver(report: report.writer))
         let sync = ConnectionSync(store: store, dryRun: dryRun, fullRefresh: args.flag("--full-refresh"), observer: observer)
 
         var totals = RunCounts()
         var status = ImportRun.Status.succeeded
         var lastRunID: Int?
         var failedConnections = 0
+        // A signal or a failing store stops the sync; each connection's run
+        // row is closed by `sync`, and the report of what committed is written.
+        var stop: CommandError?
         for connection in selected {
             do {
+                try Interruption.check()
                 let run = try sync.sync(connection, token: tokens[connection.name])
                 totals = totals + run.counts
                 lastRunID = run.runID ?? lastRunID
                 if run.status != .succeeded { status = .partial }
-            } catch let error as SQLiteError where error.isBusy {
-                sink.discard()
-                throw CommandError(exitCode: .temporaryFailure,
-                                   message: "\(config.storePath): the store is locked by another program; try again later (\(error))")
-            } catch let error as CommandError {
-                sink.discard()
+            } catch let error as CommandError where error.exitCode == .usage {
                 throw error
             } catch {
+                let failure = CommandError.failure(error, store: config.storePath)
+                if failure.exitCode != .internalError || ConnectionSync.stopsTheSync(error) {
+                    stop = failure
+                    totals = totals + sync.stoppedRun.counts
+                    lastRunID = sync.stoppedRun.runID ?? lastRunID
+                    status = failure.stoppedStatus
+                    break
+                }
                 // One connection failing never stops the others, and the report is still written.
                 failedConnections += 1
                 status = .partial
@@ -109,8 +116,13 @@ enum SyncCommand {
                                     store: config.storePath, command: "backfill-sync sync")
         summary.breakdown = observer.rows
         summary.notes = sync.notes
-        report.write(summary: summary, to: sink)
-        try sink.close()
+        do {
+            try report.deliver(summary)
+        } catch {
+            guard stop != nil else { throw error }
+            Diagnostics.error(error.message)
+        }
+        if let stop { throw stop.stopping(runID: lastRunID, counts: totals, dryRun: dryRun) }
 
         // Precedence (README, "Exit codes"): a failure of the tool first, then
         // what needs a person (config, token), then what the next run retries,
@@ -148,7 +160,18 @@ final class BreakdownObserver: RunObserver {
         change(&counts[connection]![object]!)
     }
 
-    func inputStarted(_ input: String) { forwarded.inputStarted(input) }
+    /// The counts as the current input found them, restored if it rolls back.
+    private var mark: (counts: [String: [String: RunCounts]], order: Int) = ([:], 0)
+
+    func inputStarted(_ input: String) {
+        mark = (counts, order.count)
+        forwarded.inputStarted(input)
+    }
+    func inputRolledBack(_ input: String) {
+        counts = mark.counts
+        order.removeLast(order.count - mark.order)
+        forwarded.inputRolledBack(input)
+    }
     func recordProcessed(_ change: RecordChange) {
         bump(change.identity.objectType) {
             switch change.action {

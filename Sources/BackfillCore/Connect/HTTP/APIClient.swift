@@ -11,6 +11,12 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     /// The body passed the response limit: stopped, not retried (the same
     /// page would be as large again).
     case tooLarge(url: String, message: String)
+    /// A `3xx`: never followed, so the token goes to no other origin.
+    case redirected(status: Int, url: String, location: String)
+    /// The resource's deadline passed (`resource_deadline_seconds`).
+    case deadlineExceeded(url: String, seconds: Double, last: String?)
+    /// SIGINT or SIGTERM arrived while the page was wanted.
+    case interrupted(Interrupted)
 
     public var description: String {
         switch self {
@@ -22,6 +28,14 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
             return "\(url): gave up after \(attempts) attempts; last: \(last)"
         case .tooLarge(let url, let message):
             return "\(url): \(message)"
+        case .redirected(let status, let url, let location):
+            return "\(url): HTTP \(status) redirect to \(location) not followed: the token is sent only to base_url's "
+                + "origin; set base_url to where the API answers"
+        case .deadlineExceeded(let url, let seconds, let last):
+            return "\(url): the resource's deadline of \(Int(seconds)) s (resource_deadline_seconds) passed"
+                + (last.map { "; last: \($0)" } ?? "")
+        case .interrupted(let signal):
+            return signal.description
         }
     }
 }
@@ -30,7 +44,11 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
 /// retries on 429, 5xx, timeouts, broken connections and malformed JSON.
 ///
 /// The token lives only in the request header: errors, progress and logs
-/// name the URL (which never carries it) and the status.
+/// name the URL (which never carries it) and the status. Redirects are
+/// refused rather than followed, with or without the header: a redirect
+/// of an API list page is a misconfigured base_url, and following it to
+/// another origin is how a token leaks. What a server says back is
+/// quoted only after `Secrets.redact`, since servers echo headers.
 public final class APIClient: @unchecked Sendable {
     let transport: HTTPTransport
     let bucket: TokenBucket
@@ -46,6 +64,9 @@ public final class APIClient: @unchecked Sendable {
     public private(set) var secondsHoldingBack = 0.0
     /// Called before each retry wait: (url, attempt, why, seconds).
     public var onRetry: ((String, Int, String, Double) -> Void)?
+    /// When the current resource must be done (clock time), and how long it
+    /// was given: requests are cut short and retries given up to meet it.
+    public var deadline: (at: Double, seconds: Double)?
     private var random = SystemRandomNumberGenerator()
 
     public init(transport: HTTPTransport, token: String, retry: RetryPolicy, bucket: TokenBucket,
@@ -70,16 +91,22 @@ public final class APIClient: @unchecked Sendable {
             let throttled = clock.now()
             bucket.acquire()
             secondsHoldingBack += clock.now() - throttled
+            if let signal = Interruption.pending { throw APIError.interrupted(Interrupted(signal: signal)) }
             let problem: String
             var headers: [String: String] = [:]
             do {
-                requests += 1
                 let sent = clock.now()
+                var requestTimeout = timeout
+                if let deadline {
+                    guard sent < deadline.at else { throw APIError.deadlineExceeded(url: shown, seconds: deadline.seconds, last: nil) }
+                    requestTimeout = min(timeout, deadline.at - sent)
+                }
+                requests += 1
                 let response: HTTPResponse
                 do {
                     defer { secondsInRequests += clock.now() - sent }
                     response = try transport.get(url, headers: ["Authorization": "Bearer \(token)", "Accept": "application/json"],
-                                                 timeout: timeout, maxBodyBytes: limits.maxResponseBytes)
+                                                 timeout: requestTimeout, maxBodyBytes: limits.maxResponseBytes)
                 }
                 headers = response.headers
                 switch response.status {
@@ -90,19 +117,22 @@ public final class APIClient: @unchecked Sendable {
                     } catch {
                         problem = "malformed JSON (\(error.message) at \(error.path), line \(error.line), byte \(error.offset))"
                     }
+                case 300..<400:
+                    let location = response.headers["location"].map { Self.origin(of: $0, relativeTo: url) } ?? "(no Location)"
+                    throw APIError.redirected(status: response.status, url: shown, location: location)
                 case 401, 403:
                     throw APIError.unauthorized(status: response.status, url: shown)
                 case let status where RetryPolicy.isRetryable(status: status):
-                    problem = "HTTP \(status)"
+                    problem = "HTTP \(status)" + (serverMessage(response).map { ": \($0)" } ?? "")
                 default:
-                    let message = (try? JSONParser.parse(response.body, limits: limits.json))?["message"]?.stringValue
-                        .map { Excerpt($0, limit: 200).description } ?? "request refused"
-                    throw APIError.rejected(status: response.status, url: shown, message: message)
+                    throw APIError.rejected(status: response.status, url: shown, message: serverMessage(response) ?? "request refused")
                 }
             } catch let error as APIError {
                 throw error
             } catch let error as TransportError where error.kind == .tooLarge {
                 throw APIError.tooLarge(url: shown, message: error.message)
+            } catch let error as TransportError where error.kind == .interrupted {
+                throw APIError.interrupted(Interrupted(signal: Interruption.pending ?? SIGTERM))
             } catch {
                 problem = "\(error)"
             }
@@ -111,10 +141,30 @@ public final class APIClient: @unchecked Sendable {
             }
             let wait = retry.delay(attempt: attempt, headers: headers, now: clock.now(),
                                    random: Double.random(in: 0...1, using: &random))
+            // A wait that would end past the deadline is not waited.
+            if let deadline, clock.now() + wait >= deadline.at {
+                throw APIError.deadlineExceeded(url: shown, seconds: deadline.seconds, last: problem)
+            }
             onRetry?(shown, attempt, problem, wait)
             let waiting = clock.now()
             clock.sleep(seconds: wait)
             secondsHoldingBack += clock.now() - waiting
         }
+    }
+
+    /// The `message` of a JSON error body, shortened and redacted: servers
+    /// quote request headers back, the Authorization header included.
+    private func serverMessage(_ response: HTTPResponse) -> String? {
+        guard let message = (try? JSONParser.parse(response.body, limits: limits.json))?["message"]?.stringValue else { return nil }
+        return Excerpt(Secrets.redact(message), limit: 200).description
+    }
+
+    /// Where a redirect points, as `scheme://host:port` only: its path and
+    /// query may carry anything, a signed credential included.
+    static func origin(of location: String, relativeTo url: URL) -> String {
+        guard let target = URL(string: location, relativeTo: url)?.absoluteURL, let host = target.host else {
+            return "(an unreadable Location)"
+        }
+        return "\(target.scheme ?? "?")://\(host)" + (target.port.map { ":\($0)" } ?? "")
     }
 }

@@ -16,7 +16,7 @@ public struct HTTPResponse: Sendable {
 
 /// A failure below HTTP: no response at all, or one refused while it came.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case timeout, connection, tooLarge }
+    public enum Kind: Sendable { case timeout, connection, tooLarge, interrupted }
     public let kind: Kind
     public let message: String
     public init(kind: Kind, message: String) {
@@ -44,7 +44,9 @@ public protocol HTTPTransport: Sendable {
 ///
 /// No cookies, no cache, no redirects (a `3xx` is an answer like any other,
 /// so the Bearer token is never sent to a second origin), HTTP and HTTPS
-/// only. `timeout` bounds connecting and any stretch without a byte.
+/// only. `timeout` bounds the whole request, connect to last byte: a
+/// server trickling one byte a second holds a sync no longer than a silent
+/// one.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
@@ -71,6 +73,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
         let transfer = Transfer(limit: maxBodyBytes)
         let context = Unmanaged.passUnretained(transfer).toOpaque()
+        let milliseconds = max(1, Int((timeout * 1000).rounded(.up)))
         let seconds = max(1, Int(timeout.rounded(.up)))
         _ = bf_curl_set_string(handle, CURLOPT_URL, url.absoluteString)
         _ = bf_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
@@ -79,7 +82,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         _ = bf_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
         _ = bf_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
         _ = bf_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")  // gzip and the rest; the limit counts decoded bytes
-        _ = bf_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, seconds)
+        _ = bf_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds)
+        _ = bf_curl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds)
         _ = bf_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
         _ = bf_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, seconds)
         _ = bf_curl_set_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxBodyBytes))
@@ -107,20 +111,31 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             return n
         }
         _ = bf_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+        // Called about once a second and on every chunk: a signal stops the
+        // transfer there instead of after the whole timeout.
+        _ = bf_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
+        _ = bf_curl_set_progress_callback(handle) { _, _, _, _, _ in Interruption.pending == nil ? 0 : 1 }
 
         let code = curl_easy_perform(handle)
         if transfer.tooLarge || code == CURLE_FILESIZE_EXCEEDED {
             throw TransportError(kind: .tooLarge, message: "the response is larger than \(InputLimits.describe(maxBodyBytes)) "
                 + "(backfill_api.max_response_mib); lower page_size or raise the limit")
         }
+        if let signal = Interruption.pending {
+            throw TransportError(kind: .interrupted, message: Interrupted(signal: signal).description)
+        }
         switch code {
         case CURLE_OK:
             return HTTPResponse(status: bf_curl_response_code(handle), headers: transfer.headers, body: transfer.body)
         case CURLE_OPERATION_TIMEDOUT:
-            throw TransportError(kind: .timeout, message: "timed out: nothing arrived for \(seconds) s")
+            throw TransportError(kind: .timeout, message: "timed out: no complete response within \(Self.seconds(timeout)) s")
         default:
             // libcurl's sentence names the failure, never a header's value.
             throw TransportError(kind: .connection, message: String(cString: curl_easy_strerror(code)))
         }
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 }

@@ -9,9 +9,15 @@ public protocol Clock: Sendable {
 public struct SystemClock: Clock {
     public init() {}
     public func now() -> Double { Date().timeIntervalSince1970 }
+    /// Sleeps in short steps, and stops early when SIGINT or SIGTERM has
+    /// arrived: a minute's `Retry-After` must not delay a clean stop.
     public func sleep(seconds: Double) {
-        guard seconds > 0 else { return }
-        Thread.sleep(forTimeInterval: seconds)
+        let end = now() + seconds
+        while Interruption.pending == nil {
+            let left = end - now()
+            if left <= 0 { return }
+            Thread.sleep(forTimeInterval: min(left, 0.1))
+        }
     }
 }
 

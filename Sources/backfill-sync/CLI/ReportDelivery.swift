@@ -1,0 +1,55 @@
+import BackfillCore
+
+/// A command's report: its target opened, and checked, before any work, so
+/// a bad `--report-file` fails before anything is committed; written whole
+/// at the end however the run ended, so every run that committed anything
+/// has its report.
+final class ReportDelivery {
+    let writer: ReportWriter
+    private let sink: OutputSink
+
+    init(format: ReportFormat, file: String?, store: String) throws(CommandError) {
+        // Never written over: what a typo in --report-file must not destroy.
+        let protected = [(store, "the store"), (store + "-wal", "the store's write-ahead log"),
+                         (store + "-shm", "the store's shared-memory index"), (store + "-journal", "the store's journal"),
+                         (store + ".lock", "the store's lock file")]
+        do {
+            sink = try file.map { try OutputSink.file($0, protecting: protected) } ?? .standardOutput()
+            writer = try ReportWriter(format: format)
+        } catch {
+            throw CommandError.failure(error, store: store)
+        }
+    }
+
+    /// Writes the report. A failure here comes after the run committed, so
+    /// the message says what did happen.
+    func deliver(_ summary: ReportSummary) throws(CommandError) {
+        do {
+            try writer.write(summary: summary, to: sink)
+            try sink.close()
+        } catch {
+            sink.discard()
+            let failure = CommandError.failure(error, store: summary.store)
+            let applied = summary.mode == .apply ? summary.runID.map { "; the run's changes were applied (run \($0)), only its report is missing" } : nil
+            throw CommandError(exitCode: failure.exitCode, message: failure.message + (applied ?? ""))
+        }
+    }
+}
+
+extension CommandError {
+    var isInterruption: Bool { exitCode == .interrupted || exitCode == .terminated }
+
+    /// How a run row records a run this error stopped.
+    var stoppedStatus: ImportRun.Status { isInterruption ? .interrupted : .failed }
+
+    /// The one line printed for a stopped run: what stopped it and what of
+    /// it stays.
+    func stopping(runID: Int?, counts: RunCounts, dryRun: Bool) -> CommandError {
+        guard !dryRun else { return self }
+        let kept = runID.map {
+            "; run \($0) was closed as \(stoppedStatus.rawValue): \(counts.created) created, \(counts.updated) updated, "
+                + "\(counts.removed) removed were committed, the input in flight was rolled back"
+        } ?? "; nothing was committed"
+        return CommandError(exitCode: exitCode, message: message + kept)
+    }
+}
