@@ -115,6 +115,12 @@ final class RunFaultsEndToEndTests: SyncTestCase {
             XCTAssertEqual(r.status, 64, r.stderr)
             XCTAssertTrue(r.stderr.contains("notes.txt: is not a backfill-sync store (not a SQLite database)"), r.stderr)
         }
+        // An input that is a loop of links is named as such, not as missing.
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("l1.csv").path, withDestinationPath: "l2.csv")
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("l2.csv").path, withDestinationPath: "l1.csv")
+        let loop = try run(["import", "csv", "l1.csv", "--object", "expense"])
+        XCTAssertEqual(loop.status, 66, loop.stderr)
+        XCTAssertTrue(loop.stderr.contains("l1.csv: error: [malformed_input] a loop of symbolic links"), loop.stderr)
         // A directory that does not exist: 66.
         let m = try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--db", "missing/dir/b.sqlite"])
         XCTAssertEqual(m.status, 66, m.stderr)

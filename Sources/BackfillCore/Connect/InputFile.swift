@@ -18,7 +18,7 @@ public struct InputFile {
     public init(path: String, kind: String) throws(InputError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput, message: "no such file")
+            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput, message: Self.whyMissing(path))
         }
         guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
             throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput,
@@ -26,6 +26,14 @@ public struct InputFile {
         }
         self.path = path
         self.handle = handle
+    }
+
+    /// "no such file", unless the name is there as a link that leads
+    /// nowhere: a loop of links is not a missing file.
+    static func whyMissing(_ path: String) -> String {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return "no such file" }
+        return stat(path, &info) != 0 && errno == ELOOP ? "a loop of symbolic links" : "a symbolic link to a file that does not exist"
     }
 
     /// Bytes already in memory, read through the same interface: how the

@@ -97,7 +97,7 @@ public final class OutputSink {
 
     private func flush() {
         guard failure == nil else { return }
-        if let code = writeAll(fd, buffer) { failure = IOFailure(path: shownPath, action: "cannot write the report", code: code) }
+        if let code = writeAll(fd, buffer) { failure = IOFailure(code: code, path: shownPath, action: "cannot write the report") }
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -152,7 +152,7 @@ public final class OutputSink {
             let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
         }
-        throw IOFailure(path: path, action: "cannot use it for the report", code: ELOOP)
+        throw IOFailure(code: ELOOP, path: path, action: "cannot use it for the report")
     }
 
     /// True when `target` and `other` are one file: the same inode when both

@@ -35,7 +35,7 @@ final class SpoolFile {
 
     private func flush() {
         if failure == nil, let code = writeAll(fd, pending) {
-            failure = IOFailure(path: directory, action: "cannot write the report's temporary file (TMPDIR)", code: code)
+            failure = IOFailure(code: code, path: directory, action: "cannot write the report's temporary file (TMPDIR)")
         }
         pending.removeAll(keepingCapacity: true)
     }

@@ -53,7 +53,7 @@ public final class Store {
     private static func refuseDirectory(_ path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw IOFailure(path: path, action: "cannot be used as the store (--db)", code: EISDIR)
+            throw IOFailure(code: EISDIR, path: path, action: "cannot be used as the store (--db)")
         }
     }
 

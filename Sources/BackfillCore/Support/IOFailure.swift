@@ -11,7 +11,9 @@ public struct IOFailure: Error, Sendable, CustomStringConvertible {
     public let action: String
     public let code: Int32
 
-    public init(path: String, action: String, code: Int32 = errno) {
+    /// `code` comes first so that its default, `errno`, is read before the
+    /// other arguments are built (building a string may change `errno`).
+    public init(code: Int32 = errno, path: String, action: String) {
         self.path = path
         self.action = action
         self.code = code

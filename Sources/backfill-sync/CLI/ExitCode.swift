@@ -99,7 +99,7 @@ struct CommandError: Error {
             code = .noPermission
             advice = "permission denied"
         case 14:  // SQLITE_CANTOPEN
-            let cause = IOFailure(path: store, action: "", code: error.systemErrno).cause
+            let cause = IOFailure(code: error.systemErrno, path: store, action: "").cause
             code = error.systemErrno == 0 ? .ioError : exitCode(cause)
             advice = "cannot open the store"
         case 26:  // SQLITE_NOTADB
