@@ -43,6 +43,9 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         case tooLarge
         /// More than `maxScale` digits after the point.
         case tooManyDecimals
+        /// Readable two ways, or carrying what only a mapping can read; the
+        /// text is the end of a sentence that starts with the value.
+        case ambiguous(String)
 
         /// The end of a sentence that starts with the value: "… is too large".
         public var reason: String {
@@ -51,6 +54,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             case .tooLarge:
                 return "is too large: the largest amount accepted has \(ExactDecimal.maxIntegerDigits) digits before the decimal point"
             case .tooManyDecimals: return "has more than \(ExactDecimal.maxScale) decimals"
+            case .ambiguous(let why): return why
             }
         }
     }

@@ -1,7 +1,18 @@
 /// How a provider writes amounts. The default accepts plain decimals only
-/// (`1234.50`, `-12.00`); grouping and accountant's parentheses are accepted
-/// only when a mapping says so, because `1,234` means one thing in the US and
-/// another in Germany, and silently guessing moves money by a factor of 1000.
+/// (`1234.50`, `-12.00`); grouping, symbols and accountant's parentheses are
+/// accepted only when a mapping says so, because `1,234` means one thing in
+/// the US and another in Germany, and silently guessing moves money by a
+/// factor of 1000.
+///
+/// A mapping's format also accepts what banks write around the number: a
+/// currency symbol or ISO code on either side (`$20,053.01`, `12.00 EUR`), a
+/// sign before or after it with a space (`- $220.00`, `+ £1,234.56`), a
+/// trailing minus (`12.00-`), and grouping by `.`, `,`, `'` or a space
+/// (plain or no-break). With `autoDetect` the separators are read from each
+/// value: the last of `.` and `,` when both appear, a repeated one as
+/// grouping, and a single one followed by exactly three digits is refused as
+/// ambiguous (`1,234`), never guessed. Everything is exact: text to digits,
+/// never through `Double`.
 public struct AmountFormat: Sendable, Equatable {
     public var thousandsSeparator: Character?
     public var decimalSeparator: Character
@@ -9,16 +20,27 @@ public struct AmountFormat: Sendable, Equatable {
     public var parenthesesNegative: Bool
     /// Flip the sign of every amount (bank exports that write debits negative).
     public var negate: Bool
+    /// Read the separators from each value (`"style": "auto"`).
+    public var autoDetect: Bool
 
     public init(thousandsSeparator: Character? = nil, decimalSeparator: Character = ".",
-                parenthesesNegative: Bool = false, negate: Bool = false) {
+                parenthesesNegative: Bool = false, negate: Bool = false, autoDetect: Bool = false) {
         self.thousandsSeparator = thousandsSeparator
         self.decimalSeparator = decimalSeparator
         self.parenthesesNegative = parenthesesNegative
         self.negate = negate
+        self.autoDetect = autoDetect
     }
 
     public static let plain = AmountFormat()
+
+    /// A `CR` or `DR` written after an amount: a direction, not a sign.
+    public enum Marker: Sendable, Equatable {
+        /// `CR`: money in to the account (a payment or refund on a card).
+        case credit
+        /// `DR`: money out of the account.
+        case debit
+    }
 
     /// Parses `text` into an exact decimal, or nil when it is not an amount in
     /// this format.
@@ -27,28 +49,92 @@ public struct AmountFormat: Sendable, Equatable {
     }
 
     /// Like `parse`, but says why text is not an amount ("too large" is not
-    /// "not a number").
+    /// "not a number"). A `CR`/`DR` marker is refused here: which sign it
+    /// means depends on the record type, so only a mapping's amount rule
+    /// (which knows the type) may read one.
     public func parseOrExplain(_ text: String) -> Result<ExactDecimal, ExactDecimal.ParseFailure> {
-        if self == .plain { return ExactDecimal.parse(text.trimmingSpaces()) }
+        switch parseMarked(text) {
+        case .success((let value, nil)): return .success(value)
+        case .success: return .failure(.ambiguous("ends with CR or DR, a direction; declare the column in the mapping's amount rule"))
+        case .failure(let why): return .failure(why)
+        }
+    }
+
+    /// The amount and any `CR`/`DR` marker after it (the marker's direction
+    /// is the caller's to apply; the value is then its magnitude's sign as
+    /// written).
+    public func parseMarked(_ text: String) -> Result<(ExactDecimal, Marker?), ExactDecimal.ParseFailure> {
+        if self == .plain { return ExactDecimal.parse(text.trimmingSpaces()).map { ($0, nil) } }
         var s = Substring(text.trimmingSpaces())
         var negative = false
+        var signs = 0
+        var marker: Marker?
+        let upper = s.uppercased()
+        if upper.hasSuffix("CR") || upper.hasSuffix("DR"), s.count > 2 {
+            marker = upper.hasSuffix("CR") ? .credit : .debit
+            s = Self.trimmed(s.dropLast(2))
+        }
         if parenthesesNegative, s.hasPrefix("("), s.hasSuffix(")") {
-            s = s.dropFirst().dropLast()
+            s = Self.trimmed(s.dropFirst().dropLast())
             negative = true
+            signs += 1
+        }
+        // Signs and currency around the number, in any order.
+        var changed = true
+        while changed && !s.isEmpty {
+            changed = false
+            if let first = s.first, first == "-" || first == "+" || first == "\u{2212}" {
+                if first != "+" { negative.toggle() }
+                signs += 1
+                s = Self.trimmed(s.dropFirst())
+                changed = true
+            }
+            if let last = s.last, last == "-" || last == "+" {
+                if last == "-" { negative.toggle() }
+                signs += 1
+                s = Self.trimmed(s.dropLast())
+                changed = true
+            }
+            if let first = s.first, Self.currencySymbols.contains(first) {
+                s = Self.trimmed(s.dropFirst())
+                changed = true
+            } else if let code = Self.currencyCode(prefixOf: s) {
+                s = Self.trimmed(s.dropFirst(code))
+                changed = true
+            }
+            if let last = s.last, Self.currencySymbols.contains(last) {
+                s = Self.trimmed(s.dropLast())
+                changed = true
+            } else if let code = Self.currencyCode(suffixOf: s) {
+                s = Self.trimmed(s.dropLast(code))
+                changed = true
+            }
+        }
+        guard signs <= 1, !s.isEmpty else { return .failure(.notANumber) }
+        let separators: (thousands: Character?, decimal: Character)
+        if autoDetect {
+            switch Self.detectSeparators(s) {
+            case .success(let found): separators = found
+            case .failure(let why): return .failure(why)
+            }
+        } else {
+            separators = (thousandsSeparator, decimalSeparator)
         }
         var cleaned = ""
         cleaned.reserveCapacity(s.utf8.count)
         var previousWasDigit = false
         for (i, ch) in s.enumerated() {
-            if let sep = thousandsSeparator, ch == sep {
-                // A separator must sit between digits: "1,,2" or ",12" is not an amount.
-                let next = s.dropFirst(i + 1).first
-                guard previousWasDigit, let n = next, n.isASCII, n.isNumber else { return .failure(.notANumber) }
+            if let sep = separators.thousands, ch == sep || (sep == " " && ch.isSpaceSeparator) {
+                // A separator sits after a digit and before a group of exactly
+                // three: "1,,2", ",12" and "12.50" with "." grouping are not amounts.
+                let group = s.dropFirst(i + 1).prefix { $0.isASCII && $0.isNumber }
+                guard previousWasDigit, group.count == 3 else { return .failure(.notANumber) }
+                previousWasDigit = false
                 continue
             }
-            if ch == decimalSeparator {
+            if ch == separators.decimal {
                 cleaned.append(".")
-            } else if ch == "." {
+            } else if ch == "." || !(ch.isASCII && ch.isNumber) {
                 return .failure(.notANumber)
             } else {
                 cleaned.append(ch)
@@ -60,19 +146,75 @@ public struct AmountFormat: Sendable, Equatable {
         case .success(let d): value = d
         case .failure(let why): return .failure(why)
         }
-        if negative {
-            guard !value.isNegative else { return .failure(.notANumber) }
-            value = value.negated
+        if negative { value = value.negated }
+        return .success((negate ? value.negated : value, marker))
+    }
+
+    static let currencySymbols: Set<Character> = ["$", "£", "€", "¥", "₹", "₩", "₽", "¢", "₺", "₪", "₱", "฿", "₫", "₴", "₦"]
+
+    /// The length of a three-letter ISO code (`USD`) that starts `s`, set
+    /// off from the number by a space or a digit.
+    static func currencyCode(prefixOf s: Substring) -> Int? {
+        let head = s.prefix(3)
+        guard head.count == 3, head.allSatisfy({ $0.isASCII && $0.isUppercase }), Currency.minorUnits(String(head)) != nil else { return nil }
+        let rest = s.dropFirst(3)
+        guard let next = rest.first, next == " " || next.isNumber || next == "-" || next == "+" || next.isSpaceSeparator else { return nil }
+        return 3
+    }
+
+    static func currencyCode(suffixOf s: Substring) -> Int? {
+        let tail = s.suffix(3)
+        guard tail.count == 3, tail.allSatisfy({ $0.isASCII && $0.isUppercase }), Currency.minorUnits(String(tail)) != nil else { return nil }
+        let rest = s.dropLast(3)
+        guard let before = rest.last, before == " " || before.isNumber || before.isSpaceSeparator else { return nil }
+        return 3
+    }
+
+    static func trimmed(_ s: Substring) -> Substring {
+        var s = s
+        while let f = s.first, f == " " || f.isSpaceSeparator || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l.isSpaceSeparator || l == "\t" { s = s.dropLast() }
+        return s
+    }
+
+    /// Which character groups and which marks the decimals, read from one value.
+    static func detectSeparators(_ s: Substring) -> Result<(thousands: Character?, decimal: Character), ExactDecimal.ParseFailure> {
+        let marks = s.filter { !($0.isASCII && $0.isNumber) }
+        let dots = marks.filter { $0 == "." }.count, commas = marks.filter { $0 == "," }.count
+        let grouping: Character? = marks.contains("'") ? "'" : marks.contains(where: { $0 == " " || $0.isSpaceSeparator }) ? " " : nil
+        if dots > 0 && commas > 0 {
+            let last = marks.last { $0 == "." || $0 == "," }!
+            let other: Character = last == "." ? "," : "."
+            guard marks.filter({ $0 == last }).count == 1 else { return .failure(.notANumber) }
+            return .success((other, last))
         }
-        return .success(negate ? value.negated : value)
+        let mark: Character? = dots > 0 ? "." : commas > 0 ? "," : nil
+        guard let mark else { return .success((grouping, ".")) }
+        if (mark == "." ? dots : commas) > 1 { return .success((mark, grouping == nil ? (mark == "." ? "," : ".") : (mark == "." ? "," : "."))) }
+        if let grouping { return .success((grouping, mark)) }
+        let after = s.split(separator: mark, omittingEmptySubsequences: false).last ?? ""
+        if after.count == 3 {
+            return .failure(.ambiguous("is ambiguous: '\(mark)' with three digits after it may group thousands or mark decimals; "
+                + "set amounts.decimal_separator in the mapping"))
+        }
+        return .success((nil, mark))
     }
 }
 
-/// A date pattern a mapping names, such as `MM/DD/YYYY` or `D.M.YYYY`.
-/// Tokens: `YYYY`, `MM`/`M`, `DD`/`D`; anything else must match literally.
-/// ISO `YYYY-MM-DD` is always accepted first.
+extension Character {
+    /// A no-break or narrow no-break space, which European exports group with.
+    var isSpaceSeparator: Bool { self == "\u{00A0}" || self == "\u{202F}" }
+}
+
+/// A date pattern a mapping names, such as `MM/DD/YYYY`, `D.M.YY` or
+/// `DD-MMM-YYYY`. Tokens: `YYYY`; `YY` (a two-digit year: 00–68 are 2000–2068,
+/// 69–99 are 1969–1999, the POSIX `%y` pivot); `MM`/`M`; `MMM` (an English
+/// month name, abbreviated or full, any case: `Mar`, `Sept`, `March`);
+/// `DD`/`D`. Anything else that is a letter is an error in the pattern;
+/// other characters must match literally. ISO `YYYY-MM-DD` is always
+/// accepted first.
 public struct DatePattern: Sendable, Equatable {
-    enum Token: Equatable { case year, month(padded: Bool), day(padded: Bool), literal(Character) }
+    enum Token: Equatable { case year, shortYear, month(padded: Bool), monthName, day(padded: Bool), literal(Character) }
     let tokens: [Token]
     public let text: String
 
@@ -81,6 +223,9 @@ public struct DatePattern: Sendable, Equatable {
         var rest = Substring(pattern)
         while let ch = rest.first {
             if rest.hasPrefix("YYYY") { tokens.append(.year); rest = rest.dropFirst(4) }
+            else if rest.hasPrefix("YY") { tokens.append(.shortYear); rest = rest.dropFirst(2) }
+            else if rest.hasPrefix("MMMM") { tokens.append(.monthName); rest = rest.dropFirst(4) }
+            else if rest.hasPrefix("MMM") { tokens.append(.monthName); rest = rest.dropFirst(3) }
             else if rest.hasPrefix("MM") { tokens.append(.month(padded: true)); rest = rest.dropFirst(2) }
             else if rest.hasPrefix("M") { tokens.append(.month(padded: false)); rest = rest.dropFirst() }
             else if rest.hasPrefix("DD") { tokens.append(.day(padded: true)); rest = rest.dropFirst(2) }
@@ -88,7 +233,7 @@ public struct DatePattern: Sendable, Equatable {
             else if ch.isLetter { return nil }
             else { tokens.append(.literal(ch)); rest = rest.dropFirst() }
         }
-        guard tokens.contains(.year) else { return nil }
+        guard tokens.contains(.year) || tokens.contains(.shortYear) else { return nil }
         self.tokens = tokens
         self.text = pattern
     }
@@ -110,6 +255,12 @@ public struct DatePattern: Sendable, Equatable {
         for token in tokens {
             switch token {
             case .year: guard let v = digits(4) else { return nil }; year = v
+            case .shortYear: guard let v = digits(2) else { return nil }; year = v < 69 ? 2000 + v : 1900 + v
+            case .monthName:
+                let word = chars.prefix { $0.isLetter }
+                guard let v = Self.month(named: word) else { return nil }
+                month = v
+                chars = chars.dropFirst(word.count)
             case .month(let padded): guard let v = digits(padded ? 2 : nil) else { return nil }; month = v
             case .day(let padded): guard let v = digits(padded ? 2 : nil) else { return nil }; day = v
             case .literal(let c): guard chars.first == c else { return nil }; chars = chars.dropFirst()
@@ -117,6 +268,17 @@ public struct DatePattern: Sendable, Equatable {
         }
         guard chars.isEmpty else { return nil }
         return CalendarDate(year: year, month: month, day: day)
+    }
+
+    static let monthNames = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                             "october", "november", "december"]
+
+    /// 1–12 for an English month name: its first three letters, `sept`, or the whole name.
+    static func month(named word: Substring) -> Int? {
+        let w = word.lowercased()
+        guard w.count >= 3 else { return nil }
+        if let i = monthNames.firstIndex(where: { $0 == w || ($0.hasPrefix(w) && (w.count == 3 || w == "sept")) }) { return i + 1 }
+        return nil
     }
 }
 
