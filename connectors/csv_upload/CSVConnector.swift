@@ -35,21 +35,86 @@ public struct CSVConnector: Connector {
     public func open(_ file: InputFile) throws(InputError) -> CSVRecordStream {
         let input = file.path
         var reader = CSVReader(input: file, delimiter: mapping.delimiter, encoding: encoding, limits: limits)
-        guard let headerRow = try reader.next() else {
-            throw InputError(kind: .malformed, origin: Origin(file: input, line: 1), code: .malformedInput,
-                             message: "the file is empty; expected a header row")
+        let headerRow = try findHeader(&reader, file: input)
+        // A header that ends with a delimiter ("a,b,") names an empty last
+        // column; rows then end with one too. It is no column at all.
+        var headers = headerRow.fields
+        var trailingEmpty = 0
+        while headers.count > 1, headers.last?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+            headers.removeLast()
+            trailingEmpty += 1
         }
-        let mapper = CSVHeaderMapper(headers: headerRow.fields, contract: contract, mapping: mapping)
+        let addresses = CSVHeaderMapper.addresses(headers)
+        func index(of column: String) throws(InputError) -> Int {
+            let key = CSVHeaderMapper.matchKey(column)
+            guard let i = addresses.firstIndex(of: key) else {
+                throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                                 message: "the mapping's rules name column '\(Excerpt(column))', which this file does not have "
+                                    + "(its columns: \(headers.map { Excerpt($0, limit: 30).description }.joined(separator: ", ")))")
+            }
+            return i
+        }
+        let rules = try CSVRecordStream.CompiledRules(mapping.rules, headers: headers, format: mapping.options.amountFormat, index: index)
+        let consumed = Set((mapping.rules.amount?.columns ?? []).map(CSVHeaderMapper.matchKey))
+        let mapper = CSVHeaderMapper(headers: headers, contract: contract, mapping: mapping, consumed: consumed)
         var claimed: [CSVHeaderMapper.Target: String] = [:]
-        for (header, target) in zip(headerRow.fields, mapper.targets) where target != .ignored {
+        for (header, target) in zip(headers, mapper.targets) where target != .ignored {
             if let other = claimed[target] {
                 throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
                                  message: "columns '\(Excerpt(other))' and '\(Excerpt(header))' both map to \(target.displayName); "
-                                    + "rename one in a mapping file or list it in ignore_columns")
+                                    + "rename one in a mapping file (a repeated name is addressed as 'Name#2') or list it in ignore_columns")
             }
             claimed[target] = header
         }
-        return CSVRecordStream(reader: reader, file: input, headers: headerRow.fields, mapper: mapper, connector: self)
+        if rules.amount != nil, let total = contract.totalField, claimed[.document([total])] != nil {
+            throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                             message: "the mapping has an amount rule and also maps a column to \(total); keep one")
+        }
+        var notes: [String] = []
+        let missing = mapping.columnHeaders.filter { !addresses.contains(CSVHeaderMapper.matchKey($0)) }
+        if !missing.isEmpty {
+            notes.append("\(input): the mapping names column(s) this file does not have: "
+                + missing.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", "))
+        }
+        let unmatched = mapper.targets.compactMap { target -> String? in if case .unmapped(let h) = target { return h } else { return nil } }
+        if !unmatched.isEmpty {
+            notes.append("\(input): \(unmatched.count) column(s) match no \(contract.objectType) field and are kept under "
+                + "metadata.csv_upload: " + unmatched.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", "))
+        }
+        return CSVRecordStream(reader: reader, file: input, headers: headers, trailingEmpty: trailingEmpty, mapper: mapper,
+                               rules: rules, notes: notes, connector: self)
+    }
+
+    /// The header row: after `skip_rows`, or with `"header_row": "auto"`
+    /// the first of 50 rows that holds every column the mapping names (or,
+    /// for a mapping that names none, two cells that are contract fields or
+    /// known export names). A preamble of account number, period and
+    /// balance lines is skipped that way.
+    private func findHeader(_ reader: inout CSVReader, file: String) throws(InputError) -> CSVRow {
+        for _ in 0..<mapping.skipRows {
+            guard try reader.next() != nil else { break }
+        }
+        guard mapping.detectHeader else {
+            guard let row = try reader.next() else {
+                throw InputError(kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
+                                 message: "the file is empty; expected a header row")
+            }
+            return row
+        }
+        let wanted = Set((mapping.columnHeaders + mapping.rules.columns).map(CSVHeaderMapper.matchKey))
+        for _ in 0..<50 {
+            guard let row = try reader.next() else { break }
+            let keys = Set(CSVHeaderMapper.addresses(row.fields))
+            if wanted.isEmpty {
+                let mapper = CSVHeaderMapper(headers: row.fields, contract: contract, mapping: mapping)
+                if mapper.targets.filter({ if case .document = $0 { return true } else { return false } }).count >= 2 { return row }
+            } else if wanted.isSubset(of: keys) {
+                return row
+            }
+        }
+        throw InputError(kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
+                         message: "no header row among the first 50 rows"
+                            + (wanted.isEmpty ? "" : " holds every column the mapping names (\(mapping.columnHeaders.joined(separator: ", ")))"))
     }
 }
 
@@ -75,11 +140,29 @@ public struct CSVRecordStream: RecordStream {
     /// Column indices in the order of the keys they set, so a row's fields
     /// are appended to its (sorted) objects rather than inserted between.
     let columnOrder: [Int]
+    /// Empty header cells dropped from the end: rows may carry as many empty fields.
+    let trailingEmpty: Int
+    let rules: CompiledRules
+    /// How many identical rows of each derived key came so far, by the
+    /// key's first 8 bytes: a million distinct rows cost about 32 MB.
+    private var occurrences: [UInt64: Int] = [:]
+    /// Rows `skip_if` left out.
+    public private(set) var skipped = 0
+    /// What a person should know about this file's columns (absent mapping
+    /// columns, columns kept only as metadata), and at the end the skips.
+    public var notes: [String] {
+        baseNotes + (skipped > 0 ? ["\(file): \(skipped) row(s) skipped by the mapping's skip_if"] : [])
+    }
+    private let baseNotes: [String]
 
-    init(reader: CSVReader, file: String, headers: [String], mapper: CSVHeaderMapper, connector: CSVConnector) {
+    init(reader: CSVReader, file: String, headers: [String], trailingEmpty: Int = 0, mapper: CSVHeaderMapper,
+         rules: CompiledRules = CompiledRules(), notes: [String] = [], connector: CSVConnector) {
         self.reader = reader
         self.file = file
         self.headers = headers
+        self.trailingEmpty = trailingEmpty
+        self.rules = rules
+        self.baseNotes = notes
         self.mapper = mapper
         self.connector = connector
         let keys = mapper.targets.map { target -> String in
@@ -134,7 +217,20 @@ public struct CSVRecordStream: RecordStream {
     }
 
     private mutating func readRow() throws(InputError) -> ParsedRow? {
-        guard let row = try reader.next() else { return nil }
+        var next: CSVRow?
+        while let candidate = try reader.next() {
+            if rules.skips(candidate.fields) {
+                skipped += 1
+                continue
+            }
+            next = candidate
+            break
+        }
+        guard var row = next else { return nil }
+        if trailingEmpty > 0, row.fields.count > headers.count, row.fields.count <= headers.count + trailingEmpty,
+           row.fields[headers.count...].allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            row.fields.removeLast(row.fields.count - headers.count)
+        }
         var parsed = ParsedRow(row: row)
         parsed.document = Fields(minimumCapacity: headers.count)  // no regrowth as the row's columns arrive
         if row.fields.count != headers.count {
@@ -155,10 +251,32 @@ public struct CSVRecordStream: RecordStream {
             case .ignored: break
             }
         }
+        if parsed.issues.isEmpty { applyRules(&parsed) }
         if let id = parsed.sourceID {
             for i in parsed.issues.indices { parsed.issues[i].sourceID = id }
         }
         return parsed
+    }
+
+    /// The amount rule and the derived id, on a row that has every column.
+    private mutating func applyRules(_ parsed: inout ParsedRow) {
+        let origin = Origin(file: file, line: parsed.row.line)
+        let contract = connector.contract
+        let total = contract.totalField ?? "amount"
+        if let rule = rules.amount {
+            switch rules.signedAmount(rule, parsed.row.fields, moneyOutSign: contract.moneyOutSign) {
+            case .success(let value): parsed.document[total] = .decimal(value)
+            case .failure(let problem):
+                parsed.issues.append(RecordIssue(origin: origin, field: total, code: problem.code, message: problem.message))
+            }
+        }
+        if !rules.derive.isEmpty {
+            let key = rules.derivedKey(parsed.row.fields, options: connector.mapping.options)
+            let short = UInt64(key.prefix(16), radix: 16) ?? 0
+            let n = occurrences[short, default: 0] + 1
+            occurrences[short] = n
+            parsed.document["source_id"] = .string("d-\(key.prefix(20))-\(n)")
+        }
     }
 
     /// Sets a value at a dotted path (`payment_method_details.card_last4`).

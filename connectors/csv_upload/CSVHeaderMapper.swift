@@ -39,11 +39,39 @@ public struct CSVHeaderMapper {
     public let targets: [Target]
     public let hasLineColumns: Bool
 
-    public init(headers: [String], contract: ObjectContract, mapping: CSVMapping, catalog: ContractCatalog = .standard) {
+    /// How each column is addressed: its match key, and `key#n` for the
+    /// n-th column of one name (n ≥ 2), so a mapping can tell them apart.
+    public static func addresses(_ headers: [String]) -> [String] {
+        var seen: [String: Int] = [:]
+        return headers.map { header in
+            let key = matchKey(header)
+            seen[key, default: 0] += 1
+            return seen[key]! == 1 ? key : "\(key)#\(seen[key]!)"
+        }
+    }
+
+    public init(headers: [String], contract: ObjectContract, mapping: CSVMapping, catalog: ContractCatalog = .standard,
+                consumed: Set<String> = []) {
         let lineShape = contract.lineShapeName
-        func resolve(_ header: String) -> Target {
+        let addresses = Self.addresses(headers)
+        func resolve(_ index: Int) -> Target {
+            let header = headers[index]
+            let address = addresses[index]
             let key = Self.matchKey(header)
-            if mapping.ignoreColumns.contains(key) { return .ignored }
+            if address != key {
+                // A second column of one name: what the mapping says of `Name#2`;
+                // else it resolves like the first, so two feeding one field is
+                // the usual error (whose advice names `Name#2`), and two kept as
+                // metadata get distinct keys.
+                if mapping.ignoreColumns.contains(address) || consumed.contains(address) { return .ignored }
+                if let name = mapping.columns[address] { return target(name, header: header) }
+                if case .unmapped = primary(header, key: key) { return .unmapped(header + "#" + address.split(separator: "#").last!) }
+                return primary(header, key: key)
+            }
+            return primary(header, key: key)
+        }
+        func primary(_ header: String, key: String) -> Target {
+            if mapping.ignoreColumns.contains(key) || consumed.contains(key) { return .ignored }
             var name: String? = mapping.columns[key]
             if name == nil {
                 if let field = contract.fields.first(where: { Self.matchKey($0.name) == key }) {
@@ -55,6 +83,9 @@ public struct CSVHeaderMapper {
                 }
             }
             guard let name, !name.isEmpty else { return .unmapped(header) }
+            return target(name, header: header)
+        }
+        func target(_ name: String, header: String) -> Target {
             let parts = name.split(separator: ".").map(String.init)
             guard let first = parts.first else { return .unmapped(header) }  // "." names nothing
             if parts.count > 1, first == "lines" || first == "line_items", lineShape != nil {
@@ -63,7 +94,7 @@ public struct CSVHeaderMapper {
             if contract.fieldsByName[first] != nil { return .document(parts) }
             return .unmapped(header)
         }
-        let targets = headers.map(resolve)
+        let targets = headers.indices.map(resolve)
         self.targets = targets
         self.hasLineColumns = targets.contains { if case .line = $0 { return true } else { return false } }
     }
@@ -95,11 +126,14 @@ public struct CSVHeaderMapper {
     static func expand(_ alias: String, contract: ObjectContract) -> String? {
         switch alias {
         case "@date":
-            return contract.documentDateSource ?? (contract.fieldsByName["document_date"] != nil ? "document_date" : nil)
+            // A bank transaction has no document date: its date is when it posted.
+            return contract.documentDateSource ?? (contract.fieldsByName["document_date"] != nil ? "document_date"
+                : contract.fieldsByName["posted_at"] != nil ? "posted_at" : nil)
         case "@total":
             return contract.totalField ?? (contract.fieldsByName["amount"] != nil ? "amount" : nil)
         case "@vendor":
             if contract.fieldsByName["vendor_name"] != nil { return "vendor_name" }
+            if contract.fieldsByName["merchant_name"] != nil { return "merchant_name" }
             return contract.fieldsByName["vendor_id"] != nil ? "vendor_id" : nil
         default:
             return contract.fieldsByName[alias] != nil ? alias : nil

@@ -38,8 +38,9 @@ enum ImportCSVCommand {
                   allowed: ContractCatalog.standard.objectTypes),
             .init(name: "--connection", valueName: "id", help: "connection_id that scopes these records' identity."),
             .init(name: "--mapping", valueName: "file", help: "JSON mapping file (see samples/mappings/bank.json)."),
-            .init(name: "--encoding", valueName: "name", help: "Text encoding of the files.",
-                  allowed: TextEncoding.allCases.map(\.rawValue), defaultValue: "utf-8"),
+            .init(name: "--encoding", valueName: "name", help: "Text encoding of the files (else the mapping's encoding, else UTF-8).",
+                  allowed: TextEncoding.allCases.map(\.rawValue)),
+            .init(name: "--delimiter", valueName: "char", help: "Field delimiter: , ; | or tab (else the mapping's, else ,)."),
         ] + ImportOptions.common,
         run: run
     )
@@ -52,7 +53,14 @@ enum ImportCSVCommand {
         if let path = args.value("--mapping") {
             do { mapping = try CSVMapping.load(path: path) } catch { throw CommandError.usage(error.description) }
         }
-        let encoding = TextEncoding(rawValue: args.value("--encoding") ?? "utf-8") ?? .utf8
+        let encoding = args.value("--encoding").flatMap(TextEncoding.init(rawValue:)) ?? mapping.encoding ?? .utf8
+        if let text = args.value("--delimiter") {
+            let named = ["tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"][text.lowercased()] ?? text
+            guard named.utf8.count == 1, let byte = named.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A, byte != 0x0D else {
+                throw CommandError.usage("--delimiter takes one character such as ',', ';', '|' or 'tab', not '\(Excerpt(text))'.")
+            }
+            mapping.delimiter = byte
+        }
         let connector = try CSVConnector(objectType: objectType, connectionID: args.value("--connection"),
                                          mapping: mapping, encoding: encoding, limits: try ImportOptions.limits(args))
         return try ImportOptions(args).run(command: "import csv", connector: connector.sourceSystem,
@@ -60,6 +68,7 @@ enum ImportCSVCommand {
                                            normalizer: Normalizer(options: mapping.options)) { run, file in
             var stream = try connector.open(file)
             try run.process(input: file, stream: &stream)
+            return stream.notes
         }
     }
 }

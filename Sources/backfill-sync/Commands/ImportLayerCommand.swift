@@ -45,6 +45,7 @@ enum ImportLayerCommand {
                                            normalizer: Normalizer()) { run, file in
             var stream = try connector.open(file)
             try run.process(input: file, stream: &stream)
+            return []
         }
     }
 }

@@ -55,7 +55,7 @@ struct ImportOptions {
     }
 
     func run(command: String, connector: String, connectionID: String?, inputs: [String], normalizer: Normalizer,
-             process: (ImportRun, String) throws -> Void) throws -> ExitCode {
+             process: (ImportRun, String) throws -> [String]) throws -> ExitCode {
         if detailedExitCode && !dryRun {
             throw CommandError.usage("--detailed-exitcode goes with --dry-run.")
         }
@@ -81,11 +81,16 @@ struct ImportOptions {
         // Whatever stops the run midway (a signal, the store failing) still
         // closes its run row and writes its report of what was committed.
         var stop: CommandError?
+        // What each input says about itself (columns kept only as metadata,
+        // mapping columns it lacks, rows skipped): on stderr and in the report.
+        var notes: [String] = []
         do {
             for input in inputs {
                 try Interruption.check()
                 do {
-                    try process(run, input)
+                    let said = try process(run, input)
+                    for note in said { Diagnostics.warning(note) }
+                    notes += said
                 } catch let error as InputError {
                     try run.inputFailedToOpen(error)
                 }
@@ -103,8 +108,9 @@ struct ImportOptions {
             status = stop!.stoppedStatus
         }
         observer.finish()
-        let summary = ReportSummary(mode: run.mode, status: status, counts: run.counts, runID: run.runID,
+        var summary = ReportSummary(mode: run.mode, status: status, counts: run.counts, runID: run.runID,
                                     store: dbPath, command: "backfill-sync \(command)")
+        summary.notes = notes
         do {
             try report.deliver(summary)
         } catch {

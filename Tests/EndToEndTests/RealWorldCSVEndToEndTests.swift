@@ -1,0 +1,140 @@
+import Foundation
+import XCTest
+
+/// The exports banks, cards and expense tools really write, imported through
+/// the shipped mappings: every amount's sign and value and every date checked.
+final class RealWorldCSVEndToEndTests: CLITestCase {
+    func importSample(_ file: String, object: String, mapping: String, connection: String = "demo",
+                      file line: StaticString = #filePath, _ l: UInt = #line) throws -> Result {
+        try run(["import", "csv", "samples/\(file)", "--object", object, "--connection", connection,
+                 "--mapping", "samples/mappings/\(mapping)", "--report", "json"])
+    }
+
+    /// `column1 column2 …` of every live record of a view, ordered.
+    func rows(_ sql: String) throws -> [String] { try sqlite(sql).split(separator: "\n").map(String.init) }
+
+    func testTheDutchBankExportWithAPreambleDecimalCommasAndAfBij() throws {
+        let r = try importSample("eu_bank_export.csv", object: "bank_transaction", mapping: "eu_bank.json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try rows("select posted_at || ' ' || amount || ' ' || currency || ' ' || merchant_name from bank_transactions order by posted_at"), [
+            "2026-03-02T00:00:00Z -23.45 EUR Albert Heijn 1402",
+            "2026-03-03T00:00:00Z -8.90 EUR Café De Zwaan",
+            "2026-03-05T00:00:00Z -1250.00 EUR Müller Drogerie B.V.",
+            "2026-03-10T00:00:00Z 3105.62 EUR Werkgever Noord B.V.",
+            "2026-03-12T00:00:00Z -112.00 EUR Gemeente Utrecht",
+            "2026-03-15T00:00:00Z 34.99 EUR Bol.com retour",
+            "2026-03-20T00:00:00Z -17.60 EUR NS Reizigers",
+        ], "Af is money out: negative on a bank transaction; Windows-1252 decoded")
+        let again = try importSample("eu_bank_export.csv", object: "bank_transaction", mapping: "eu_bank.json")
+        XCTAssertEqual(try json(again.stdout)["summary"] as? [String: Int],
+                       ["created": 0, "updated": 0, "unchanged": 7, "failed": 0, "removed": 0], "derived ids are stable")
+    }
+
+    func testTheUSCheckingExportWithDebitCreditColumnsAndIdenticalRows() throws {
+        let r = try importSample("us_checking_export.csv", object: "expense", mapping: "us_checking.json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try rows("select expense_date || ' ' || amount || ' ' || vendor_name from expenses order by expense_date, amount"), [
+            "2026-03-02 6.75 BLUE BOTTLE COFFEE #12",
+            "2026-03-02 6.75 BLUE BOTTLE COFFEE #12",
+            "2026-03-03 -1000.00 ONLINE TRANSFER FROM SAVINGS",
+            "2026-03-05 1250.00 STAPLES 0441",
+            "2026-03-09 -32.50 REFUND STAPLES 0441",
+            "2026-03-12 44.00 GITHUB INC",
+        ], "debits are money spent (positive), credits negative; both identical coffees kept")
+        XCTAssertEqual(try sqlite("select count(distinct source_id) from expenses"), "6")
+        let again = try importSample("us_checking_export.csv", object: "expense", mapping: "us_checking.json")
+        XCTAssertEqual((try json(again.stdout)["summary"] as? [String: Int])?["unchanged"], 6)
+
+        // A later export: the same rows plus five new ones, one a third identical coffee.
+        var extended = try String(contentsOf: dir.appendingPathComponent("samples/us_checking_export.csv"), encoding: .utf8)
+        extended += """
+            03/02/2026,BLUE BOTTLE COFFEE #12,$6.75,,"$4,718.25"
+            03/14/2026,AMTRAK 0921,$89.00,,"$4,629.25"
+            03/15/2026,DEPOSIT MOBILE,,$250.00,"$4,879.25"
+            03/16/2026,WHOLE FOODS #101,$61.12,,"$4,818.13"
+            03/18/2026,USPS PO 0123,$12.40,,"$4,805.73"
+
+            """
+        _ = write(extended, to: "extended.csv")
+        let later = try run(["import", "csv", "extended.csv", "--object", "expense", "--connection", "demo",
+                             "--mapping", "samples/mappings/us_checking.json", "--report", "json"])
+        XCTAssertEqual(later.status, 0, later.stderr)
+        XCTAssertEqual(try json(later.stdout)["summary"] as? [String: Int],
+                       ["created": 5, "updated": 0, "unchanged": 6, "failed": 0, "removed": 0],
+                       "exactly the five new rows, the third identical coffee among them")
+        XCTAssertEqual(try sqlite("select count(*) from expenses where vendor_name = 'BLUE BOTTLE COFFEE #12'"), "3")
+    }
+
+    func testTheCardStatementWithMonthNamesCRFlagsAndAPendingRow() throws {
+        let r = try importSample("card_statement.csv", object: "expense", mapping: "card_statement.json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try rows("select source_id || ' ' || expense_date || ' ' || amount from expenses order by source_id"), [
+            "320260302001 2026-02-28 412.30",
+            "320260304002 2026-03-03 23.18",
+            "320260305003 2026-03-04 -1000.00",
+            "320260310004 2026-03-09 -120.00",
+        ], "charges positive, CR (payments, refunds) negative")
+        XCTAssertTrue(r.stderr.contains("samples/card_statement.csv: 1 row(s) skipped by the mapping's skip_if"), r.stderr)
+        XCTAssertTrue((try json(r.stdout)["notes"] as? [String] ?? []).contains { $0.contains("1 row(s) skipped") },
+                      "the skipped pending row is counted in the report")
+        let again = try importSample("card_statement.csv", object: "expense", mapping: "card_statement.json")
+        XCTAssertEqual((try json(again.stdout)["summary"] as? [String: Int])?["unchanged"], 4)
+    }
+
+    func testMappingMistakesAndUnmatchedColumnsAreSaid() throws {
+        let typo = write(#"{"columns": {"Transaction Date": "expense_date", "Posted Date": "metadata.posted", "Reference": "source_id", "Descripton": "vendor_name"}, "amount": {"column": "Amount", "negative_is": "in"}, "skip_if": [{"column": "Status", "equals": "Pending"}], "constants": {"currency": "USD", "status": "approved"}, "date_formats": ["DD MMM YYYY"]}"#,
+                         to: "typo.json")
+        let r = try run(["import", "csv", "samples/card_statement.csv", "--object", "expense", "--mapping", typo])
+        XCTAssertTrue(r.stderr.contains("warning: samples/card_statement.csv: the mapping names column(s) this file does not have: 'Descripton'"),
+                      r.stderr)
+        let bills = try run(["import", "csv", "samples/vendor_bills.csv", "--object", "expense"])
+        XCTAssertTrue(bills.stderr.contains("column(s) match no expense field and are kept under metadata.csv_upload:"), bills.stderr)
+        XCTAssertTrue(bills.stderr.contains("'Bill Date'") || bills.stderr.contains("'bill_date'"), bills.stderr)
+    }
+
+    func testAmbiguousAmountsBothDebitAndCreditUnknownDirectionsAndBadMonthsAreRejectedWithWhere() throws {
+        _ = write(#"{"columns": {"Date": "expense_date", "Id": "source_id"}, "amount": {"column": "Amount"}, "amounts": {"style": "auto"}, "constants": {"currency": "USD", "status": "approved"}, "date_formats": ["DD-MMM-YYYY"]}"#,
+                  to: "auto.json")
+        _ = write("Id,Date,Amount\nA1,28-Mar-2020,\"1,234\"\nA2,31-Foo-2020,12.00\nA3,28-Mar-2020,\"1,234.50\"\n", to: "auto.csv")
+        let a = try run(["import", "csv", "auto.csv", "--object", "expense", "--mapping", "auto.json"])
+        XCTAssertEqual(a.status, 65, a.stderr)
+        XCTAssertTrue(a.stderr.contains("auto.csv:2: error: [invalid_decimal] amount: '1,234' in column 'Amount' is ambiguous"), a.stderr)
+        XCTAssertTrue(a.stderr.contains("auto.csv:3: error: [invalid_date] expense_date: '31-Foo-2020' is not a date (expected YYYY-MM-DD or DD-MMM-YYYY)"),
+                      a.stderr)
+        XCTAssertEqual(try sqlite("select amount from expenses"), "1234.50")
+
+        _ = write(#"{"columns": {"Date": "expense_date"}, "amount": {"debit": "Debit", "credit": "Credit"}, "source_id": {"derive": ["Date", "Debit", "Credit"]}, "constants": {"currency": "USD", "status": "approved"}}"#,
+                  to: "dc.json")
+        _ = write("Date,Debit,Credit\n2026-03-01,5.00,7.00\n2026-03-02,,\n2026-03-03,,7.00\n", to: "dc.csv")
+        let d = try run(["import", "csv", "dc.csv", "--object", "expense", "--mapping", "dc.json"])
+        XCTAssertEqual(d.status, 65, d.stderr)
+        XCTAssertTrue(d.stderr.contains("dc.csv:2: error: [invalid_value] amount: both 'Debit' (5.00) and 'Credit' (7.00) are filled"), d.stderr)
+        XCTAssertTrue(d.stderr.contains("dc.csv:3: error: [missing_required] amount: neither 'Debit' nor 'Credit' has an amount"), d.stderr)
+
+        _ = write(#"{"columns": {"Datum": "posted_at", "Id": "source_id"}, "delimiter": ";", "amount": {"column": "Bedrag", "direction": {"column": "Af Bij", "out": ["Af"], "in": ["Bij"]}}, "amounts": {"decimal_separator": ","}, "constants": {"currency": "EUR", "bank_account_id": "x"}}"#,
+                  to: "dir.json")
+        _ = write("Id;Datum;Af Bij;Bedrag\nB1;2026-03-01;Af;5,00\nB2;2026-03-02;Credit;7,00\n", to: "dir.csv")
+        let x = try run(["import", "csv", "dir.csv", "--object", "bank_transaction", "--mapping", "dir.json"])
+        XCTAssertEqual(x.status, 65, x.stderr)
+        XCTAssertTrue(x.stderr.contains("dir.csv:3: error: [invalid_value] amount: direction 'Credit' in column 'Af Bij' is neither money out (Af) nor money in (Bij); not guessed"),
+                      x.stderr)
+        XCTAssertEqual(try sqlite("select amount from bank_transactions"), "-5.00")
+
+        _ = write(#"{"date_formats": ["DD-MON-YYYY"]}"#, to: "badpattern.json")
+        let p = try run(["import", "csv", "auto.csv", "--object", "expense", "--mapping", "badpattern.json"])
+        XCTAssertEqual(p.status, 64, "an unknown pattern token is a mapping error: \(p.stderr)")
+        XCTAssertTrue(p.stderr.contains("'DD-MON-YYYY' is not a date pattern"), p.stderr)
+    }
+
+    func testHeaderShapesTrailingCommaRepeatedNamesAndTheDelimiterFlag() throws {
+        _ = write(#"{"columns": {"Name": "vendor_name", "Name#2": "memo"}, "constants": {"currency": "USD", "status": "approved"}}"#, to: "names.json")
+        _ = write("ID|Date|Name|Name|Amount|\nN1|2026-03-01|Acme|Team lunch|12.00|\nN2|2026-03-02|Globex|Taxi|8.50\n", to: "names.csv")
+        let r = try run(["import", "csv", "names.csv", "--object", "expense", "--mapping", "names.json", "--delimiter", "|"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try rows("select source_id || ' ' || vendor_name || ' ' || memo || ' ' || amount from expenses order by source_id"),
+                       ["N1 Acme Team lunch 12.00", "N2 Globex Taxi 8.50"],
+                       "a trailing delimiter in the header is no column; the second Name is Name#2")
+        let bad = try run(["import", "csv", "names.csv", "--object", "expense", "--delimiter", "ab"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+    }
+}
