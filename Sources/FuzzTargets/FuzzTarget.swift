@@ -27,6 +27,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// An API page: the client's decoding and shape check, the Backfill API
     /// connector, normalize and validate.
     case apiPage = "api-page"
+    /// `mapping init`'s sniffer: every proposal must be a mapping the
+    /// mapping parser accepts, and must open the bytes it came from.
+    case mappingInit = "mapping-init"
 
     /// A broken invariant: the fuzzer's finding.
     public struct Violation: Error, CustomStringConvertible {
@@ -58,11 +61,33 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard let page = try? list.fetch(page: 1) else { return }
             var records = RecordList(BackfillAPIConnector(connectionID: "fuzz").records(of: page, objectType: "expense").records)
             try Self.drain(&records)
+        case .mappingInit:
+            for type in ["expense", "bank_transaction"] {
+                guard let contract = ContractCatalog.standard.contract(for: type),
+                      let proposal = try? CSVMappingProposal.propose(bytes: bytes, file: "fuzz.csv", contract: contract) else { continue }
+                let json = proposal.json(source: "fuzz.csv")
+                let mapping: CSVMapping
+                do { mapping = try CSVMapping.parse(Array(json.utf8), file: "proposal.json") } catch {
+                    throw Violation(description: "mapping init proposed a mapping its own parser refuses: \(error)\n\(json)")
+                }
+                guard let connector = try? CSVConnector(objectType: type, connectionID: "fuzz", mapping: mapping,
+                                                        encoding: mapping.encoding ?? .utf8),
+                      var stream = try? connector.open(InputFile(bytes: bytes, name: "fuzz.csv")) else { continue }
+                try Self.drain(&stream)
+            }
         }
     }
 
     /// One flat and one document type: the two ways a CSV file is read.
     nonisolated(unsafe) private static let csvConnectors = ["expense", "vendor_bill"].compactMap { try? CSVConnector(objectType: $0, connectionID: "fuzz") }
+        + [bankRules].compactMap { $0 }
+    /// Every row rule at once: header detection, skip rules, a direction
+    /// amount with auto-detected separators, derived ids, month-name dates.
+    nonisolated(unsafe) private static let bankRules: CSVConnector? = {
+        let json = #"{"header_row": "auto", "delimiter": ";", "columns": {"Datum": "posted_at", "Naam": "merchant_name"}, "skip_if": [{"column": "Naam", "prefix": "Total"}, {"column": "Datum", "empty": true}], "amount": {"column": "Bedrag", "direction": {"column": "Af Bij", "out": ["Af"], "in": ["Bij"]}}, "source_id": {"derive": ["Datum", "Naam", "Bedrag", "Af Bij"]}, "amounts": {"style": "auto"}, "date_formats": ["DD-MMM-YY", "DD.MM.YYYY"], "constants": {"currency": "EUR", "bank_account_id": "fuzz"}}"#
+        guard let mapping = try? CSVMapping.parse(Array(json.utf8), file: "fuzz-mapping.json") else { return nil }
+        return try? CSVConnector(objectType: "bank_transaction", connectionID: "fuzz", mapping: mapping)
+    }()
     private static let normalizer = Normalizer()
     private static let validator = Validator()
 

@@ -16,6 +16,7 @@ let root = CommandSpec(
       """,
     subcommands: [
         CommandSpec(name: "import", abstract: "Import files through a connector.", subcommands: [ImportCSVCommand.spec, ImportLayerCommand.spec]),
+        CommandSpec(name: "mapping", abstract: "Propose CSV mapping files.", subcommands: [MappingInitCommand.spec]),
         SyncCommand.spec,
         ExportCommand.spec,
         RunsCommand.spec,

@@ -92,6 +92,54 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
         XCTAssertTrue(bills.stderr.contains("'Bill Date'") || bills.stderr.contains("'bill_date'"), bills.stderr)
     }
 
+    func testStrictFlagsTurnTheWarningsIntoErrorsAndNothingAppliedIsNotCalledApplied() throws {
+        let typo = write(#"{"columns": {"Descripton": "vendor_name", "Reference": "source_id", "Transaction Date": "expense_date", "Posted Date": "metadata.posted"}, "ignore_columns": ["Status"], "amount": {"column": "Amount", "negative_is": "in"}, "constants": {"currency": "USD", "status": "approved"}, "date_formats": ["DD MMM YYYY"]}"#,
+                         to: "typo.json")
+        let strict = try run(["import", "csv", "samples/card_statement.csv", "--object", "expense", "--mapping", typo, "--strict"])
+        XCTAssertEqual(strict.status, 65, strict.stderr)
+        XCTAssertTrue(strict.stderr.contains("samples/card_statement.csv:1: error: [malformed_input] the mapping names column(s) this file does not have: 'Descripton' (--strict)"),
+                      strict.stderr)
+        let columns = try run(["import", "csv", "samples/vendor_bills.csv", "--object", "expense", "--strict-columns"])
+        XCTAssertEqual(columns.status, 65, columns.stderr)
+        XCTAssertTrue(columns.stderr.contains("match no expense field (--strict-columns)"), columns.stderr)
+        XCTAssertTrue(columns.stdout.contains("nothing was applied to backfill.sqlite"), "not 'applied': \(columns.stdout)")
+        XCTAssertFalse(columns.stdout.contains(": applied to"), columns.stdout)
+    }
+
+    func testDateTimesWithoutAZoneTakeTheMappingsTimezoneAndSeparateColumnsCombine() throws {
+        _ = write(#"{"columns": {"Booked": "posted_at", "Ref": "source_id"}, "timezone": "Europe/Amsterdam", "constants": {"currency": "EUR", "bank_account_id": "x"}}"#,
+                  to: "tz.json")
+        _ = write("Ref,Booked,Amount\nT1,2026-03-02 17:41,-5.00\nT2,2026-07-01T09:00:30,-6.00\nT3,2026-07-01 09:00 +05:30,-7.00\n", to: "tz.csv")
+        let tz = try run(["import", "csv", "tz.csv", "--object", "bank_transaction", "--mapping", "tz.json"])
+        XCTAssertEqual(tz.status, 0, tz.stderr)
+        XCTAssertEqual(try rows("select source_id || ' ' || posted_at from bank_transactions order by source_id"),
+                       ["T1 2026-03-02T16:41:00Z", "T2 2026-07-01T07:00:30Z", "T3 2026-07-01T03:30:00Z"],
+                       "CET in March, CEST in July; an explicit offset wins")
+
+        _ = write(#"{"columns": {"Transaction ID": "source_id", "Name": "merchant_name", "Gross": "amount"}, "datetime": {"field": "posted_at", "date": "Date", "time": "Time", "zone": "TimeZone"}, "date_formats": ["MM/DD/YYYY"], "constants": {"currency": "USD", "bank_account_id": "pp"}}"#,
+                  to: "pp.json")
+        _ = write("Date,Time,TimeZone,Name,Gross,Transaction ID\n03/02/2026,17:41:05,PST,Acme,-12.00,P1\n03/02/2026,5:41 PM,America/New_York,Globex,-3.00,P2\n03/02/2026,17:41:05,,Initech,-1.00,P3\n03/02/2026,17:41:05,CST,Hooli,-1.00,P4\n",
+                  to: "pp.csv")
+        let pp = try run(["import", "csv", "pp.csv", "--object", "bank_transaction", "--mapping", "pp.json"])
+        XCTAssertEqual(pp.status, 65, pp.stderr)
+        XCTAssertEqual(try rows("select source_id || ' ' || posted_at from bank_transactions where source_id like 'P%' order by source_id"),
+                       ["P1 2026-03-03T01:41:05Z", "P2 2026-03-02T22:41:00Z"])
+        XCTAssertTrue(pp.stderr.contains("pp.csv:4: error: [invalid_datetime] posted_at: '03/02/2026 17:41:05' has no time zone; set the mapping's timezone"),
+                      pp.stderr)
+        XCTAssertTrue(pp.stderr.contains("pp.csv:5: error: [invalid_datetime] posted_at: '03/02/2026 17:41:05 CST': 'CST' is not a time zone"), pp.stderr)
+    }
+
+    func testLatin9TextIsDecodedAndProposed() throws {
+        let bytes: [UInt8] = Array("Id,Date,Amount,Currency,Vendor,Status\nL1,2026-03-01,12.00,EUR,Caf".utf8) + [0xE9, 0x20, 0xA4, 0x20, 0xBD]
+            + Array(",approved\n".utf8)
+        try Data(bytes).write(to: dir.appendingPathComponent("latin9.csv"))
+        let r = try run(["import", "csv", "latin9.csv", "--object", "expense", "--encoding", "iso-8859-15"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try sqlite("select vendor_name from expenses"), "Café € œ")
+        let proposal = try run(["mapping", "init", "latin9.csv", "--object", "expense"])
+        XCTAssertTrue(proposal.stdout.contains(#""encoding": "iso-8859-15""#), proposal.stdout)
+    }
+
     func testAmbiguousAmountsBothDebitAndCreditUnknownDirectionsAndBadMonthsAreRejectedWithWhere() throws {
         _ = write(#"{"columns": {"Date": "expense_date", "Id": "source_id"}, "amount": {"column": "Amount"}, "amounts": {"style": "auto"}, "constants": {"currency": "USD", "status": "approved"}, "date_formats": ["DD-MMM-YYYY"]}"#,
                   to: "auto.json")
@@ -136,5 +184,70 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
                        "a trailing delimiter in the header is no column; the second Name is Name#2")
         let bad = try run(["import", "csv", "names.csv", "--object", "expense", "--delimiter", "ab"])
         XCTAssertEqual(bad.status, 64, bad.stderr)
+    }
+}
+
+/// `mapping init` on each shipped export: a proposal that imports it
+/// correctly, with exactly the undecidable named.
+final class MappingInitEndToEndTests: CLITestCase {
+    func propose(_ sample: String, object: String) throws -> (undecided: [String], mapping: [String: Any]) {
+        let r = try run(["mapping", "init", "samples/\(sample)", "--object", object, "--output", "proposal.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("next: backfill-sync import csv samples/\(sample) --object \(object) --mapping proposal.json --dry-run"))
+        let undecided = r.stderr.split(separator: "\n").filter { $0.hasPrefix("could not decide: ") }.map { String($0.dropFirst(18)) }
+        let mapping = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("proposal.json"))) as? [String: Any])
+        XCTAssertTrue((mapping["$comment"] as? String ?? "").contains("Guessed: "), "the notes are in the file too")
+        return (undecided, mapping)
+    }
+
+    /// Imports `sample` with the proposal plus `decisions` (what the user sets).
+    func importWith(_ sample: String, object: String, _ mapping: [String: Any], decisions: [String: [String: String]] = [:]) throws -> Result {
+        var m = mapping
+        for (key, values) in decisions { m[key] = ((m[key] as? [String: Any]) ?? [:]).merging(values) { $1 } }
+        try JSONSerialization.data(withJSONObject: m).write(to: dir.appendingPathComponent("decided.json"))
+        return try run(["import", "csv", "samples/\(sample)", "--object", object, "--mapping", "decided.json", "--connection", "c"])
+    }
+
+    func rows(_ sql: String) throws -> [String] { try sqlite(sql).split(separator: "\n").map(String.init) }
+
+    func testTheDutchExportImportsWithoutEdits() throws {
+        let (undecided, mapping) = try propose("eu_bank_export.csv", object: "bank_transaction")
+        XCTAssertEqual(undecided, [], "encoding, ';', preamble, decimal comma, Af/Bij, EUR and the IBAN are all in the file")
+        let r = try importWith("eu_bank_export.csv", object: "bank_transaction", mapping)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try rows("select posted_at || ' ' || amount || ' ' || currency || ' ' || bank_account_id from bank_transactions order by posted_at"), [
+            "2026-03-02T00:00:00Z -23.45 EUR NL91ABNA0417164300", "2026-03-03T00:00:00Z -8.90 EUR NL91ABNA0417164300",
+            "2026-03-05T00:00:00Z -1250.00 EUR NL91ABNA0417164300", "2026-03-10T00:00:00Z 3105.62 EUR NL91ABNA0417164300",
+            "2026-03-12T00:00:00Z -112.00 EUR NL91ABNA0417164300", "2026-03-15T00:00:00Z 34.99 EUR NL91ABNA0417164300",
+            "2026-03-20T00:00:00Z -17.60 EUR NL91ABNA0417164300",
+        ])
+    }
+
+    func testTheUSExportNamesItsDateOrderDollarAndStatus() throws {
+        let (undecided, mapping) = try propose("us_checking_export.csv", object: "expense")
+        XCTAssertEqual(undecided, [
+            "Date: dates read as MM/DD/YYYY or DD/MM/YYYY; MM/DD/YYYY was chosen, check date_formats",
+            "currency: '$' was read as USD; change constants.currency for CAD, AUD or another dollar",
+            "status: required by expense, not in the file; set constants.status or defaults.status",
+        ])
+        let r = try importWith("us_checking_export.csv", object: "expense", mapping, decisions: ["defaults": ["status": "approved"]])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try rows("select expense_date || ' ' || amount from expenses order by expense_date, amount"), [
+            "2026-03-02 6.75", "2026-03-02 6.75", "2026-03-03 -1000.00", "2026-03-05 1250.00", "2026-03-09 -32.50", "2026-03-12 44.00",
+        ])
+    }
+
+    func testTheCardStatementNamesItsCurrencyAndStatus() throws {
+        let (undecided, mapping) = try propose("card_statement.csv", object: "expense")
+        XCTAssertEqual(undecided, [
+            "currency: nothing in the file names it; set constants.currency",
+            "status: required by expense, not in the file; set constants.status or defaults.status",
+        ])
+        let r = try importWith("card_statement.csv", object: "expense", mapping,
+                               decisions: ["constants": ["currency": "USD"], "defaults": ["status": "approved"]])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try rows("select source_id || ' ' || expense_date || ' ' || amount from expenses order by source_id"), [
+            "320260302001 2026-02-28 412.30", "320260304002 2026-03-03 23.18", "320260305003 2026-03-04 -1000.00", "320260310004 2026-03-09 -120.00",
+        ], "the pending row skipped, CR negative")
     }
 }

@@ -11,6 +11,11 @@ public struct CSVConnector: Connector {
     public let encoding: TextEncoding
     public let contract: ObjectContract
     public let limits: InputLimits
+    /// A mapping column the file lacks fails the file (`--strict`), rather than warns.
+    public var strictMapping = false
+    /// A column that matches no field fails the file (`--strict-columns`),
+    /// rather than going to metadata with a warning.
+    public var strictColumns = false
 
     public init(objectType: String, connectionID: String?, mapping: CSVMapping = CSVMapping(),
                 encoding: TextEncoding = .utf8, catalog: ContractCatalog = .standard,
@@ -55,7 +60,7 @@ public struct CSVConnector: Connector {
             return i
         }
         let rules = try CSVRecordStream.CompiledRules(mapping.rules, headers: headers, format: mapping.options.amountFormat, index: index)
-        let consumed = Set((mapping.rules.amount?.columns ?? []).map(CSVHeaderMapper.matchKey))
+        let consumed = Set(mapping.rules.consumed.map(CSVHeaderMapper.matchKey))
         let mapper = CSVHeaderMapper(headers: headers, contract: contract, mapping: mapping, consumed: consumed)
         var claimed: [CSVHeaderMapper.Target: String] = [:]
         for (header, target) in zip(headers, mapper.targets) where target != .ignored {
@@ -73,13 +78,21 @@ public struct CSVConnector: Connector {
         var notes: [String] = []
         let missing = mapping.columnHeaders.filter { !addresses.contains(CSVHeaderMapper.matchKey($0)) }
         if !missing.isEmpty {
-            notes.append("\(input): the mapping names column(s) this file does not have: "
-                + missing.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", "))
+            let text = "the mapping names column(s) this file does not have: " + missing.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", ")
+            if strictMapping {
+                throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput, message: text + " (--strict)")
+            }
+            notes.append("\(input): " + text)
         }
         let unmatched = mapper.targets.compactMap { target -> String? in if case .unmapped(let h) = target { return h } else { return nil } }
         if !unmatched.isEmpty {
-            notes.append("\(input): \(unmatched.count) column(s) match no \(contract.objectType) field and are kept under "
-                + "metadata.csv_upload: " + unmatched.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", "))
+            let text = "\(unmatched.count) column(s) match no \(contract.objectType) field"
+            let list = unmatched.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", ")
+            if strictColumns {
+                throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                                 message: "\(text) (--strict-columns): \(list); map or ignore each in the mapping")
+            }
+            notes.append("\(input): \(text) and are kept under metadata.csv_upload: \(list)")
         }
         return CSVRecordStream(reader: reader, file: input, headers: headers, trailingEmpty: trailingEmpty, mapper: mapper,
                                rules: rules, notes: notes, connector: self)
@@ -269,6 +282,9 @@ public struct CSVRecordStream: RecordStream {
             case .failure(let problem):
                 parsed.issues.append(RecordIssue(origin: origin, field: total, code: problem.code, message: problem.message))
             }
+        }
+        if let combine = rules.combine, let text = rules.combined(parsed.row.fields) {
+            parsed.document[combine.field] = .string(text)
         }
         if !rules.derive.isEmpty {
             let key = rules.derivedKey(parsed.row.fields, options: connector.mapping.options)

@@ -48,9 +48,14 @@ public struct CSVMapping: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw MappingError(file: path, path: "$", message: "cannot read the mapping file")
         }
+        return try parse(Array(data), file: path)
+    }
+
+    /// A mapping from its JSON text; `file` names it in errors.
+    public static func parse(_ bytes: [UInt8], file path: String) throws(MappingError) -> CSVMapping {
         let root: Value
         do {
-            root = try JSONParser.parse(Array(data))
+            root = try JSONParser.parse(bytes)
         } catch {
             throw MappingError(file: path, path: error.path, message: "not JSON: \(error.message) (byte \(error.offset))")
         }
@@ -73,7 +78,7 @@ public struct CSVMapping: Sendable {
             return out
         }
         let known: Set = ["columns", "constants", "defaults", "date_formats", "amounts", "delimiter", "ignore_columns", "object", "$comment",
-                          "skip_rows", "header_row", "encoding", "skip_if", "amount", "source_id"]
+                          "skip_rows", "header_row", "encoding", "skip_if", "amount", "source_id", "timezone", "datetime"]
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
             throw fail("$.\(unknown)", "unknown key; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -97,6 +102,12 @@ public struct CSVMapping: Sendable {
                 throw fail("$.encoding", "expected one of \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             mapping.encoding = encoding
+        }
+        if let v = top["timezone"] {
+            guard case .string(let name) = v, name.contains("/") || name == "UTC", let zone = TimeZone(identifier: name) else {
+                throw fail("$.timezone", "expected an IANA time zone name such as Europe/Amsterdam or America/New_York")
+            }
+            mapping.options.timeZone = zone
         }
         mapping.rules = try Self.rules(top, fail: fail)
         mapping.constants = try object("constants")
@@ -179,6 +190,14 @@ public struct CSVMapping: Sendable {
                 }
                 rules.amount = .signed(column: try text(o["column"], "$.amount.column"), negativeIsOut: negative.map { $0 == "out" })
             }
+        }
+        if let v = top["datetime"] {
+            guard case .object(let o) = v, case .string(let field)? = o["field"], !field.isEmpty else {
+                throw fail("$.datetime", "expected {\"field\": \"posted_at\", \"date\": column, \"time\": column, \"zone\": column}")
+            }
+            var columns = [try text(o["date"], "$.datetime.date"), try text(o["time"], "$.datetime.time")]
+            if o["zone"] != nil { columns.append(try text(o["zone"], "$.datetime.zone")) }
+            rules.combineDateTime = (field, columns)
         }
         if let v = top["source_id"] {
             guard case .object(let o) = v, o["derive"] != nil else { throw fail("$.source_id", "expected {\"derive\": [column, ...]}") }

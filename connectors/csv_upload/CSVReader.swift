@@ -5,6 +5,8 @@ import BackfillCore
 public enum TextEncoding: String, Sendable, CaseIterable {
     case utf8 = "utf-8"
     case windows1252 = "windows-1252"
+    /// Latin-9: Latin-1 with €, Š, š, Ž, ž, Œ, œ, Ÿ; older European exports.
+    case iso885915 = "iso-8859-15"
 }
 
 /// One CSV record: its fields, the physical line it starts on, and its text.
@@ -185,7 +187,11 @@ public struct CSVReader {
         var from = 0
         for end in fieldEnds {
             let bytes = content[from..<end]
-            fields.append(encoding == .utf8 ? String(decoding: bytes, as: UTF8.self) : Windows1252.decode(bytes))
+            switch encoding {
+            case .utf8: fields.append(String(decoding: bytes, as: UTF8.self))
+            case .windows1252: fields.append(Windows1252.decode(bytes))
+            case .iso885915: fields.append(Latin9.decode(bytes))
+            }
             from = end
         }
         return CSVRow(fields: fields, line: startLine, text: text)
@@ -217,7 +223,27 @@ public struct CSVReader {
                                 + "if the file is windows-1252 (Excel on Windows), pass --encoding windows-1252")
         case .windows1252:
             return Windows1252.decode(bytes)
+        case .iso885915:
+            if let i = bytes.firstIndex(where: { (0x80...0x9F).contains($0) }) {
+                let badLine = line + bytes[..<i].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                throw InputError(kind: .malformed, origin: Origin(file: path, line: badLine), code: .invalidEncoding,
+                                 message: "has byte 0x\(String(bytes[i], radix: 16, uppercase: true)), a control character in ISO-8859-15; "
+                                    + "the file is probably windows-1252")
+            }
+            return Latin9.decode(bytes)
         }
+    }
+}
+
+/// ISO-8859-15: Latin-1 but for eight code points.
+enum Latin9 {
+    private static let changed: [UInt8: UInt32] = [0xA4: 0x20AC, 0xA6: 0x0160, 0xA8: 0x0161, 0xB4: 0x017D, 0xB8: 0x017E,
+                                                   0xBC: 0x0152, 0xBD: 0x0153, 0xBE: 0x0178]
+
+    static func decode(_ bytes: some Collection<UInt8>) -> String {
+        var s = String.UnicodeScalarView()
+        for b in bytes { s.append(Unicode.Scalar(changed[b] ?? UInt32(b))!) }
+        return String(s)
     }
 }
 

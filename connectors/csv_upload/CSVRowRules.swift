@@ -51,11 +51,17 @@ public struct CSVRowRules: Sendable {
     public var amount: AmountRule?
     /// `source_id: {"derive": [...]}`: the columns a row's id is derived from.
     public var deriveSourceID: [String] = []
+    /// `datetime`: a date-time field read from separate date, time and zone
+    /// columns, joined with spaces before the normalizer reads them.
+    public var combineDateTime: (field: String, columns: [String])?
 
     public init() {}
 
     /// Every column the rules read.
-    var columns: [String] { skipIf.map(\.column) + (amount?.columns ?? []) + deriveSourceID }
+    var columns: [String] { skipIf.map(\.column) + (amount?.columns ?? []) + deriveSourceID + (combineDateTime?.columns ?? []) }
+
+    /// Columns only the rules read: not also mapped to a field of their own.
+    var consumed: [String] { (amount?.columns ?? []) + (combineDateTime?.columns ?? []) }
 }
 
 extension ObjectContract {
@@ -91,6 +97,7 @@ extension CSVRecordStream {
         var skip: [(index: Int, rule: CSVRowRules.SkipRule)] = []
         var amount: Amount?
         var derive: [Int] = []
+        var combine: (field: String, columns: [Int])?
         var headers: [String] = []
         /// How the rule reads amounts: the mapping's format, or per-value
         /// detection (which refuses the ambiguous) when the mapping sets none.
@@ -110,6 +117,17 @@ extension CSVRecordStream {
             case nil: break
             }
             for column in rules.deriveSourceID { derive.append(try index(column)) }
+            if let (field, columns) = rules.combineDateTime {
+                var indexes: [Int] = []
+                for column in columns { indexes.append(try index(column)) }
+                combine = (field, indexes)
+            }
+        }
+
+        /// `2026-03-02 17:41 Europe/Amsterdam` from its three columns.
+        func combined(_ fields: [String]) -> String? {
+            guard let combine else { return nil }
+            return combine.columns.map { cell(fields, $0) }.filter { !$0.isEmpty }.joined(separator: " ")
         }
 
         func skips(_ fields: [String]) -> Bool {

@@ -151,6 +151,16 @@ public struct CanonicalDateTime: Sendable, Hashable, CustomStringConvertible {
         self.fraction = fraction
     }
 
+    /// A wall-clock time `offsetSeconds` east of UTC, placed on the timeline.
+    public init(local date: CalendarDate, secondsOfDay: Int, fraction: String = "", offsetSeconds: Int) {
+        var total = date.daysSinceEpoch * 86400 + secondsOfDay - offsetSeconds
+        let days = total >= 0 ? total / 86400 : (total - 86399) / 86400
+        total -= days * 86400
+        self.date = CalendarDate(daysSinceEpoch: days)
+        self.secondsOfDay = total
+        self.fraction = fraction
+    }
+
     public var description: String {
         func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
         let h = secondsOfDay / 3600, m = secondsOfDay % 3600 / 60, s = secondsOfDay % 60

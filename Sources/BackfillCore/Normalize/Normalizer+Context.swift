@@ -72,10 +72,18 @@ extension Normalizer {
                 guard case .string(let s) = value else { fail(path(), .invalidDateTime, "expected a date-time"); return nil }
                 let text = s.trimmingSpaces()
                 if let t = CanonicalDateTime(iso: text) { return .string(t.description) }
-                if let d = options.datePatterns.lazy.compactMap({ $0.parse(text) }).first {
+                if let d = options.datePatterns.lazy.compactMap({ $0.parse(text) }).first ?? CalendarDate(iso: text) {
                     return .string(d.description + "T00:00:00Z")
                 }
-                fail(path(), .invalidDateTime, "'\(Excerpt(s))' is not an ISO 8601 date-time with a zone (e.g. 2026-05-05T12:00:00Z)")
+                switch LocalDateTime.parse(text, patterns: options.datePatterns, defaultZone: options.timeZone) {
+                case .success(let t): return .string(t.description)
+                case .failure(.noZone):
+                    fail(path(), .invalidDateTime, "'\(Excerpt(s))' has no time zone; set the mapping's timezone (an IANA name such as Europe/Amsterdam)")
+                case .failure(.unknownZone(let zone)):
+                    fail(path(), .invalidDateTime, "'\(Excerpt(s))': '\(Excerpt(zone))' is not a time zone")
+                case .failure(.notADateTime):
+                    fail(path(), .invalidDateTime, "'\(Excerpt(s))' is not an ISO 8601 date-time with a zone (e.g. 2026-05-05T12:00:00Z)")
+                }
                 return nil
             case .map:
                 if case .object = value { return value }

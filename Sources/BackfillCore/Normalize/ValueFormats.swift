@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a provider writes amounts. The default accepts plain decimals only
 /// (`1234.50`, `-12.00`); grouping, symbols and accountant's parentheses are
 /// accepted only when a mapping says so, because `1,234` means one thing in
@@ -282,10 +284,109 @@ public struct DatePattern: Sendable, Equatable {
     }
 }
 
+/// A date-time as exports write it: a date (ISO or one of the mapping's
+/// patterns), a time (`17:41`, `17:41:05`, `5:41 PM`), and maybe a zone (`Z`,
+/// `UTC`, `+01:00`, `+0100`, or an IANA name such as `Europe/Amsterdam`).
+/// Without a zone, `defaultZone` (the mapping's `timezone`) places it; a time
+/// with no zone at all is refused, since it names no instant.
+public enum LocalDateTime {
+    public enum Failure: Error { case notADateTime, noZone, unknownZone(String) }
+
+    public static func parse(_ text: String, patterns: [DatePattern], defaultZone: TimeZone?) -> Result<CanonicalDateTime, Failure> {
+        let chars = Array(text)
+        // The time starts at the first `H:MM` or `HH:MM`.
+        var start: Int?
+        for i in chars.indices where chars[i] == ":" && i >= 1 && i + 2 < chars.count
+            && chars[i - 1].isNumber && chars[i + 1].isNumber && chars[i + 2].isNumber {
+            start = i >= 2 && chars[i - 2].isNumber ? i - 2 : i - 1
+            break
+        }
+        guard let start else { return .failure(.notADateTime) }
+        var datePart = String(chars[..<start]).trimmingCharacters(in: .whitespaces)
+        if datePart.hasSuffix("T") || datePart.hasSuffix("t") { datePart.removeLast() }
+        datePart = datePart.trimmingCharacters(in: CharacterSet(charactersIn: " ,"))
+        guard let date = CalendarDate(iso: datePart) ?? patterns.lazy.compactMap({ $0.parse(datePart) }).first else {
+            return .failure(.notADateTime)
+        }
+        var rest = Substring(String(chars[start...]))
+        func number(_ count: Int) -> Int? {
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard digits.count >= 1, digits.count <= count, let v = Int(digits) else { return nil }
+            rest = rest.dropFirst(digits.count)
+            return v
+        }
+        guard var hour = number(2), rest.first == ":" else { return .failure(.notADateTime) }
+        rest = rest.dropFirst()
+        guard let minute = number(2), minute < 60 else { return .failure(.notADateTime) }
+        var second = 0
+        var fraction = ""
+        if rest.first == ":" {
+            rest = rest.dropFirst()
+            guard let s = number(2), s < 60 else { return .failure(.notADateTime) }
+            second = s
+            if rest.first == "." {
+                rest = rest.dropFirst()
+                let digits = rest.prefix { $0.isASCII && $0.isNumber }
+                guard !digits.isEmpty else { return .failure(.notADateTime) }
+                fraction = String(digits)
+                rest = rest.dropFirst(digits.count)
+            }
+        }
+        var zoneText = rest.trimmingCharacters(in: .whitespaces)
+        let upper = zoneText.uppercased()
+        if upper.hasPrefix("AM") || upper.hasPrefix("PM") {
+            guard hour >= 1, hour <= 12 else { return .failure(.notADateTime) }
+            hour = hour % 12 + (upper.hasPrefix("PM") ? 12 : 0)
+            zoneText = String(zoneText.dropFirst(2)).trimmingCharacters(in: .whitespaces)
+        }
+        guard hour < 24 else { return .failure(.notADateTime) }
+        let seconds = hour * 3600 + minute * 60 + second
+        let offset: Int
+        switch zoneText.uppercased() {
+        case "Z", "UTC", "GMT": offset = 0
+        case "":
+            guard let defaultZone else { return .failure(.noZone) }
+            offset = Self.offset(of: defaultZone, date: date, secondsOfDay: seconds)
+        default:
+            if let first = zoneText.first, first == "+" || first == "-" {
+                let digits = zoneText.dropFirst().filter { $0 != ":" }
+                guard digits.count == 4, let h = Int(digits.prefix(2)), let m = Int(digits.suffix(2)), h < 24, m < 60 else {
+                    return .failure(.notADateTime)
+                }
+                offset = (first == "-" ? -1 : 1) * (h * 3600 + m * 60)
+            } else if let hours = Self.abbreviations[zoneText.uppercased()] {
+                offset = hours * 3600
+            } else if zoneText.contains("/"), let zone = TimeZone(identifier: zoneText) {
+                offset = Self.offset(of: zone, date: date, secondsOfDay: seconds)
+            } else {
+                return .failure(.unknownZone(zoneText))
+            }
+        }
+        return .success(CanonicalDateTime(local: date, secondsOfDay: seconds, fraction: fraction, offsetSeconds: offset))
+    }
+
+    /// Abbreviations that name one offset only. `CST` (US Central or China)
+    /// and `IST` (India, Ireland, Israel) name several and are refused.
+    static let abbreviations: [String: Int] = ["PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "EST": -5, "EDT": -4, "AKST": -9,
+                                               "AKDT": -8, "HST": -10, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2,
+                                               "EEST": 3, "BST": 1, "JST": 9, "AEST": 10, "AEDT": 11]
+
+    /// The zone's offset at that wall time: the offset at the instant the
+    /// wall time would be in UTC, corrected once (exact except inside a
+    /// daylight-saving jump, where the later offset is taken).
+    static func offset(of zone: TimeZone, date: CalendarDate, secondsOfDay: Int) -> Int {
+        let wall = Double(date.daysSinceEpoch * 86400 + secondsOfDay)
+        let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall))
+        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall - Double(first)))
+    }
+}
+
 /// Per-run options that tell the normalizer how this provider writes values.
 public struct NormalizeOptions: Sendable {
     public var amountFormat: AmountFormat
     public var datePatterns: [DatePattern]
+    /// The mapping's `timezone`: where date-times written without a zone were local.
+    public var timeZone: TimeZone?
 
     public init(amountFormat: AmountFormat = .plain, datePatterns: [DatePattern] = []) {
         self.amountFormat = amountFormat

@@ -245,6 +245,9 @@ public final class ReportWriter: RunObserver {
             let why = s.status == .interrupted ? "interrupted" : "stopped by an error"
             return "\(s.command): \(why); what is listed below was applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "")
                 + ", the input in flight was rolled back."
+        case (.apply, _) where s.counts.changes == 0 && s.counts.unchanged == 0 && s.counts.failed > 0:
+            // Nothing landed: a headline saying "applied" would mislead.
+            return "\(s.command): nothing was applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "") + ": every input or record was rejected."
         case (.apply, _): return "\(s.command): applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "") + "."
         }
     }

@@ -14,7 +14,9 @@ enum ImportCSVCommand {
           Columns named lines.<field> make consecutive rows with one source_id a single
           document with lines. A --mapping file renames columns and sets constants,
           defaults, date formats and amount formats. Unmapped columns are kept under
-          metadata.csv_upload.
+          metadata.csv_upload. A mapping also reads real exports: preambles, skip rules,
+          direction or debit/credit columns, derived ids (README, "Real-world exports");
+          backfill-sync mapping init FILE --object TYPE proposes one.
 
           Each file is applied in one transaction: a file that cannot be read leaves
           nothing behind, and one bad file never undoes another. Rejected rows are
@@ -41,6 +43,7 @@ enum ImportCSVCommand {
             .init(name: "--encoding", valueName: "name", help: "Text encoding of the files (else the mapping's encoding, else UTF-8).",
                   allowed: TextEncoding.allCases.map(\.rawValue)),
             .init(name: "--delimiter", valueName: "char", help: "Field delimiter: , ; | or tab (else the mapping's, else ,)."),
+            .init(name: "--strict-columns", valueName: nil, help: "Fail a file with a column that matches no field, instead of keeping it as metadata."),
         ] + ImportOptions.common,
         run: run
     )
@@ -61,8 +64,10 @@ enum ImportCSVCommand {
             }
             mapping.delimiter = byte
         }
-        let connector = try CSVConnector(objectType: objectType, connectionID: args.value("--connection"),
+        var connector = try CSVConnector(objectType: objectType, connectionID: args.value("--connection"),
                                          mapping: mapping, encoding: encoding, limits: try ImportOptions.limits(args))
+        connector.strictMapping = args.flag("--strict")
+        connector.strictColumns = args.flag("--strict-columns")
         return try ImportOptions(args).run(command: "import csv", connector: connector.sourceSystem,
                                            connectionID: args.value("--connection"), inputs: args.positionals,
                                            normalizer: Normalizer(options: mapping.options)) { run, file in
