@@ -90,6 +90,17 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
         let bills = try run(["import", "csv", "samples/vendor_bills.csv", "--object", "expense"])
         XCTAssertTrue(bills.stderr.contains("column(s) match no expense field and are kept under metadata.csv_upload:"), bills.stderr)
         XCTAssertTrue(bills.stderr.contains("'Bill Date'") || bills.stderr.contains("'bill_date'"), bills.stderr)
+
+        // Unfamiliar headers: one diagnosis for the file, not four errors per row.
+        _ = write("When,What,HowMuch\n2026-03-01,Coffee,3.00\n2026-03-02,Tea,2.00\n2026-03-03,Cake,4.00\n", to: "odd.csv")
+        let odd = try run(["import", "csv", "odd.csv", "--object", "expense"])
+        XCTAssertEqual(odd.status, 65, odd.stderr)
+        XCTAssertEqual(odd.stderr.split(separator: "\n").filter { $0.contains("error:") },
+                       ["odd.csv: error: [missing_required] all 3 rows lack amount, currency, source_id, status: no column supplies them "
+                        + "(see the columns listed above); propose a mapping with: backfill-sync mapping init odd.csv --object expense"])
+        XCTAssertTrue(odd.stderr.contains("3 column(s) match no expense field and are kept under metadata.csv_upload: 'When', 'What', 'HowMuch'"))
+        XCTAssertTrue(odd.stdout.contains("nothing was applied"), odd.stdout)
+        XCTAssertEqual(try sqlite("select count(*) from rejects where file = 'odd.csv'"), "12", "the store still has every reject")
     }
 
     func testStrictFlagsTurnTheWarningsIntoErrorsAndNothingAppliedIsNotCalledApplied() throws {

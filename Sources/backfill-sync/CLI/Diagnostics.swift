@@ -36,20 +36,56 @@ final class CLIObserver: RunObserver {
     private static let rejectLimit = 50
     private var lastProgress = Date.distantPast
     private var progressShown = false
+    /// The current input's rejects, held while none of its records has
+    /// landed: if every row fails on the same missing fields, one diagnosis
+    /// replaces them.
+    private var held: [RecordIssue] = []
+    private var holding = true
+    private var sameMissing: Set<String>?
+    private var rejectedRecords = 0
+    /// What to suggest for an input none of whose rows supplied the fields
+    /// (`backfill-sync mapping init FILE --object TYPE`).
+    var suggestion: ((String) -> String?)?
 
     init(report: ReportWriter) {
         self.report = report
     }
 
-    func inputStarted(_ input: String) { report.inputStarted(input) }
-    func recordProcessed(_ change: RecordChange) { report.recordProcessed(change) }
+    func inputStarted(_ input: String) {
+        report.inputStarted(input)
+        held = []
+        holding = true
+        sameMissing = nil
+        rejectedRecords = 0
+    }
+
+    func recordProcessed(_ change: RecordChange) {
+        report.recordProcessed(change)
+        if holding { release() }
+    }
 
     func recordRejected(_ issues: [RecordIssue], rawText: String) {
         report.recordRejected(issues, rawText: rawText)
-        for issue in issues { show(issue.description) }
+        guard holding else {
+            for issue in issues { show(issue.description) }
+            return
+        }
+        rejectedRecords += 1
+        let missing = Set(issues.map { $0.code == .missingRequired ? ($0.field ?? "?") : "\u{0}" + $0.code.rawValue })
+        sameMissing = sameMissing == nil || sameMissing == missing ? missing : []
+        held += issues
+        if held.count > Self.rejectLimit { release() }
+    }
+
+    /// Shows what was held, one line per issue as usual.
+    private func release() {
+        holding = false
+        for issue in held { show(issue.description) }
+        held = []
     }
 
     func inputFailed(_ error: InputError, discarded: Bool) {
+        if holding { release() }
         report.inputFailed(error, discarded: discarded)
         clearProgress()
         Diagnostics.line(error.description + (discarded ? " (nothing from this file was applied)" : ""))
@@ -60,6 +96,17 @@ final class CLIObserver: RunObserver {
     func inputFinished(_ input: String, counts: RunCounts) {
         report.inputFinished(input, counts: counts)
         clearProgress()
+        if holding, rejectedRecords >= 2, let fields = sameMissing, !fields.isEmpty, fields.allSatisfy({ !$0.hasPrefix("\u{0}") }) {
+            // Every row fails the same way: the columns, not the rows, are wrong.
+            let first = held.first.map { "\($0.origin.file)" } ?? input
+            held = []
+            holding = false
+            Diagnostics.line("\(first): error: [missing_required] all \(rejectedRecords) rows lack \(fields.sorted().joined(separator: ", ")): "
+                + "no column supplies \(fields.count == 1 ? "it" : "them") (see the columns listed above)"
+                + (suggestion?(input).map { "; propose a mapping with: \($0)" } ?? ""))
+        } else if holding {
+            release()
+        }
     }
 
     func progress(input: String, records: Int) {

@@ -70,10 +70,16 @@ enum ImportCSVCommand {
         connector.strictColumns = args.flag("--strict-columns")
         return try ImportOptions(args).run(command: "import csv", connector: connector.sourceSystem,
                                            connectionID: args.value("--connection"), inputs: args.positionals,
-                                           normalizer: Normalizer(options: mapping.options)) { run, file in
+                                           normalizer: Normalizer(options: mapping.options),
+                                           suggestion: { "backfill-sync mapping init \($0) --object \(objectType)" }) { run, file in
             var stream = try connector.open(file)
+            // What the header says is shown before the rows it explains.
+            let opened = stream.notes
+            for note in opened { Diagnostics.warning(note) }
             try run.process(input: file, stream: &stream)
-            return stream.notes
+            let later = Array(stream.notes.dropFirst(opened.count))
+            for note in later { Diagnostics.warning(note) }
+            return opened + later
         }
     }
 }

@@ -55,7 +55,7 @@ struct ImportOptions {
     }
 
     func run(command: String, connector: String, connectionID: String?, inputs: [String], normalizer: Normalizer,
-             process: (ImportRun, String) throws -> [String]) throws -> ExitCode {
+             suggestion: ((String) -> String?)? = nil, process: (ImportRun, String) throws -> [String]) throws -> ExitCode {
         if detailedExitCode && !dryRun {
             throw CommandError.usage("--detailed-exitcode goes with --dry-run.")
         }
@@ -71,6 +71,7 @@ struct ImportOptions {
         let inputs = unique
         let store = try dryRun ? StoreOpening.forDryRun(dbPath) : StoreOpening.forWriting(dbPath, wait: wait, command: command)
         let observer = CLIObserver(report: report.writer)
+        observer.suggestion = suggestion
         let run: ImportRun
         do {
             run = try ImportRun(store: store, mode: dryRun ? .dryRun : .apply, strict: strict, connector: connector,
@@ -88,9 +89,7 @@ struct ImportOptions {
             for input in inputs {
                 try Interruption.check()
                 do {
-                    let said = try process(run, input)
-                    for note in said { Diagnostics.warning(note) }
-                    notes += said
+                    notes += try process(run, input)
                 } catch let error as InputError {
                     try run.inputFailedToOpen(error)
                 }
