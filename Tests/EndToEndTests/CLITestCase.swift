@@ -71,6 +71,16 @@ class CLITestCase: XCTestCase {
         return rows.joined(separator: "\n")
     }
 
+    /// The rows of a one-column query, as a list.
+    func rows(_ sql: String) throws -> [String] { try sqlite(sql).split(separator: "\n").map(String.init) }
+
+    /// A CSV of `rows` approved USD expenses; its text report is about 110 bytes a row.
+    func bigCSV(_ name: String, rows: Int, prefix: String = "e") -> String {
+        var text = "ID,Date,Vendor,Amount,Currency,Status\n"
+        for i in 0..<rows { text += "\(prefix)\(i),2026-03-02,Vendor \(i),\(i % 1000).25,USD,approved\n" }
+        return write(text, to: name)
+    }
+
     func importSamples() throws -> [Result] {
         [
             try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--report", "json"]),

@@ -10,9 +10,6 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
                  "--mapping", "samples/mappings/\(mapping)", "--report", "json"])
     }
 
-    /// `column1 column2 …` of every live record of a view, ordered.
-    func rows(_ sql: String) throws -> [String] { try sqlite(sql).split(separator: "\n").map(String.init) }
-
     func testTheDutchBankExportWithAPreambleDecimalCommasAndAfBij() throws {
         let r = try importSample("eu_bank_export.csv", object: "bank_transaction", mapping: "eu_bank.json")
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -164,7 +161,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
 
         _ = write(#"{"columns": {"Date": "expense_date"}, "amount": {"debit": "Debit", "credit": "Credit"}, "source_id": {"derive": ["Date", "Debit", "Credit"]}, "constants": {"currency": "USD", "status": "approved"}}"#,
                   to: "dc.json")
-        _ = write("Date,Debit,Credit\n2026-03-01,5.00,7.00\n2026-03-02,,\n2026-03-03,,7.00\n", to: "dc.csv")
+        _ = write("Date,Memo,Debit,Credit\n2026-03-01,a,5.00,7.00\n2026-03-02,b,,\n2026-03-03,c,,7.00\n", to: "dc.csv")
         let d = try run(["import", "csv", "dc.csv", "--object", "expense", "--mapping", "dc.json"])
         XCTAssertEqual(d.status, 65, d.stderr)
         XCTAssertTrue(d.stderr.contains("dc.csv:2: error: [invalid_value] amount: both 'Debit' (5.00) and 'Credit' (7.00) are filled"), d.stderr)
@@ -195,6 +192,14 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
                        "a trailing delimiter in the header is no column; the second Name is Name#2")
         let bad = try run(["import", "csv", "names.csv", "--object", "expense", "--delimiter", "ab"])
         XCTAssertEqual(bad.status, 64, bad.stderr)
+
+        // A sub-heading and a total among the rows, without a skip rule: named as what they are.
+        _ = write("ID,Date,Vendor,Amount,Currency,Status\nMarch 2026\nS1,2026-03-01,Acme,12.00,USD,approved\n,,,12.00,,\n", to: "sections.csv")
+        let sections = try run(["import", "csv", "sections.csv", "--object", "expense"])
+        XCTAssertEqual(sections.status, 65, sections.stderr)
+        XCTAssertTrue(sections.stderr.contains("sections.csv:2: error: [not_a_record] has 1 filled cell of 6: a sub-heading or total"), sections.stderr)
+        XCTAssertTrue(sections.stderr.contains("sections.csv:4: error: [not_a_record]"), sections.stderr)
+        XCTAssertEqual(try sqlite("select count(*) from expenses where source_id = 'S1'"), "1")
     }
 }
 
@@ -218,8 +223,6 @@ final class MappingInitEndToEndTests: CLITestCase {
         try JSONSerialization.data(withJSONObject: m).write(to: dir.appendingPathComponent("decided.json"))
         return try run(["import", "csv", "samples/\(sample)", "--object", object, "--mapping", "decided.json", "--connection", "c"])
     }
-
-    func rows(_ sql: String) throws -> [String] { try sqlite(sql).split(separator: "\n").map(String.init) }
 
     func testTheDutchExportImportsWithoutEdits() throws {
         let (undecided, mapping) = try propose("eu_bank_export.csv", object: "bank_transaction")

@@ -5,13 +5,6 @@ import BackfillCore
 /// Reports are whole or absent, and go exactly where they were sent: never
 /// over the store, never through a planted link, never replacing a device.
 final class ReportTargetEndToEndTests: CLITestCase {
-    /// A CSV of `rows` expenses: its text report is about 110 bytes a row.
-    func bigCSV(_ name: String, rows: Int, prefix: String = "e") -> String {
-        var text = "ID,Date,Vendor,Amount,Currency,Status\n"
-        for i in 0..<rows { text += "\(prefix)\(i),2026-03-02,Vendor \(i),\(i % 1000).25,USD,approved\n" }
-        return write(text, to: name)
-    }
-
     func partials() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("partial") }
     }

@@ -6,12 +6,6 @@ import BackfillCore
 /// Signals, dead processes, full disks, read-only stores, locks: every run
 /// is recorded honestly and exits the way cron expects. Loopback only.
 final class RunFaultsEndToEndTests: SyncTestCase {
-    func bigCSV(_ name: String, rows: Int, prefix: String) -> String {
-        var text = "ID,Date,Vendor,Amount,Currency,Status\n"
-        for i in 0..<rows { text += "\(prefix)\(i),2026-03-02,Vendor \(i),\(i % 1000).25,USD,approved\n" }
-        return write(text, to: name)
-    }
-
     /// Starts the tool; stderr is collected for `finish`.
     func launch(_ args: [String]) throws -> (Process, Pipe) {
         let process = Process()

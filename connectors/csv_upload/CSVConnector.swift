@@ -246,6 +246,16 @@ public struct CSVRecordStream: RecordStream {
         }
         var parsed = ParsedRow(row: row)
         parsed.document = Fields(minimumCapacity: headers.count)  // no regrowth as the row's columns arrive
+        let filled = row.fields.reduce(0) { $0 + ($1.trimmingCharacters(in: .whitespaces).isEmpty ? 0 : 1) }
+        if headers.count >= 3 && filled <= 1 {
+            // "March 2026" or "Total;;;1.234,56": named for what it is, not as
+            // a ragged row or a record missing every field.
+            parsed.issues.append(RecordIssue(
+                origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .notARecord,
+                message: "has \(filled) filled cell\(filled == 1 ? "" : "s") of \(headers.count): a sub-heading or total, not a record; "
+                    + "a skip_if rule in the mapping leaves such rows out"))
+            return parsed
+        }
         if row.fields.count != headers.count {
             parsed.issues.append(RecordIssue(
                 origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .raggedRow,

@@ -34,6 +34,9 @@ public enum IssueCode: String, Sendable, CaseIterable {
     /// A failure of backfill-sync itself ended an input early (a bug, or
     /// the store failing); the input is tried again next run.
     case internalError = "internal_error"
+    /// A CSV row that is a sub-heading or a total, not a record (one cell
+    /// filled, or none, in a file of three or more columns).
+    case notARecord = "not_a_record"
 }
 
 /// One problem with one record, located: file, line or JSON path, the record's
