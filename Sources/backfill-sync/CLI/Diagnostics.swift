@@ -96,14 +96,16 @@ final class CLIObserver: RunObserver {
     func inputFinished(_ input: String, counts: RunCounts) {
         report.inputFinished(input, counts: counts)
         clearProgress()
-        if holding, rejectedRecords >= 2, let fields = sameMissing, !fields.isEmpty, fields.allSatisfy({ !$0.hasPrefix("\u{0}") }) {
+        // Only where columns are to blame (a CSV import says what to run);
+        // an API page whose records all lack a field gets its rows' errors.
+        if holding, rejectedRecords >= 2, let suggest = suggestion?(input), let fields = sameMissing, !fields.isEmpty,
+           fields.allSatisfy({ !$0.hasPrefix("\u{0}") }) {
             // Every row fails the same way: the columns, not the rows, are wrong.
             let first = held.first.map { "\($0.origin.file)" } ?? input
             held = []
             holding = false
             Diagnostics.line("\(first): error: [missing_required] all \(rejectedRecords) rows lack \(fields.sorted().joined(separator: ", ")): "
-                + "no column supplies \(fields.count == 1 ? "it" : "them") (see the columns listed above)"
-                + (suggestion?(input).map { "; propose a mapping with: \($0)" } ?? ""))
+                + "no column supplies \(fields.count == 1 ? "it" : "them") (see the columns listed above); propose a mapping with: \(suggest)")
         } else if holding {
             release()
         }
