@@ -175,6 +175,17 @@ final class SyncEndToEndTests: SyncTestCase {
         XCTAssertEqual(broken.requests.count, 4, "two attempts for each resource: the first failure did not stop the second")
     }
 
+    func testAFileDropsNotesReachTheSyncReport() throws {
+        _ = write(#"{"version": 1, "connections": [{"name": "card-drops", "connector": "csv_upload", "connection_id": "card", "glob": "samples/card_statement.csv", "object": "expense", "mapping": "samples/mappings/card_statement.json"}]}"#,
+                  to: "sync.json")
+        let r = try sync(["--report", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: samples/card_statement.csv: 1 row(s) skipped by the mapping's skip_if")
+                      || r.stderr.contains("card_statement.csv: 1 row(s) skipped by the mapping's skip_if"), r.stderr)
+        XCTAssertTrue((try json(r.stdout)["notes"] as? [String] ?? []).contains { $0.hasPrefix("card-drops: ") && $0.contains("1 row(s) skipped") },
+                      r.stdout)
+    }
+
     func testDryRunSyncWritesNothing() throws {
         let server = try stub()
         config(server, objects: ["expense"], drops: true)

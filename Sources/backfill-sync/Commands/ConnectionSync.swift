@@ -291,6 +291,11 @@ final class ConnectionSync {
                     try run.process(input: file, stream: &records) {
                         try self.store.setCursor(connection: c.name, stream: stream, value: fingerprint.json, now: Timestamp.now())
                     }
+                    // What the file said of itself (columns kept as metadata, rows skipped).
+                    for note in records.notes() {
+                        Diagnostics.warning(note)
+                        notes.append("\(c.name): \(note)")
+                    }
                 } catch let error as InputError {
                     try run.inputFailedToOpen(error)
                 }
@@ -335,10 +340,13 @@ final class ConnectionSync {
 /// A record stream of any connector, so one file-drop loop serves them all.
 struct AnyRecordStream: RecordStream {
     private var nextRecord: () throws(InputError) -> RawRecord?
+    /// The stream's notes as they stand (a CSV file's; others have none).
+    let notes: () -> [String]
 
     init<S: RecordStream>(_ stream: S) {
         var s = stream
         nextRecord = { () throws(InputError) -> RawRecord? in try s.next() }
+        notes = { (s as? CSVRecordStream)?.notes ?? [] }
     }
 
     mutating func next() throws(InputError) -> RawRecord? { try nextRecord() }
