@@ -224,6 +224,19 @@ final class MappingInitEndToEndTests: CLITestCase {
         return try run(["import", "csv", "samples/\(sample)", "--object", object, "--mapping", "decided.json", "--connection", "c"])
     }
 
+    func testTheOutputIsNeverAStore() throws {
+        XCTAssertEqual(try run(["import", "csv", "samples/expenses.csv", "--object", "expense"]).status, 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        for target in ["backfill.sqlite", "backfill.sqlite.lock"] {
+            let r = try run(["mapping", "init", "samples/card_statement.csv", "--object", "expense", "--output", target])
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains("\(target): refusing to write the mapping over"), r.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: db)), before, "the store is untouched")
+        let input = try run(["mapping", "init", "samples/card_statement.csv", "--object", "expense", "--output", "samples/card_statement.csv"])
+        XCTAssertEqual(input.status, 64, "nor the export it reads: \(input.stderr)")
+    }
+
     func testTheDutchExportImportsWithoutEdits() throws {
         let (undecided, mapping) = try propose("eu_bank_export.csv", object: "bank_transaction")
         XCTAssertEqual(undecided, [], "encoding, ';', preamble, decimal comma, Af/Bij, EUR and the IBAN are all in the file")

@@ -1,3 +1,4 @@
+import Foundation
 import BackfillCore
 import CSVUpload
 
@@ -42,6 +43,9 @@ enum MappingInitCommand {
         }
         for note in proposal.guessed { Diagnostics.line("guessed: \(note)") }
         for note in proposal.undecided { Diagnostics.line("could not decide: \(note)") }
+        if let path = args.value("--output"), let store = storeAt(path) {
+            throw CommandError.usage("\(path): refusing to write the mapping over \(store); choose another --output")
+        }
         let out = try args.value("--output").map { path in
             do { return try OutputSink.file(path, protecting: [(file, "the export being read")]) } catch {
                 throw CommandError.failure(error, store: path)
@@ -52,5 +56,21 @@ enum MappingInitCommand {
         let target = args.value("--output") ?? "MAPPING.json"
         Diagnostics.line("next: backfill-sync import csv \(file) --object \(type) --mapping \(target) --dry-run")
         return .success
+    }
+
+    /// What `path` would destroy if it is a store or one of its files
+    /// (mapping init takes no --db, so a store is known by its bytes: SQLite's
+    /// "SQLite format 3" header), or nil.
+    static func storeAt(_ path: String) -> String? {
+        func isSQLite(_ p: String) -> Bool {
+            guard let handle = FileHandle(forReadingAtPath: p) else { return false }
+            defer { handle.closeFile() }
+            return handle.readData(ofLength: 16) == Data("SQLite format 3\u{0}".utf8)
+        }
+        if isSQLite(path) { return "a SQLite store" }
+        for suffix in ["-wal", "-shm", "-journal", ".lock"] where path.hasSuffix(suffix) && isSQLite(String(path.dropLast(suffix.count))) {
+            return "a file of the SQLite store \(String(path.dropLast(suffix.count)))"
+        }
+        return nil
     }
 }
