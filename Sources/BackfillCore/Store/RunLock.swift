@@ -28,8 +28,11 @@ public final class RunLock {
 
     /// Takes the lock, waiting up to `wait` seconds (0: fail at once). A
     /// signal ends the wait.
+    /// `<store>.lock`.
+    static let suffix = ".lock"
+
     public init(storePath: String, wait: Double, command: String) throws {
-        path = storePath + ".lock"
+        path = storePath + Self.suffix
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
             let missing = errno == ENOENT

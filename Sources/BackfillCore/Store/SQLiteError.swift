@@ -26,4 +26,11 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 
     /// SQLITE_BUSY / SQLITE_LOCKED: another process holds the store.
     public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+
+    /// The store itself is busy, read-only, full, damaged or cannot be
+    /// opened: every later input would meet the same, so a run stops on it
+    /// rather than recording it against one input.
+    public var isStoreFailure: Bool {
+        isBusy || [SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN].contains(code & 0xFF)
+    }
 }

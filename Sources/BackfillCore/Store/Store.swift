@@ -48,6 +48,13 @@ public final class Store {
         return store
     }
 
+    /// The files a store at `path` consists of, with how to name each: what
+    /// no output of the tool may ever be written over.
+    public static func files(of path: String) -> [(path: String, what: String)] {
+        [(path, "the store"), (path + "-wal", "the store's write-ahead log"), (path + "-shm", "the store's shared-memory index"),
+         (path + "-journal", "the store's journal"), (path + RunLock.suffix, "the store's lock file")]
+    }
+
     /// A directory as the store is a wrong path, said before a lock file
     /// is created beside it.
     private static func refuseDirectory(_ path: String) throws {

@@ -9,21 +9,31 @@ final class ReportDelivery {
     private let sink: OutputSink
 
     init(format: ReportFormat, file: String?, store: String) throws(CommandError) {
-        // Never written over: what a typo in --report-file must not destroy.
-        let protected = [(store, "the store"), (store + "-wal", "the store's write-ahead log"),
-                         (store + "-shm", "the store's shared-memory index"), (store + "-journal", "the store's journal"),
-                         (store + ".lock", "the store's lock file")]
         do {
-            sink = try file.map { try OutputSink.file($0, protecting: protected) } ?? .standardOutput()
+            // Never written over: what a typo in --report-file must not destroy.
+            sink = try file.map { try OutputSink.file($0, protecting: Store.files(of: store)) } ?? .standardOutput()
             writer = try ReportWriter(format: format)
         } catch {
             throw CommandError.failure(error, store: store)
         }
     }
 
+    /// Writes the report of a run, then, if `stop` ended it, throws that with
+    /// what of the run stays. The stop wins over a failing report, which is
+    /// then only printed.
+    func deliver(_ summary: ReportSummary, stoppedBy stop: CommandError?) throws(CommandError) {
+        do {
+            try deliver(summary)
+        } catch {
+            guard stop != nil else { throw error }
+            Diagnostics.error(error.message)
+        }
+        if let stop { throw stop.stopping(runID: summary.runID, counts: summary.counts, dryRun: summary.mode == .dryRun) }
+    }
+
     /// Writes the report. A failure here comes after the run committed, so
     /// the message says what did happen.
-    func deliver(_ summary: ReportSummary) throws(CommandError) {
+    private func deliver(_ summary: ReportSummary) throws(CommandError) {
         do {
             try writer.write(summary: summary, to: sink)
             try sink.close()

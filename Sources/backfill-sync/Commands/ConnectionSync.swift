@@ -46,7 +46,7 @@ final class ConnectionSync {
     static func stopsTheSync(_ error: Error) -> Bool {
         switch error {
         case is Interrupted: return true
-        case let error as SQLiteError: return [5, 6, 8, 10, 11, 13, 14].contains(error.code & 0xFF)
+        case let error as SQLiteError: return error.isStoreFailure
         default: return false
         }
     }

@@ -110,13 +110,7 @@ struct ImportOptions {
         var summary = ReportSummary(mode: run.mode, status: status, counts: run.counts, runID: run.runID,
                                     store: dbPath, command: "backfill-sync \(command)")
         summary.notes = notes
-        do {
-            try report.deliver(summary)
-        } catch {
-            guard stop != nil else { throw error }
-            Diagnostics.error(error.message)
-        }
-        if let stop { throw stop.stopping(runID: run.runID, counts: run.counts, dryRun: dryRun) }
+        try report.deliver(summary, stoppedBy: stop)
 
         if run.inputErrors.contains(where: { $0.kind == .unreadable }) { return .noInput }
         if run.counts.failed > 0 { return .dataError }

@@ -68,8 +68,10 @@ enum MappingInitCommand {
             return handle.readData(ofLength: 16) == Data("SQLite format 3\u{0}".utf8)
         }
         if isSQLite(path) { return "a SQLite store" }
-        for suffix in ["-wal", "-shm", "-journal", ".lock"] where path.hasSuffix(suffix) && isSQLite(String(path.dropLast(suffix.count))) {
-            return "a file of the SQLite store \(String(path.dropLast(suffix.count)))"
+        // The store's companions: the same list --report-file is refused.
+        for (companion, _) in Store.files(of: "").dropFirst() where path.hasSuffix(companion) {
+            let store = String(path.dropLast(companion.count))
+            if isSQLite(store) { return "a file of the SQLite store \(store)" }
         }
         return nil
     }

@@ -116,13 +116,7 @@ enum SyncCommand {
                                     store: config.storePath, command: "backfill-sync sync")
         summary.breakdown = observer.rows
         summary.notes = sync.notes
-        do {
-            try report.deliver(summary)
-        } catch {
-            guard stop != nil else { throw error }
-            Diagnostics.error(error.message)
-        }
-        if let stop { throw stop.stopping(runID: lastRunID, counts: totals, dryRun: dryRun) }
+        try report.deliver(summary, stoppedBy: stop)
 
         // Precedence (README, "Exit codes"): a failure of the tool first, then
         // what needs a person (config, token), then what the next run retries,
