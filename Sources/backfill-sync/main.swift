@@ -13,6 +13,7 @@ let root = CommandSpec(
       are idempotent: importing the same data twice changes nothing.
 
       Start with: backfill-sync import csv --help
+      Version: backfill-sync --version
       """,
     subcommands: [
         CommandSpec(name: "import", abstract: "Import files through a connector.", subcommands: [ImportCSVCommand.spec, ImportLayerCommand.spec]),
@@ -20,6 +21,9 @@ let root = CommandSpec(
         SyncCommand.spec,
         ExportCommand.spec,
         RunsCommand.spec,
+        RejectsCommand.spec,
+        RecordCommands.show,
+        RecordCommands.history,
         CursorsCommand.spec,
         CommandSpec(name: "help", abstract: "Show help for a command: backfill-sync help import csv."),
     ]

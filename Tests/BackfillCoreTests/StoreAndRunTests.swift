@@ -53,7 +53,7 @@ final class StoreAndRunTests: XCTestCase {
         XCTAssertEqual(count(store, "SELECT version FROM records"), 2)
         XCTAssertEqual(try store.database.scalarText("SELECT json_extract(payload, '$.amount') FROM record_versions"), "10.00")
         XCTAssertEqual(count(store, "SELECT replaced_run FROM record_versions"), run.runID)
-        XCTAssertEqual(try store.database.scalarText("SELECT amount FROM expenses"), "12.00", "the view shows the current version")
+        XCTAssertEqual(try store.database.scalarText("SELECT amount_minor FROM expenses"), "1200", "the view shows the current version")
     }
 
     func testNumericallyEqualAmountsAreNotAChange() throws {
@@ -93,7 +93,7 @@ final class StoreAndRunTests: XCTestCase {
         XCTAssertEqual(issue.code, .duplicateIdentity)
         XCTAssertEqual(issue.origin.line, 9)
         XCTAssertTrue(issue.message.contains("line 2") && issue.message.contains("line 9"), issue.message)
-        XCTAssertEqual(try store.database.scalarText("SELECT amount FROM expenses"), "10.00", "the first row stands")
+        XCTAssertEqual(try store.database.scalarText("SELECT amount_minor FROM expenses"), "1000", "the first row stands")
         XCTAssertEqual(count(store, "SELECT count(*) FROM rejects WHERE code = 'duplicate_identity'"), 1)
     }
 
@@ -109,7 +109,7 @@ final class StoreAndRunTests: XCTestCase {
         let issue = try XCTUnwrap(observer.rejects.first?.first)
         XCTAssertEqual(issue.code, .duplicateIdentity)
         XCTAssertTrue(issue.message.contains("first on line 5"), issue.message)
-        XCTAssertEqual(try store.database.scalarText("SELECT amount FROM expenses"), "12.00")
+        XCTAssertEqual(try store.database.scalarText("SELECT amount_minor FROM expenses"), "1200")
     }
 
     func testADryRunDiffsEachInputAgainstTheLatestPlannedContent() throws {

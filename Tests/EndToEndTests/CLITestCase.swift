@@ -46,8 +46,22 @@ class CLITestCase: XCTestCase {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let result = Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                            stderr: String(decoding: errData, as: UTF8.self))
+        assertPlainErrors(result.stderr, file: file, line: line)
+        return result
+    }
+
+    /// Every run of every test passes here, so every error path the suite
+    /// knows is checked: what a user reads on stderr is never a raw Swift
+    /// value (`CommandError(exitCode: …)`) or a module-qualified type name.
+    func assertPlainErrors(_ stderr: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(stderr.contains("Error("), "a raw Swift error value on stderr: \(stderr)", file: file, line: line)
+        let modules = ["backfill_sync", "BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI", "Foundation", "Swift"]
+        for module in modules where stderr.contains(module + ".") {
+            let qualified = stderr.components(separatedBy: module + ".").dropFirst().contains { $0.first?.isUppercase == true }
+            XCTAssertFalse(qualified, "a module-qualified type name (\(module).…) on stderr: \(stderr)", file: file, line: line)
+        }
     }
 
     func write(_ text: String, to name: String) -> String {

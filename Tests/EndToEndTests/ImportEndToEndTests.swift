@@ -20,8 +20,8 @@ final class ImportEndToEndTests: CLITestCase {
         let exportAfter = try run(["export", "expense"]).stdout + run(["export", "vendor_bill"]).stdout
         XCTAssertEqual(exportAfter, exportBefore, "byte-identical")
         XCTAssertEqual(try sqlite("select count(*) from record_versions"), "0")
-        XCTAssertEqual(try sqlite("select amount from expenses where source_id = 'exp-1004'"), "48200", "JPY has no minor unit")
-        XCTAssertEqual(try sqlite("select document_date || ' ' || amount from expenses where source_id = 'TXN-88120'"), "2026-03-02 1250.00")
+        XCTAssertEqual(try sqlite("select amount_minor from expenses where source_id = 'exp-1004'"), "48200", "JPY has no minor unit")
+        XCTAssertEqual(try sqlite("select document_date || ' ' || amount_minor from expenses where source_id = 'TXN-88120'"), "2026-03-02 125000")
     }
 
     func testDryRunOfOneEditedAmountShowsExactlyThatUpdateAndWritesNothing() throws {
@@ -71,7 +71,7 @@ final class ImportEndToEndTests: CLITestCase {
         let name = write(good, to: "edge.csv")
         let r = try run(["import", "csv", name, "--object", "expense", "--report", "json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try sqlite("select group_concat(source_id || '=' || amount, ' ') from expenses"), "q1=10.00 q2=20.00 q3=30.00 q4=40.00")
+        XCTAssertEqual(try sqlite("select group_concat(source_id || '=' || amount_minor, ' ') from expenses"), "q1=1000 q2=2000 q3=3000 q4=4000")
         XCTAssertEqual(try sqlite("select description from expenses where source_id = 'q1'"), "Lunch, team of 4")
         XCTAssertEqual(try sqlite("select description from expenses where source_id = 'q2'"), "The \"best\" pizza")
         XCTAssertEqual(try sqlite("select description from expenses where source_id = 'q3'"), "Line one\nLine two")

@@ -22,7 +22,7 @@ final class LayerEndToEndTests: CLITestCase {
         XCTAssertEqual(b1["bill_date"] as? String, "2026-04-02")
         XCTAssertEqual(b1["due_date"] as? String, "2026-05-02", "NET_30: received + 30 days")
         XCTAssertEqual(b1["total_amount"] as? String, "1341.93")
-        XCTAssertEqual(try sqlite("select amount || ' ' || expense_date from expenses"), "47.20 2026-04-08")
+        XCTAssertEqual(try sqlite("select amount_minor || ' ' || expense_date from expenses"), "4720 2026-04-08")
 
         let again = try importLayer("samples/layer_bills.json")
         XCTAssertEqual(try json(again.stdout)["summary"] as? [String: Int],

@@ -13,7 +13,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
     func testTheDutchBankExportWithAPreambleDecimalCommasAndAfBij() throws {
         let r = try importSample("eu_bank_export.csv", object: "bank_transaction", mapping: "eu_bank.json")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try rows("select posted_at || ' ' || amount || ' ' || currency || ' ' || merchant_name from bank_transactions order by posted_at"), [
+        XCTAssertEqual(try rows("select posted_at || ' ' || printf('%.2f', amount) || ' ' || currency || ' ' || merchant_name from bank_transactions order by posted_at"), [
             "2026-03-02T00:00:00Z -23.45 EUR Albert Heijn 1402",
             "2026-03-03T00:00:00Z -8.90 EUR Café De Zwaan",
             "2026-03-05T00:00:00Z -1250.00 EUR Müller Drogerie B.V.",
@@ -30,7 +30,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
     func testTheUSCheckingExportWithDebitCreditColumnsAndIdenticalRows() throws {
         let r = try importSample("us_checking_export.csv", object: "expense", mapping: "us_checking.json")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try rows("select expense_date || ' ' || amount || ' ' || vendor_name from expenses order by expense_date, amount"), [
+        XCTAssertEqual(try rows("select expense_date || ' ' || printf('%.2f', amount) || ' ' || vendor_name from expenses order by expense_date, amount"), [
             "2026-03-02 6.75 BLUE BOTTLE COFFEE #12",
             "2026-03-02 6.75 BLUE BOTTLE COFFEE #12",
             "2026-03-03 -1000.00 ONLINE TRANSFER FROM SAVINGS",
@@ -65,7 +65,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
     func testTheCardStatementWithMonthNamesCRFlagsAndAPendingRow() throws {
         let r = try importSample("card_statement.csv", object: "expense", mapping: "card_statement.json")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try rows("select source_id || ' ' || expense_date || ' ' || amount from expenses order by source_id"), [
+        XCTAssertEqual(try rows("select source_id || ' ' || expense_date || ' ' || printf('%.2f', amount) from expenses order by source_id"), [
             "320260302001 2026-02-28 412.30",
             "320260304002 2026-03-03 23.18",
             "320260305003 2026-03-04 -1000.00",
@@ -157,7 +157,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
         XCTAssertTrue(a.stderr.contains("auto.csv:2: error: [invalid_decimal] amount: '1,234' in column 'Amount' is ambiguous"), a.stderr)
         XCTAssertTrue(a.stderr.contains("auto.csv:3: error: [invalid_date] expense_date: '31-Foo-2020' is not a date (expected YYYY-MM-DD or DD-MMM-YYYY)"),
                       a.stderr)
-        XCTAssertEqual(try sqlite("select amount from expenses"), "1234.50")
+        XCTAssertEqual(try sqlite("select printf('%.2f', amount) from expenses"), "1234.50")
 
         _ = write(#"{"columns": {"Date": "expense_date"}, "amount": {"debit": "Debit", "credit": "Credit"}, "source_id": {"derive": ["Date", "Debit", "Credit"]}, "constants": {"currency": "USD", "status": "approved"}}"#,
                   to: "dc.json")
@@ -174,7 +174,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
         XCTAssertEqual(x.status, 65, x.stderr)
         XCTAssertTrue(x.stderr.contains("dir.csv:3: error: [invalid_value] amount: direction 'Credit' in column 'Af Bij' is neither money out (Af) nor money in (Bij); not guessed"),
                       x.stderr)
-        XCTAssertEqual(try sqlite("select amount from bank_transactions"), "-5.00")
+        XCTAssertEqual(try sqlite("select printf('%.2f', amount) from bank_transactions"), "-5.00")
 
         _ = write(#"{"date_formats": ["DD-MON-YYYY"]}"#, to: "badpattern.json")
         let p = try run(["import", "csv", "auto.csv", "--object", "expense", "--mapping", "badpattern.json"])
@@ -187,7 +187,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
         _ = write("ID|Date|Name|Name|Amount|\nN1|2026-03-01|Acme|Team lunch|12.00|\nN2|2026-03-02|Globex|Taxi|8.50\n", to: "names.csv")
         let r = try run(["import", "csv", "names.csv", "--object", "expense", "--mapping", "names.json", "--delimiter", "|"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try rows("select source_id || ' ' || vendor_name || ' ' || memo || ' ' || amount from expenses order by source_id"),
+        XCTAssertEqual(try rows("select source_id || ' ' || vendor_name || ' ' || memo || ' ' || printf('%.2f', amount) from expenses order by source_id"),
                        ["N1 Acme Team lunch 12.00", "N2 Globex Taxi 8.50"],
                        "a trailing delimiter in the header is no column; the second Name is Name#2")
         let bad = try run(["import", "csv", "names.csv", "--object", "expense", "--delimiter", "ab"])
@@ -242,7 +242,7 @@ final class MappingInitEndToEndTests: CLITestCase {
         XCTAssertEqual(undecided, [], "encoding, ';', preamble, decimal comma, Af/Bij, EUR and the IBAN are all in the file")
         let r = try importWith("eu_bank_export.csv", object: "bank_transaction", mapping)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try rows("select posted_at || ' ' || amount || ' ' || currency || ' ' || bank_account_id from bank_transactions order by posted_at"), [
+        XCTAssertEqual(try rows("select posted_at || ' ' || printf('%.2f', amount) || ' ' || currency || ' ' || bank_account_id from bank_transactions order by posted_at"), [
             "2026-03-02T00:00:00Z -23.45 EUR NL91ABNA0417164300", "2026-03-03T00:00:00Z -8.90 EUR NL91ABNA0417164300",
             "2026-03-05T00:00:00Z -1250.00 EUR NL91ABNA0417164300", "2026-03-10T00:00:00Z 3105.62 EUR NL91ABNA0417164300",
             "2026-03-12T00:00:00Z -112.00 EUR NL91ABNA0417164300", "2026-03-15T00:00:00Z 34.99 EUR NL91ABNA0417164300",
@@ -259,7 +259,7 @@ final class MappingInitEndToEndTests: CLITestCase {
         ])
         let r = try importWith("us_checking_export.csv", object: "expense", mapping, decisions: ["defaults": ["status": "approved"]])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try rows("select expense_date || ' ' || amount from expenses order by expense_date, amount"), [
+        XCTAssertEqual(try rows("select expense_date || ' ' || printf('%.2f', amount) from expenses order by expense_date, amount"), [
             "2026-03-02 6.75", "2026-03-02 6.75", "2026-03-03 -1000.00", "2026-03-05 1250.00", "2026-03-09 -32.50", "2026-03-12 44.00",
         ])
     }
@@ -273,7 +273,7 @@ final class MappingInitEndToEndTests: CLITestCase {
         let r = try importWith("card_statement.csv", object: "expense", mapping,
                                decisions: ["constants": ["currency": "USD"], "defaults": ["status": "approved"]])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try rows("select source_id || ' ' || expense_date || ' ' || amount from expenses order by source_id"), [
+        XCTAssertEqual(try rows("select source_id || ' ' || expense_date || ' ' || printf('%.2f', amount) from expenses order by source_id"), [
             "320260302001 2026-02-28 412.30", "320260304002 2026-03-03 23.18", "320260305003 2026-03-04 -1000.00", "320260310004 2026-03-09 -120.00",
         ], "the pending row skipped, CR negative")
     }

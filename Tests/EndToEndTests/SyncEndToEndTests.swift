@@ -32,8 +32,13 @@ final class SyncEndToEndTests: SyncTestCase {
                        "both dropped files unchanged, skipped: \(notes)")
         // Where the time went: the requests, and how long the sync stood waiting for them.
         XCTAssertTrue(notes.contains { $0.contains("63 HTTP request(s) in") && $0.contains("stood waiting for pages") }, "\(notes)")
-        XCTAssertEqual(try run(["cursors"]).status, 0)
-        XCTAssertTrue(try run(["cursors"]).stdout.contains("last_complete_pass_at"))
+        let cursors = try run(["cursors"])
+        XCTAssertEqual(cursors.status, 0)
+        XCTAssertTrue(cursors.stdout.hasPrefix("CONNECTION"), "a header names the columns: \(cursors.stdout)")
+        XCTAssertTrue(cursors.stdout.contains("last complete pass 20"), cursors.stdout)
+        XCTAssertTrue(cursors.stdout.contains("file of ") && cursors.stdout.contains("sha256 "), "a file drop's cursor in words: \(cursors.stdout)")
+        let json = try JSONSerialization.jsonObject(with: Data(try run(["cursors", "--format", "json"]).stdout.utf8)) as? [[String: Any]]
+        XCTAssertEqual(json?.count, cursors.stdout.split(separator: "\n").count - 1, "one JSON array, an element per cursor")
     }
 
     func testRateLimitsAndServerErrorsStillGiveTheSameStore() throws {
@@ -145,7 +150,7 @@ final class SyncEndToEndTests: SyncTestCase {
         XCTAssertEqual(partial.status, 75, partial.stderr)
         XCTAssertTrue(partial.stderr.contains("the next run resumes"), partial.stderr)
         XCTAssertEqual(try sqlite("select count(*) from expenses"), "2", "page 1 committed")
-        XCTAssertTrue(try run(["cursors"]).stdout.contains(#""next_page":2"#))
+        XCTAssertTrue(try run(["cursors"]).stdout.contains("pass in progress, resumes at page 2"))
         let healthy = try stub()
         config(healthy, objects: ["expense"])
         XCTAssertEqual(try sync().status, 0)

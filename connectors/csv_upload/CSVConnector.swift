@@ -40,7 +40,8 @@ public struct CSVConnector: Connector {
     public func open(_ file: InputFile) throws(InputError) -> CSVRecordStream {
         let input = file.path
         var reader = CSVReader(input: file, delimiter: mapping.delimiter, encoding: encoding, limits: limits)
-        let headerRow = try findHeader(&reader, file: input)
+        var above: [String] = []
+        let headerRow = try findHeader(&reader, file: input, above: &above)
         // A header that ends with a delimiter ("a,b,") names an empty last
         // column; rows then end with one too. It is no column at all.
         var headers = headerRow.fields
@@ -94,8 +95,12 @@ public struct CSVConnector: Connector {
             }
             notes.append("\(input): \(text) and are kept under metadata.csv_upload: \(list)")
         }
-        return CSVRecordStream(reader: reader, file: input, headers: headers, trailingEmpty: trailingEmpty, mapper: mapper,
-                               rules: rules, notes: notes, connector: self)
+        var stream = CSVRecordStream(reader: reader, file: input, headers: headers, trailingEmpty: trailingEmpty, mapper: mapper,
+                                     rules: rules, notes: notes, connector: self)
+        if !mapping.detectHeader { above.append(headerRow.text) }
+        stream.inputHeader = CanonicalJSON.string(.object([
+            "text": .string(above.joined(separator: "\n")), "delimiter": .string(String(UnicodeScalar(mapping.delimiter)))]))
+        return stream
     }
 
     /// The header row: after `skip_rows`, or with `"header_row": "auto"`
@@ -103,9 +108,10 @@ public struct CSVConnector: Connector {
     /// for a mapping that names none, two cells that are contract fields or
     /// known export names). A preamble of account number, period and
     /// balance lines is skipped that way.
-    private func findHeader(_ reader: inout CSVReader, file: String) throws(InputError) -> CSVRow {
+    private func findHeader(_ reader: inout CSVReader, file: String, above: inout [String]) throws(InputError) -> CSVRow {
         for _ in 0..<mapping.skipRows {
-            guard try reader.next() != nil else { break }
+            guard let row = try reader.next() else { break }
+            above.append(row.text)
         }
         guard mapping.detectHeader else {
             guard let row = try reader.next() else {
@@ -117,6 +123,7 @@ public struct CSVConnector: Connector {
         let wanted = Set((mapping.columnHeaders + mapping.rules.columns).map(CSVHeaderMapper.matchKey))
         for _ in 0..<50 {
             guard let row = try reader.next() else { break }
+            defer { above.append(row.text) }
             let keys = Set(CSVHeaderMapper.addresses(row.fields))
             if wanted.isEmpty {
                 let mapper = CSVHeaderMapper(headers: row.fields, contract: contract, mapping: mapping)
@@ -143,7 +150,12 @@ extension CSVHeaderMapper.Target {
 }
 
 /// Streams raw records from one CSV file.
-public struct CSVRecordStream: RecordStream {
+public struct CSVRecordStream: RowFileStream, SizedStream {
+    public var bytesRead: Int { reader.bytesRead }
+    public var totalBytes: Int? { reader.totalBytes }
+    /// Preamble and header as read, and the delimiter: what `rejects
+    /// --format csv` writes above the rejected rows.
+    public internal(set) var inputHeader: String? = nil
     var reader: CSVReader
     let file: String
     let headers: [String]

@@ -7,6 +7,9 @@ import BackfillCore
 /// `dimensions.department`); the built-in aliases for common bank and expense
 /// exports. Anything else is kept under `metadata.csv_upload.<header>`.
 public struct CSVHeaderMapper {
+    /// Columns that say why a row was rejected, added by `rejects --format
+    /// csv` and left out when the fixed file is imported again.
+    public static let rejectColumnPrefix = "backfill_error_"
     /// What one column feeds.
     public enum Target: Hashable {
         /// A field path: `["amount"]`, `["dimensions", "department"]`.
@@ -72,6 +75,8 @@ public struct CSVHeaderMapper {
         }
         func primary(_ header: String, key: String) -> Target {
             if mapping.ignoreColumns.contains(key) || consumed.contains(key) { return .ignored }
+            // The columns `rejects --format csv` adds: the file comes back fixed.
+            if header.hasPrefix(Self.rejectColumnPrefix) { return .ignored }
             var name: String? = mapping.columns[key]
             if name == nil {
                 if let field = contract.fields.first(where: { Self.matchKey($0.name) == key }) {

@@ -46,7 +46,10 @@ public struct CSVMapping: Sendable {
 
     public static func load(path: String) throws(MappingError) -> CSVMapping {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw MappingError(file: path, path: "$", message: "cannot read the mapping file")
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            throw MappingError(file: path, path: "$", message: !exists ? "the mapping file is missing"
+                : isDirectory.boolValue ? "is a directory, not a mapping file" : "cannot read the mapping file (permission denied?)")
         }
         return try parse(Array(data), file: path)
     }

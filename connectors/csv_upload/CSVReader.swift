@@ -32,6 +32,8 @@ public struct CSVRow {
 /// is ever stored garbled.
 public struct CSVReader {
     private var input: InputFile
+    public var bytesRead: Int { input.bytesConsumed }
+    public var totalBytes: Int? { input.totalBytes }
     private var path: String { input.path }
     private let delimiter: UInt8
     private let encoding: TextEncoding

@@ -1,10 +1,14 @@
 import BackfillCore
 
-/// The `layer` connector: files in the shape of Layer's
+/// The `layer_bills` connector: files in the shape of Layer's
 /// `POST /v1/businesses/{businessId}/bills/bulk`, either the request body (a
 /// JSON array of bills) or the response (`{"data": [...]}`). Bills stream one
 /// at a time: a file of 100k bills is never held as one parsed tree.
 public struct LayerConnector: Connector {
+    /// The connector's one name, in runs, reports and config (`connector:
+    /// layer_bills`). Its records' `source_system` stays `layer`: that is
+    /// their identity, and the provider's name.
+    public static let name = "layer_bills"
     public let sourceSystem = LayerBillMapper.sourceSystem
     public let connectionID: String?
     /// Layer bills carry no currency; every canonical document needs one.
@@ -37,7 +41,9 @@ public struct LayerConnector: Connector {
 
 /// Streams the raw records of one Layer file: for each bill, its vendor (the
 /// first time that vendor appears in the file), the bill, then its payments.
-public struct LayerRecordStream: RecordStream {
+public struct LayerRecordStream: SizedStream {
+    public var bytesRead: Int { reader.bytesRead }
+    public var totalBytes: Int? { reader.totalBytes }
     var reader: JSONArrayReader
     let mapper: LayerBillMapper
     private var queue: [RawRecord] = []

@@ -7,6 +7,23 @@ public protocol RecordStream: SendableMetatype {
     mutating func next() throws(InputError) -> RawRecord?
 }
 
+/// A stream of rows from a text file (CSV) whose rejected rows can be
+/// written back out as a file the user fixes and imports again: it knows
+/// the text above its rows.
+public protocol RowFileStream: RecordStream {
+    /// JSON `{"text": preamble and header exactly as read, "delimiter": ","}`;
+    /// nil when the stream wraps one that has none.
+    var inputHeader: String? { get }
+}
+
+/// A stream that knows how far through its file it is, so progress can
+/// show a percentage, a rate and the time left.
+public protocol SizedStream: RecordStream {
+    var bytesRead: Int { get }
+    /// nil when the size is not known (a pipe).
+    var totalBytes: Int? { get }
+}
+
 /// A failure of a whole input, as opposed to a problem with one record.
 public struct InputError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {

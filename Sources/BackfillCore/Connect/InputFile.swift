@@ -12,6 +12,10 @@ public struct InputFile {
     /// Bytes consumed before `buffer[0]`.
     @usableFromInline var base = 0
     @usableFromInline var atEOF = false
+    /// The file's size when it is a regular file: what progress counts toward.
+    public private(set) var totalBytes: Int?
+    /// Bytes consumed so far.
+    public var bytesConsumed: Int { base + position }
 
     /// Opens `path`, or throws an `unreadable` input error that says why.
     /// `kind` names what the file should be ("a CSV file").
@@ -26,6 +30,8 @@ public struct InputFile {
         }
         self.path = path
         self.handle = handle
+        var info = stat()
+        if fstat(handle.fileDescriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG { totalBytes = Int(info.st_size) }
     }
 
     /// "no such file", unless the name is there as a link that leads
@@ -43,6 +49,7 @@ public struct InputFile {
         self.handle = nil
         self.buffer = bytes
         self.atEOF = true
+        self.totalBytes = bytes.count
     }
 
     @usableFromInline mutating func fill() -> Bool {

@@ -31,6 +31,8 @@ public struct JSONArrayReader {
     }
 
     private var input: InputFile
+    public var bytesRead: Int { input.bytesConsumed }
+    public var totalBytes: Int? { input.totalBytes }
     public var file: String { input.path }
     public let limits: InputLimits
     private var line = 1

@@ -21,6 +21,13 @@ public struct ObjectContract: Sendable {
     /// Every field with a contract default, by name: merged into a payload in
     /// one pass rather than looked up field by field.
     public let defaults: Fields
+    /// The money field a report totals per currency: the document total, or
+    /// the amount of a type without one.
+    public let headlineMoneyField: String?
+    /// What a report shows of a new record so a reviewer can tell what it
+    /// is without opening it: its date, its money and currency, and who or
+    /// what it is about.
+    public let keyFields: [String]
 
     init(objectType: String, collection: String, apiPath: String, fields: [FieldSpec],
          documentDateSource: String?, totalField: String?, nativeIDField: String?, aliases: [String: String]) {
@@ -36,6 +43,15 @@ public struct ObjectContract: Sendable {
         var defaults = Fields()
         for spec in fields { if let d = spec.defaultValue, defaults[spec.name] == nil { defaults[spec.name] = d } }
         self.defaults = defaults
+        let byName = fieldsByName
+        let money = [totalField, "total_amount", "amount"].compactMap { $0 }.first { byName[$0]?.type == .money }
+            ?? fields.first { $0.type == .money }?.name
+        headlineMoneyField = money
+        let date = [documentDateSource, "document_date"].compactMap { $0 }.first { byName[$0] != nil }
+            ?? fields.first { $0.type == .date }?.name
+        let about = ["vendor_name", "customer_name", "counterparty_name", "name", "display_name", "description", "memo"]
+            .first { byName[$0] != nil }
+        keyFields = [date, money, byName["currency"] != nil ? "currency" : nil, about].compactMap { $0 }
     }
 
     /// The shape of this type's `lines`, if it has lines.

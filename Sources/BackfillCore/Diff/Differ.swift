@@ -35,8 +35,10 @@ public struct Differ: Sendable {
     public func classify(identity: RecordIdentity, payload: Fields, content: Content, origin: Origin,
                          canonicalID: String?, existing: Store.StoredRecord?) -> RecordChange {
         guard let existing else {
-            return RecordChange(action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
-                                origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
+            var change = RecordChange(action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
+                                      origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
+            change.values = payload
+            return change
         }
         // A removed record sent again comes back, even with the same content.
         if existing.removedAt == nil && existing.contentHash == content.hash {
@@ -49,6 +51,7 @@ public struct Differ: Sendable {
         var change = RecordChange(action: .update, identity: identity, id: existing.id, origin: origin,
                                   fields: fields, payload: content.payload, contentHash: content.hash)
         change.rowID = existing.rowID
+        change.values = payload
         return change
     }
 
@@ -66,6 +69,14 @@ public struct Differ: Sendable {
             changes.append(FieldChange(path: path, from: a, to: b))
         }
         return changes
+    }
+
+    /// Every leaf of a record, in path order (`amount`, `lines[0].amount`):
+    /// what a report or `show` lists of a record that is new.
+    public func leaves(of value: Value) -> [(path: String, value: Value)] {
+        var out: Fields = [:]
+        flatten(value, path: "", into: &out)
+        return out.map { ($0.key, $0.value) }.sorted { $0.path < $1.path }
     }
 
     private func flatten(_ value: Value, path: String, into out: inout Fields) {

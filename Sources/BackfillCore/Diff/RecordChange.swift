@@ -11,6 +11,12 @@ public struct FieldChange: Sendable, Equatable {
     /// nil = the field was absent.
     public let from: Value?
     public let to: Value?
+
+    public init(path: String, from: Value?, to: Value?) {
+        self.path = path
+        self.from = from
+        self.to = to
+    }
 }
 
 /// The plan for one record: the differ's output, the applier's input and a
@@ -28,6 +34,10 @@ public struct RecordChange: Sendable {
     public let contentHash: String
     /// The canonical id of the record that owns this one (a bill's payment).
     public var parentID: String? = nil
+    /// The record as it will be (creates and updates): what a report shows
+    /// of a new record and totals per currency. Shared with the payload the
+    /// normalizer built, so it costs no copy.
+    public var values: Fields? = nil
     /// The stored row of an update, when the store said which (see
     /// `Store.StoredRecord.rowID`).
     public var rowID: Int? = nil

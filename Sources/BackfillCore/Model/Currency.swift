@@ -12,6 +12,11 @@ public enum Currency {
         table[code]
     }
 
+    /// Every known code with its minor units, by code.
+    public static var all: [(code: String, minorUnits: Int)] {
+        table.map { ($0.key, $0.value) }.sorted { $0.code < $1.code }
+    }
+
     private static let zero = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
     private static let three = "BHD IQD JOD KWD LYD OMR TND"
     private static let four = "CLF UYW"

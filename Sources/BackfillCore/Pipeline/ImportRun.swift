@@ -44,7 +44,9 @@ public final class ImportRun {
     public private(set) var counts = RunCounts()
     public private(set) var runID: Int?
     public private(set) var inputErrors: [InputError] = []
-    private var heldRejects: [(RecordIssue, String?)] = []
+    /// A strict run's rejects, stored with its run row at the end: issue,
+    /// raw input, the input's header (see `RowFileStream`).
+    private var heldRejects: [(RecordIssue, String?, String?)] = []
     /// Identities of records rejected in this run: their children are
     /// rejected too (a bad bill's payments must not land without it).
     var rejectedIdentities: Set<String> = []
@@ -72,7 +74,21 @@ public final class ImportRun {
     var writes: Bool { mode == .apply }
 
     private func insertRunRow(mode: String) throws -> Int {
-        try store.insertRun(mode: mode, connector: connector, connectionID: connectionID, inputs: inputs, startedAt: startedAt)
+        let id = try store.insertRun(mode: mode, connector: connector, connectionID: connectionID, inputs: inputs, startedAt: startedAt)
+        for issue in unreadBeforeTheRunRow { try store.insertReject(runID: id, issue: issue, raw: nil) }
+        unreadBeforeTheRunRow = []
+        return id
+    }
+
+    /// Inputs that could not be opened at all before anything was written:
+    /// stored with the run row if one comes, and if none does (every input
+    /// was missing) the run leaves no row, since it read nothing.
+    private var unreadBeforeTheRunRow: [RecordIssue] = []
+
+    /// Nothing was read: every input was missing or unreadable.
+    private var readNothing: Bool {
+        runID == nil && inputErrors.count == inputs.count && inputErrors.allSatisfy { $0.kind == .unreadable }
+            && counts.changes == 0 && counts.unchanged == 0
     }
 
     /// Strict runs share one transaction; its run row is written inside it so
@@ -99,7 +115,8 @@ public final class ImportRun {
     public func process<S: RecordStream>(input: String, stream: inout S, beforeCommit: (() throws -> Void)? = nil) throws {
         observer.inputStarted(input)
         var fileCounts = RunCounts()
-        var fileRejects: [(RecordIssue, String?)] = []
+        var fileRejects: [(RecordIssue, String?, String?)] = []
+        let header = (stream as? any RowFileStream)?.inputHeader ?? nil
         let ownTransaction = writes && !strict
         // A dry run reads the store in one (read) transaction per input: one
         // consistent snapshot to diff against, and its bookkeeping in the TEMP
@@ -132,11 +149,19 @@ public final class ImportRun {
                 // retains and releases) every member of every record.
                 for i in batch.indices {
                     seenRecords += 1
-                    if seenRecords % 1000 == 0 { observer.progress(input: input, records: seenRecords) }
+                    if seenRecords % 1000 == 0 {
+                        if let total = ahead.totalBytes {
+                            observer.progress(input: input, records: seenRecords, bytes: ahead.bytesRead, of: total)
+                        } else {
+                            observer.progress(input: input, records: seenRecords)
+                        }
+                    }
                     if let rejected = try handle(batch[i], input: inputNumber, counts: &fileCounts) {
-                        fileRejects.append(contentsOf: rejected.issues.map { ($0, rejected.raw) })
+                        fileRejects.append(contentsOf: rejected.issues.map { ($0, rejected.raw, header) })
                         if ownTransaction, let runID {
-                            for issue in rejected.issues { try store.insertReject(runID: runID, issue: issue, raw: rejected.raw) }
+                            for issue in rejected.issues {
+                                try store.insertReject(runID: runID, issue: issue, raw: rejected.raw, inputHeader: header)
+                            }
                         }
                     }
                 }
@@ -180,7 +205,11 @@ public final class ImportRun {
         inputErrors.append(error)
         observer.inputFailed(error, discarded: discarded)
         guard writes && !strict else {
-            heldRejects.append((error.asIssue, nil))
+            heldRejects.append((error.asIssue, nil, nil))
+            return
+        }
+        if error.kind == .unreadable && runID == nil {
+            unreadBeforeTheRunRow.append(error.asIssue)
             return
         }
         try store.database.transaction {
@@ -201,7 +230,7 @@ public final class ImportRun {
     @discardableResult
     public func finish(stopped: Status? = nil) throws -> Status {
         let status: Status = stopped ?? (counts.failed == 0 ? .succeeded : (strict ? .rejected : .partial))
-        guard writes else { return status }
+        guard writes, !readNothing else { return status }
         let now = Timestamp.now()
         if stopped != nil {
             if strict {
@@ -219,7 +248,7 @@ public final class ImportRun {
             try store.database.transaction {
                 let id = try insertRunRow(mode: "strict")
                 runID = id
-                for (issue, raw) in heldRejects { try store.insertReject(runID: id, issue: issue, raw: raw) }
+                for (issue, raw, header) in heldRejects { try store.insertReject(runID: id, issue: issue, raw: raw, inputHeader: header) }
                 try store.updateRun(id: id, counts: counts, status: status.rawValue, finishedAt: now)
             }
             return status

@@ -67,6 +67,16 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     private var cancelled = false
     private var producerDone = false
     private var stream: S
+    private var consumedBytes = 0
+    /// The input's size, when the stream knows it (a file).
+    let totalBytes: Int?
+    /// How far the reader is through the input: it runs ahead of the
+    /// records handed out by at most `depth` batches.
+    var bytesRead: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return consumedBytes
+    }
 
     private let depth: Int
     private let batchSize: Int
@@ -77,6 +87,7 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         self.batchSize = batchSize
         self.depth = depth
         self.prepare = prepare
+        self.totalBytes = (stream as? any SizedStream)?.totalBytes ?? nil
         let thread = Thread { [self] in produce() }
         thread.name = "backfill-sync read-ahead"
         thread.start()
@@ -110,8 +121,10 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
 
     /// Waits for room; false when the consumer cancelled.
     private func push(_ item: Queued) -> Bool {
+        let read = (stream as? any SizedStream)?.bytesRead
         condition.lock()
         defer { condition.unlock() }
+        if let read { consumedBytes = read }
         while queue.count >= depth && !cancelled { condition.wait() }
         guard !cancelled else { return false }
         queue.append(item)

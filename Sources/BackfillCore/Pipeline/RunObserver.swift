@@ -10,6 +10,8 @@ public protocol RunObserver: AnyObject {
     func inputFailed(_ error: InputError, discarded: Bool)
     func inputFinished(_ input: String, counts: RunCounts)
     func progress(input: String, records: Int)
+    /// Progress through an input of known size (a file): `bytes` of `total`.
+    func progress(input: String, records: Int, bytes: Int, of total: Int)
     /// The input was rolled back by something that stops the whole run (a
     /// signal, the store failing): what it planned never happened.
     func inputRolledBack(_ input: String)
@@ -17,6 +19,7 @@ public protocol RunObserver: AnyObject {
 
 extension RunObserver {
     public func inputRolledBack(_ input: String) {}
+    public func progress(input: String, records: Int, bytes: Int, of total: Int) { progress(input: input, records: records) }
 }
 
 import Foundation

@@ -1,7 +1,7 @@
 /// The report formats. JSON is the one scripts read; its shape is versioned by
 /// `format_version` and only ever grows.
 public enum ReportFormat: String, Sendable, CaseIterable {
-    case text, json, markdown
+    case text, json, markdown, html
 }
 
 /// The facts about a finished run that head and close a report.

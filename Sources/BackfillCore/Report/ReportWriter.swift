@@ -1,71 +1,115 @@
+/// How much a report lists. A report reads like a plan: what would change
+/// is listed, what stays the same is counted.
+public struct ReportOptions: Sendable {
+    /// List unchanged records too (`= same` lines).
+    public var showUnchanged = false
+    /// Show every field of a created record, not only its key fields.
+    public var verbose = false
+    /// Text: only the closing counts line (errors still go to stderr).
+    public var quiet = false
+    public init(showUnchanged: Bool = false, verbose: Bool = false, quiet: Bool = false) {
+        self.showUnchanged = showUnchanged
+        self.verbose = verbose
+        self.quiet = quiet
+    }
+}
+
 /// Builds a run's report as the run goes: every change and every reject,
-/// spooled to temporary files and assembled at the end, in text, JSON or
-/// Markdown.
+/// spooled to temporary files and assembled at the end, in text, JSON,
+/// Markdown or HTML.
 ///
 /// JSON shape (`format_version` 1):
-/// `{"format_version":1,"mode":"dry_run","status":…,"summary":{created,updated,unchanged,failed},
+/// `{"format_version":1,"mode":"dry_run","status":…,"summary":{created,updated,unchanged,failed,removed},
 ///   "changes":[{"action","object","source_system","connection_id","source_id","id","origin","fields":{path:{"from","to"}}}],
 ///   "errors":[{"file","line","json_path","source_id","field","code","message"}], "run_id":…,"store":…}`.
-/// `changes` lists creates and updates; unchanged records are counted only.
-/// The text and Markdown reports list every record, unchanged ones too.
+/// Every format lists creates, updates, removals and rejects; unchanged
+/// records are counted, and listed only in text and Markdown with
+/// `ReportOptions.showUnchanged`.
 public final class ReportWriter: RunObserver {
     public let format: ReportFormat
-    private let changes: SpoolFile
-    private let errors: SpoolFile
-    private var changeCount = 0
-    private var errorCount = 0
-    private var inputMarks: (changes: Int, errors: Int, changeCount: Int, errorCount: Int) = (0, 0, 0, 0)
+    public let options: ReportOptions
+    let catalog: ContractCatalog
+    /// Text, JSON, Markdown: every listed change in input order. HTML: creates.
+    let changes: SpoolFile
+    /// HTML only: one section each, one row per line.
+    let updates: SpoolFile
+    let removals: SpoolFile
+    let errors: SpoolFile
+    /// What has been listed so far, and the money it moves: rolled back with
+    /// an input that never happened.
+    struct Tally {
+        var changes = 0, updates = 0, removals = 0, errors = 0
+        var money = CurrencyTotals()
+        var spooled = (changes: 0, updates: 0, removals: 0, errors: 0)
+    }
+    var tally = Tally()
+    private var inputMark = Tally()
 
-    public init(format: ReportFormat) throws(IOFailure) {
+    public init(format: ReportFormat, options: ReportOptions = ReportOptions(), catalog: ContractCatalog = .standard) throws(IOFailure) {
         self.format = format
+        self.options = options
+        self.catalog = catalog
         self.changes = try SpoolFile()
+        self.updates = try SpoolFile()
+        self.removals = try SpoolFile()
         self.errors = try SpoolFile()
     }
 
     // MARK: RunObserver
 
     public func inputStarted(_ input: String) {
-        inputMarks = (changes.size, errors.size, changeCount, errorCount)
+        tally.spooled = (changes.size, updates.size, removals.size, errors.size)
+        inputMark = tally
     }
 
     public func recordProcessed(_ change: RecordChange) {
+        if change.action == .unchanged && !(options.showUnchanged && (format == .text || format == .markdown)) { return }
         switch format {
         case .json:
-            guard change.action != .unchanged else { return }
-            if changeCount > 0 { changes.append(",\n") }
+            if tally.changes > 0 { changes.append(",\n") }
             changes.append(jsonChange(change))
         case .text:
-            changes.append(textChange(change))
+            if !options.quiet { changes.append(textChange(change)) }
         case .markdown:
             changes.append(markdownChange(change))
+        case .html:
+            tally.money.add(change, catalog: catalog)
+            switch change.action {
+            case .create: changes.append(htmlChange(change))
+            case .update: updates.append(htmlChange(change)); tally.updates += 1
+            case .remove: removals.append(htmlChange(change)); tally.removals += 1
+            case .unchanged: return
+            }
         }
-        changeCount += 1
+        tally.changes += 1
     }
 
     public func recordRejected(_ issues: [RecordIssue], rawText: String) {
-        for issue in issues { appendError(issue) }
+        for issue in issues { appendError(issue, raw: rawText) }
     }
 
     public func inputFailed(_ error: InputError, discarded: Bool) {
         if discarded { inputRolledBack("") }
-        appendError(error.asIssue)
+        appendError(error.asIssue, raw: "")
     }
 
     /// What the input planned never happened: its changes and rejects leave the report.
     public func inputRolledBack(_ input: String) {
-        changes.truncate(to: inputMarks.changes)
-        errors.truncate(to: inputMarks.errors)
-        changeCount = inputMarks.changeCount
-        errorCount = inputMarks.errorCount
+        let marks = inputMark.spooled
+        changes.truncate(to: marks.changes)
+        updates.truncate(to: marks.updates)
+        removals.truncate(to: marks.removals)
+        errors.truncate(to: marks.errors)
+        tally = inputMark
     }
 
     public func inputFinished(_ input: String, counts: RunCounts) {}
     public func progress(input: String, records: Int) {}
 
-    private func appendError(_ issue: RecordIssue) {
+    private func appendError(_ issue: RecordIssue, raw: String) {
         switch format {
         case .json:
-            if errorCount > 0 { errors.append(",\n") }
+            if tally.errors > 0 { errors.append(",\n") }
             var o: [(String, Value)] = [("file", .string(issue.origin.file))]
             o.append(("line", issue.origin.line.map(Value.integer) ?? .null))
             if let path = issue.origin.jsonPath { o.append(("json_path", .string(path))) }
@@ -73,11 +117,13 @@ public final class ReportWriter: RunObserver {
                   ("code", .string(issue.code.rawValue)), ("message", .string(Secrets.redact(issue.message)))]
             errors.append("    " + orderedObject(o))
         case .text:
-            errors.append("! reject  \(TerminalText.safe(issue.description))\n")
+            if !options.quiet { errors.append("! reject  \(TerminalText.safe(issue.description))\n") }
         case .markdown:
             errors.append("| \(md(issue.origin.description)) | \(md(issue.sourceID ?? "")) | \(md(issue.field ?? "")) | `\(issue.code.rawValue)` | \(md(issue.message)) |\n")
+        case .html:
+            errors.append(htmlReject(issue, raw: raw))
         }
-        errorCount += 1
+        tally.errors += 1
     }
 
     // MARK: Rendering one change
@@ -114,7 +160,7 @@ public final class ReportWriter: RunObserver {
         let who = TerminalText.escape(
             "\(c.identity.objectType) \(c.identity.sourceID)  (\(c.identity.sourceSystem)\(connection), id \(c.id))  \(c.origin)")
         switch c.action {
-        case .create: return "+ create  \(who)\n"
+        case .create: return "+ create  \(who)\n" + createdFields(c).map { TerminalText.escape($0) + "\n" }.joined()
         case .unchanged: return "= same    \(who)\n"
         case .remove: return "- remove  \(who)  (marked removed; its history is kept)\n"
         case .update:
@@ -128,14 +174,41 @@ public final class ReportWriter: RunObserver {
 
     private func markdownChange(_ c: RecordChange) -> String {
         let base = "| \(c.action.rawValue) | \(c.identity.objectType) | \(md(c.identity.sourceID)) | `\(c.id)` |"
+        if c.action == .create {
+            guard options.verbose else {
+                let key = shownFields(of: c).map { "\($0.path): \(show($0.value))" }.joined(separator: ", ")
+                return base + " | | \(md(key)) |\n"
+            }
+            return shownFields(of: c).map { base + " \(md($0.path)) | | \(md(show($0.value))) |\n" }.joined()
+        }
         guard c.action == .update || c.action == .remove else { return base + " | | |\n" }
         return c.fields.map { f in
             base + " \(md(f.path)) | \(md(f.from.map(show) ?? "(absent)")) | \(md(f.to.map(show) ?? "(absent)")) |\n"
         }.joined()
     }
 
+    /// What a report shows of a created record: its key fields (date, money,
+    /// currency, who it is with), or with `verbose` every leaf, in path order.
+    func shownFields(of c: RecordChange) -> [(path: String, value: Value)] {
+        guard let values = c.values else { return [] }
+        if options.verbose {
+            return Differ().leaves(of: .object(values))
+        }
+        let keys = catalog.contract(for: c.identity.objectType)?.keyFields ?? []
+        return keys.compactMap { key in values[key].flatMap { $0.isNull ? nil : (key, $0) } }
+    }
+
+    /// The text lines under `+ create`: key fields on one line, or every
+    /// field on its own with `verbose`.
+    private func createdFields(_ c: RecordChange) -> [String] {
+        let shown = shownFields(of: c)
+        if shown.isEmpty { return [] }
+        if options.verbose { return shown.map { "      \($0.path): \(show($0.value))" } }
+        return ["      " + shown.map { "\($0.path): \(show($0.value))" }.joined(separator: "  ")]
+    }
+
     /// Text and decimals quoted, as in JSON, so both sides of `from → to` read alike.
-    private func show(_ v: Value) -> String {
+    func show(_ v: Value) -> String {
         switch v {
         case .string(let s): return "\"\(s)\""
         case .decimal(let d): return "\"\(d)\""
@@ -145,12 +218,12 @@ public final class ReportWriter: RunObserver {
 
     /// A Markdown table cell: one line (control characters escaped), no
     /// bare `|`, no secret.
-    private func md(_ s: String) -> String {
+    func md(_ s: String) -> String {
         TerminalText.safe(s).replacingOccurrences(of: "|", with: "\\|")
     }
 
     /// A JSON object with keys in the given order (reports read top-down).
-    private func orderedObject(_ pairs: [(String, Value)]) -> String {
+    func orderedObject(_ pairs: [(String, Value)]) -> String {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (i, (k, v)) in pairs.enumerated() {
             if i > 0 { out.append(contentsOf: ", ".utf8) }
@@ -195,10 +268,17 @@ public final class ReportWriter: RunObserver {
                 out.write(",\n \"notes\": " + CanonicalJSON.string(.array(summary.notes.map { .string(Secrets.redact($0)) })))
             }
             out.write("}\n")
+        case .text where options.quiet:
+            out.write(totals(summary) + "\n")
         case .text:
-            out.write(TerminalText.safe(headline(summary)) + "\n\n")
+            out.write(TerminalText.safe(headline(summary)) + "\n")
+            let unlisted = c.unchanged > 0 && !options.showUnchanged
+            if changes.size > 0 || unlisted { out.write("\n") }
             try changes.copy(to: out)
-            if errorCount > 0 {
+            if unlisted {
+                out.write("  \(c.unchanged) unchanged record(s) not listed (--show-unchanged lists them)\n")
+            }
+            if tally.errors > 0 {
                 out.write("\n")
                 try errors.copy(to: out)
             }
@@ -218,13 +298,18 @@ public final class ReportWriter: RunObserver {
             out.write("| \(c.created) | \(c.updated) | \(c.unchanged) | \(c.failed) | \(c.removed) |\n\n")
             out.write("## Changes\n\n| action | object | source_id | id | field | from | to |\n|---|---|---|---|---|---|---|\n")
             try changes.copy(to: out)
+            if c.unchanged > 0 && !options.showUnchanged {
+                out.write("\n\(c.unchanged) unchanged record(s) not listed (`--show-unchanged` lists them).\n")
+            }
             out.write("\n## Errors\n\n")
-            if errorCount == 0 {
+            if tally.errors == 0 {
                 out.write("None.\n")
             } else {
                 out.write("| where | source_id | field | code | message |\n|---|---|---|---|---|\n")
                 try errors.copy(to: out)
             }
+        case .html:
+            try writeHTML(summary: summary, to: out)
         }
     }
 
@@ -237,7 +322,7 @@ public final class ReportWriter: RunObserver {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 
-    private func headline(_ s: ReportSummary) -> String {
+    func headline(_ s: ReportSummary) -> String {
         switch (s.mode, s.status) {
         case (.dryRun, _): return "\(s.command): dry run against \(s.store); nothing was written."
         case (.apply, .rejected): return "\(s.command): --strict and some input was rejected; nothing was applied to \(s.store)."
@@ -252,7 +337,7 @@ public final class ReportWriter: RunObserver {
         }
     }
 
-    private func totals(_ s: ReportSummary) -> String {
+    func totals(_ s: ReportSummary) -> String {
         let c = s.counts
         let verb = s.mode == .dryRun ? "would be " : (s.status == .rejected ? "not applied: " : "")
         let removed = c.removed > 0 ? ", \(c.removed) removed" : ""

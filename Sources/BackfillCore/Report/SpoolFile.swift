@@ -50,16 +50,34 @@ final class SpoolFile {
 
     /// Copies the whole content to `out`.
     func copy(to out: OutputSink) throws(IOFailure) {
+        try copy(to: out, every: 0, insert: { _ in "" })
+    }
+
+    /// Copies the content to `out`, writing `insert(k)` after every `lines`
+    /// lines (k lines so far): how a long HTML section is cut into pages
+    /// whose labels know the total.
+    func copy(to out: OutputSink, every lines: Int, insert: (Int) -> String) throws(IOFailure) {
         flush()
         if let failure { throw failure }
         _ = lseek(fd, 0, SEEK_SET)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var seen = 0
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { throw IOFailure(path: directory, action: "cannot read the report's temporary file (TMPDIR)") }
             if n == 0 { break }
-            out.write(Array(buffer[0..<n]))
+            guard lines > 0 else { out.write(Array(buffer[0..<n])); continue }
+            var start = 0
+            for i in 0..<n where buffer[i] == 0x0A {
+                seen += 1
+                if seen % lines == 0 {
+                    out.write(Array(buffer[start...i]))
+                    out.write(insert(seen))
+                    start = i + 1
+                }
+            }
+            if start < n { out.write(Array(buffer[start..<n])) }
         }
         _ = lseek(fd, off_t(size), SEEK_SET)
     }

@@ -84,19 +84,56 @@ enum Schema {
         ALTER TABLE runs ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX records_parent ON records(parent_id, object_type) WHERE parent_id IS NOT NULL;
         """,
+        // 3: a reject of a row-file input (CSV) keeps the text above its row
+        // (preamble and header, with the file's delimiter), so `rejects
+        // --format csv` can write a file the user fixes and imports again.
+        // One name per connector: imports recorded Layer runs as `layer`,
+        // syncs as `layer_bills`; the connector's name is `layer_bills`.
+        """
+        ALTER TABLE rejects ADD COLUMN input_header TEXT;  -- JSON {"text": …, "delimiter": …}, row-file inputs only
+        UPDATE runs SET connector = 'layer_bills' WHERE connector = 'layer';
+        """,
     ]
 
     /// One view per object type, canonical fields as columns, so
     /// `select document_date, amount from expenses` works in the sqlite3 shell.
-    /// Money comes out as its exact decimal text; nested objects as JSON text.
+    ///
+    /// Columns carry the storage class SQL needs to compare and sort them:
+    /// money and decimals are REAL (the payload holds them as exact decimal
+    /// text, which would compare as text: `'999.99' > '5000.00'`), integers
+    /// INTEGER, booleans 0/1, dates ISO text, nested objects JSON text.
+    /// REAL is right for `where`, `order by`, `min`/`max` and `avg`, but a
+    /// `sum` of REALs drifts in the last digits, so each top-level money
+    /// field also comes as `<field>_minor`: an exact INTEGER count of the
+    /// currency's minor units (cents; yen; fils), which is the payload's
+    /// decimal text without its point, since money is stored at the
+    /// currency's scale. It is NULL when the record has no currency.
     static func viewStatements(_ catalog: ContractCatalog) -> [String] {
-        catalog.objectTypes.compactMap { type in
+        // Reference data, rebuilt with the views: each currency's minor-unit
+        // digits and 10^digits, so SQL can write an exact total of
+        // `<field>_minor` back as a decimal (README, "Querying the store").
+        let currencies = "CREATE TABLE currencies (code TEXT PRIMARY KEY, digits INTEGER NOT NULL, factor INTEGER NOT NULL) WITHOUT ROWID"
+        let rows = Currency.all.map { c in
+            "('\(c.code)', \(c.minorUnits), \((0..<c.minorUnits).reduce(1) { r, _ in r * 10 }))"
+        }
+        return [currencies, "INSERT INTO currencies VALUES " + rows.joined(separator: ", ")] + catalog.objectTypes.compactMap { type in
             guard let contract = catalog.contract(for: type) else { return nil }
             var columns = [
                 "id", "source_system", "NULLIF(connection_id, '') AS connection_id", "source_id",
             ]
+            let hasCurrency = contract.fieldsByName["currency"] != nil
             for field in contract.fields where !["source_id", "source_system", "connection_id"].contains(field.name) {
-                columns.append("json_extract(payload, '$.\(field.name)') AS \"\(field.name)\"")
+                let value = "json_extract(payload, '$.\(field.name)')"
+                switch field.type {
+                case .money, .decimal:
+                    columns.append("CAST(\(value) AS REAL) AS \"\(field.name)\"")
+                default:
+                    columns.append("\(value) AS \"\(field.name)\"")
+                }
+                if field.type == .money && hasCurrency {
+                    columns.append("CASE WHEN json_extract(payload, '$.currency') IS NOT NULL "
+                        + "THEN CAST(replace(\(value), '.', '') AS INTEGER) END AS \"\(field.name)_minor\"")
+                }
             }
             columns += ["created_at", "updated_at", "version"]
             return "CREATE VIEW \"\(contract.collection)\" AS SELECT "

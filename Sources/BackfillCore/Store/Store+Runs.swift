@@ -66,14 +66,14 @@ extension Store {
 
     /// Message and raw text are redacted: a server that quotes a request's
     /// headers back must not put the token into the store.
-    func insertReject(runID: Int, issue: RecordIssue, raw: String?) throws {
+    func insertReject(runID: Int, issue: RecordIssue, raw: String?, inputHeader: String? = nil) throws {
         try database.statement("""
-            INSERT INTO rejects (run_id, file, line, json_path, source_id, field, code, message, raw)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO rejects (run_id, file, line, json_path, source_id, field, code, message, raw, input_header)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).run([.int(runID), .text(issue.origin.file), issue.origin.line.map(SQLValue.int) ?? .null,
                       issue.origin.jsonPath.map(SQLValue.text) ?? .null, issue.sourceID.map(SQLValue.text) ?? .null,
                       issue.field.map(SQLValue.text) ?? .null, .text(issue.code.rawValue), .text(Secrets.redact(issue.message)),
-                      raw.map { .text(Secrets.redact($0)) } ?? .null])
+                      raw.map { .text(Secrets.redact($0)) } ?? .null, inputHeader.map { .text(Secrets.redact($0)) } ?? .null])
     }
 
     /// Every run, newest first.

@@ -129,6 +129,7 @@ public final class Store {
             var names: [String] = []
             while try existing.step() { if let n = existing.text(0) { names.append(n) } }
             for name in names { try database.execute("DROP VIEW \"\(name)\"") }
+            try database.execute("DROP TABLE IF EXISTS currencies")
             for sql in views { try database.execute(sql) }
             try database.statement("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('views', ?)")
                 .run([.text(fingerprint)])

@@ -53,12 +53,17 @@ public struct SyncConfig: Sendable {
         public let file: String
         public let keyPath: String
         public let message: String
-        public var description: String { "\(file): \(keyPath): \(message)" }
+        /// No file at the path at all: the caller says how to make one.
+        public var isMissing = false
+        public var description: String { keyPath == "$" ? "\(file): \(message)" : "\(file): \(keyPath): \(message)" }
     }
 
     public static func load(path: String, catalog: ContractCatalog = .standard) throws(ConfigError) -> SyncConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, keyPath: "$", message: "cannot read the config file")
+            var isDirectory: ObjCBool = false
+            let message = !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? "the config file is missing"
+                : isDirectory.boolValue ? "is a directory, not a config file" : "cannot read the config file (permission denied?)"
+            throw ConfigError(file: path, keyPath: "$", message: message, isMissing: !FileManager.default.fileExists(atPath: path))
         }
         let root: Value
         do { root = try JSONParser.parse(Array(data)) } catch {

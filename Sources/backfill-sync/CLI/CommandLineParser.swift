@@ -1,3 +1,5 @@
+import BackfillCore
+
 /// Parses `argv` against the command tree: subcommands by name, then
 /// `--opt value`, `--opt=value`, flags, `--` and positionals. Errors say what
 /// was wrong, suggest the closest option, and point to `--help`.
@@ -18,13 +20,21 @@ struct CommandLineParser {
             path.append(sub.name)
             args = args.dropFirst()
         }
-        // `backfill-sync help import csv`
+        if command.name == root.name && args.first == "--version" {
+            return .help("backfill-sync \(ToolVersion.current)\n")
+        }
+        // `backfill-sync help import csv`, `backfill-sync import help csv`
         if command.name == "help" || (args.first == "help" && !command.subcommands.isEmpty) {
             if args.first == "help" { args = args.dropFirst() }
-            var target = root
-            var targetPath = [root.name]
+            var target = command.name == "help" ? root : command
+            var targetPath = command.name == "help" ? [root.name] : path
             for word in args {
-                guard let sub = target.subcommands.first(where: { $0.name == word }) else { break }
+                guard let sub = target.subcommands.first(where: { $0.name == word }) else {
+                    let hint = Self.closest(word, in: target.subcommands.map(\.name).filter { $0 != "help" })
+                        .map { " Did you mean '\($0)'?" } ?? ""
+                    throw .usage("no help for '\(word)': it is not a command of '\(targetPath.joined(separator: " "))'.\(hint)\n"
+                        + "See '\(targetPath.joined(separator: " ")) --help'.")
+                }
                 target = sub
                 targetPath.append(word)
             }
@@ -62,7 +72,7 @@ struct CommandLineParser {
                 parsed.flags.insert(name)
                 continue
             }
-            let value: String
+            var value: String
             if parts.count > 1 {
                 value = parts[1]
             } else if let v = args.first {
@@ -71,9 +81,7 @@ struct CommandLineParser {
             } else {
                 throw .usage("\(name) needs a value <\(spec.valueName!)>.\nSee '\(path.joined(separator: " ")) --help'.")
             }
-            if let allowed = spec.allowed, !allowed.contains(value) {
-                throw .usage("\(name) must be one of \(allowed.joined(separator: ", ")); got '\(value)'.")
-            }
+            if let allowed = spec.allowed { value = try Self.choose(value, from: allowed, for: name) }
             if parsed.values[name] != nil && !spec.repeatable {
                 throw .usage("\(name) was given more than once.")
             }
@@ -90,6 +98,16 @@ struct CommandLineParser {
             throw .usage("unexpected argument '\(parsed.positionals[command.arguments.count])'.\nSee '\(path.joined(separator: " ")) --help'.")
         }
         return .run(command, parsed, path: path)
+    }
+
+    /// `value` among `choices`, ignoring case (`Expense`, `JSON`); else a
+    /// usage error that lists them and suggests the closest (`expenses` →
+    /// `expense`).
+    static func choose(_ value: String, from choices: [String], for what: String) throws(CommandError) -> String {
+        if choices.contains(value) { return value }
+        if let match = choices.first(where: { $0.lowercased() == value.lowercased() }) { return match }
+        let hint = closest(value.lowercased(), in: choices).map { " Did you mean '\($0)'?" } ?? ""
+        throw .usage("\(what): '\(Excerpt(value))' is not one of the choices.\(hint)\nChoices: \(choices.joined(separator: ", ")).")
     }
 
     /// The candidate within edit distance 2 (or sharing a prefix), if any.

@@ -6,12 +6,25 @@ import BackfillCore
 /// report, so `--report json | jq` works.
 enum Diagnostics {
     static let isTerminal = isatty(2) == 1
+    /// `--quiet`: warnings and progress are not shown; errors always are.
+    nonisolated(unsafe) static var quiet = false
 
+    /// A usage error's own second lines ("See '… --help'", "Choices: …")
+    /// are printed as lines. Any other line break, such as one inside a
+    /// file name, stays escaped: it cannot forge a diagnostic.
     static func error(_ message: String) {
-        line("backfill-sync: error: \(message)")
+        var lines = [Substring(message)]
+        for marker in ["\nSee '", "\nChoices: "] {
+            guard let last = lines.last, let range = last.range(of: marker) else { continue }
+            lines[lines.count - 1] = last[..<range.lowerBound]
+            lines.append(last[last.index(after: range.lowerBound)...])
+        }
+        line("backfill-sync: error: \(lines[0])")
+        for more in lines.dropFirst() { line(String(more)) }
     }
 
     static func warning(_ message: String) {
+        if quiet { return }
         line("backfill-sync: warning: \(message)")
     }
 
@@ -35,6 +48,7 @@ final class CLIObserver: RunObserver {
     private var hiddenRejects = 0
     private static let rejectLimit = 50
     private var lastProgress = Date.distantPast
+    private var inputStartedAt = Date()
     private var progressShown = false
     /// The current input's rejects, held while none of its records has
     /// landed: if every row fails on the same missing fields, one diagnosis
@@ -52,6 +66,7 @@ final class CLIObserver: RunObserver {
     }
 
     func inputStarted(_ input: String) {
+        inputStartedAt = Date()
         report.inputStarted(input)
         held = []
         holding = true
@@ -112,12 +127,23 @@ final class CLIObserver: RunObserver {
     }
 
     func progress(input: String, records: Int) {
-        guard Diagnostics.isTerminal else { return }
+        showProgress(input: input, records: records, bytes: nil, total: nil)
+    }
+
+    func progress(input: String, records: Int, bytes: Int, of total: Int) {
+        showProgress(input: input, records: records, bytes: bytes, total: total)
+    }
+
+    /// On a terminal only, at most twice a second, on one line rewritten in place.
+    private func showProgress(input: String, records: Int, bytes: Int?, total: Int?) {
+        guard Diagnostics.isTerminal, !Diagnostics.quiet else { return }
         let now = Date()
         guard now.timeIntervalSince(lastProgress) >= 0.5 else { return }
         lastProgress = now
         progressShown = true
-        Diagnostics.write("\r\u{1B}[K  \(TerminalText.safe(input)): \(records) records…")
+        let line = ProgressText.line(input: input, records: records, bytes: bytes, of: total,
+                                     elapsed: now.timeIntervalSince(inputStartedAt))
+        Diagnostics.write("\r\u{1B}[K  " + TerminalText.safe(line))
     }
 
     func finish() {

@@ -35,9 +35,18 @@ enum ExitCode: Int32 {
 }
 
 /// A failure that ends a command with a message and an exit code.
-struct CommandError: Error {
+struct CommandError: Error, CustomStringConvertible {
     let exitCode: ExitCode
     let message: String
+
+    var description: String { message }
+
+    /// What a person reads for any error: its own description; never the
+    /// raw Swift value, which names modules and fields a user cannot act on.
+    static func text(of error: Error) -> String {
+        if let described = (error as Any) as? CustomStringConvertible { return described.description }
+        return "an unexpected failure inside backfill-sync (\(type(of: error))); please report it"
+    }
 
     static func usage(_ message: String) -> CommandError { CommandError(exitCode: .usage, message: message) }
 
@@ -64,7 +73,7 @@ struct CommandError: Error {
         case let error as SQLiteError:
             return sqlite(error, store: store)
         default:
-            return CommandError(exitCode: .internalError, message: "\(error)")
+            return CommandError(exitCode: .internalError, message: text(of: error))
         }
     }
 

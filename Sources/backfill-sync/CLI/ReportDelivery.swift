@@ -8,11 +8,29 @@ final class ReportDelivery {
     let writer: ReportWriter
     private let sink: OutputSink
 
-    init(format: ReportFormat, file: String?, store: String) throws(CommandError) {
+    /// The report options every command that runs the pipeline has.
+    static let commandOptions: [CommandSpec.Option] = [
+        .init(name: "--report", valueName: "format", help: "Report format: text and markdown for people, json for scripts, "
+              + "html for a page to review or attach to a ticket.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
+        .init(name: "--report-file", valueName: "path", help: "Write the report here instead of standard output."),
+        .init(name: "--show-unchanged", valueName: nil, help: "List unchanged records too (text, markdown); else they are only counted."),
+        .init(name: "--verbose", valueName: nil, help: "Show every field of a created record, not only its date, money, currency and party."),
+        .init(name: "--quiet", valueName: nil, help: "Text report: only the closing counts line; no warnings or progress (errors still shown)."),
+    ]
+
+    convenience init(_ args: ParsedArguments, store: String) throws(CommandError) {
+        let options = ReportOptions(showUnchanged: args.flag("--show-unchanged"), verbose: args.flag("--verbose"),
+                                    quiet: args.flag("--quiet"))
+        if options.quiet { Diagnostics.quiet = true }
+        try self.init(format: ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text, options: options,
+                      file: args.value("--report-file"), store: store)
+    }
+
+    init(format: ReportFormat, options: ReportOptions = ReportOptions(), file: String?, store: String) throws(CommandError) {
         do {
             // Never written over: what a typo in --report-file must not destroy.
             sink = try file.map { try OutputSink.file($0, protecting: Store.files(of: store)) } ?? .standardOutput()
-            writer = try ReportWriter(format: format)
+            writer = try ReportWriter(format: format, options: options)
         } catch {
             throw CommandError.failure(error, store: store)
         }

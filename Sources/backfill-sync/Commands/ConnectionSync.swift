@@ -51,7 +51,7 @@ final class ConnectionSync {
         }
     }
 
-    func sync(_ connection: SyncConfig.Connection, token: String?) throws -> Outcome {
+    func sync(_ connection: SyncConfig.Connection, token: String?, mapping: CSVMapping?) throws -> Outcome {
         observer.connection = connection.name
         stoppedRun = Outcome(counts: RunCounts(), runID: nil, status: .failed)
         let inputs: [String]
@@ -59,10 +59,7 @@ final class ConnectionSync {
         case .backfillAPI: inputs = connection.objects.map { "\(connection.baseURL!.absoluteString) \($0)" }
         case .csvUpload, .layerBills: inputs = [connection.glob ?? ""]
         }
-        var mapping = CSVMapping()
-        if let path = connection.mapping {
-            do { mapping = try CSVMapping.load(path: path) } catch { throw CommandError.usage("\(connection.keyPath).mapping: \(error)") }
-        }
+        let mapping = mapping ?? CSVMapping()
         let run = try ImportRun(store: store, mode: dryRun ? .dryRun : .apply, strict: false,
                                 connector: connection.connector.rawValue, connectionID: connection.connectionID,
                                 inputs: inputs, normalizer: Normalizer(options: mapping.options), observer: observer)
@@ -238,7 +235,7 @@ final class ConnectionSync {
     private func recordInternalFailure(_ error: Error, connection c: SyncConfig.Connection, input: String, run: ImportRun) throws {
         internalFailures += 1
         try run.inputFailedToOpen(InputError(kind: .malformed, origin: Origin(file: input), code: .internalError,
-                                             message: "connection '\(c.name)': \(input) stopped: \(error)"))
+                                             message: "connection '\(c.name)': \(input) stopped: \(CommandError.text(of: error))"))
     }
 
     private func recordFailure(_ error: APIError, connection c: SyncConfig.Connection, object: String, page: Int, url: URL,
@@ -274,7 +271,14 @@ final class ConnectionSync {
     private func syncFiles(_ c: SyncConfig.Connection, run: ImportRun,
                            open: (String) throws(InputError) -> AnyRecordStream) throws {
         var skipped = 0
-        for file in Self.glob(c.glob ?? "") {
+        let files = Self.glob(c.glob ?? "")
+        if files.isEmpty {
+            // Most often a typo or a drop that never came: said, not silent.
+            let note = "\(c.name): no file matches \(c.glob ?? "")"
+            Diagnostics.warning(note)
+            notes.append(note)
+        }
+        for file in files {
             let stream = "file:" + file
             guard let fingerprint = Self.fingerprint(file) else {
                 try run.inputFailedToOpen(InputError(kind: .unreadable, origin: Origin(file: file), code: .malformedInput,
@@ -338,8 +342,9 @@ final class ConnectionSync {
 }
 
 /// A record stream of any connector, so one file-drop loop serves them all.
-struct AnyRecordStream: RecordStream {
+struct AnyRecordStream: RowFileStream {
     private var nextRecord: () throws(InputError) -> RawRecord?
+    let inputHeader: String?
     /// The stream's notes as they stand (a CSV file's; others have none).
     let notes: () -> [String]
 
@@ -347,6 +352,7 @@ struct AnyRecordStream: RecordStream {
         var s = stream
         nextRecord = { () throws(InputError) -> RawRecord? in try s.next() }
         notes = { (s as? CSVRecordStream)?.notes ?? [] }
+        inputHeader = (stream as? any RowFileStream)?.inputHeader ?? nil
     }
 
     mutating func next() throws(InputError) -> RawRecord? { try nextRecord() }

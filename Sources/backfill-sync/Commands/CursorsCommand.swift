@@ -18,22 +18,48 @@ enum CursorsCommand {
 
     static func run(_ args: ParsedArguments) throws -> ExitCode {
         let store = try StoreOpening.forReading(args.value("--db") ?? StoreOpening.defaultPath)
+        let cursors = try store.cursors()
         let out = OutputSink.standardOutput()
-        let s = try store.database.statement("SELECT connection, stream, cursor, updated_at FROM sync_cursors ORDER BY connection, stream")
-        var any = false
-        while try s.step() {
-            any = true
-            let (connection, stream, cursor, updated) = (s.text(0) ?? "", s.text(1) ?? "", s.text(2) ?? "", s.text(3) ?? "")
-            if args.value("--format") == "json" {
-                let value: Value = .object(["connection": .string(connection), "stream": .string(stream),
-                                            "cursor": (try? JSONParser.parse(cursor)) ?? .string(cursor), "updated_at": .string(updated)])
-                out.write(CanonicalJSON.bytes(value) + [0x0A])
-            } else {
-                out.write(TerminalText.escape("\(connection)  \(stream)  \(cursor)  (updated \(updated))") + "\n")
+        if args.value("--format") == "json" {
+            // One JSON document, `[]` when there are none: what `jq` expects.
+            let items: [Value] = cursors.map { c in
+                .object(["connection": .string(c.connection), "stream": .string(c.stream),
+                         "cursor": (try? JSONParser.parse(c.cursor)) ?? .string(c.cursor), "updated_at": .string(c.updatedAt)])
+            }
+            out.write(CanonicalJSON.bytes(.array(items)) + [0x0A])
+        } else if cursors.isEmpty {
+            out.write("No cursors yet: run sync first.\n")
+        } else {
+            let width = max(10, cursors.map { $0.connection.count }.max() ?? 0)
+            let streamWidth = max(6, cursors.map { $0.stream.count }.max() ?? 0)
+            out.write(pad("CONNECTION", width) + "  " + pad("STREAM", streamWidth) + "  " + pad("UPDATED", 24) + "  WHERE IT STANDS\n")
+            for c in cursors {
+                out.write(TerminalText.escape(pad(c.connection, width) + "  " + pad(c.stream, streamWidth) + "  " + pad(c.updatedAt, 24)
+                    + "  " + describe(c.cursor)) + "\n")
             }
         }
-        if !any && args.value("--format") != "json" { out.write("No cursors yet: run sync first.\n") }
         try out.close()
         return .success
+    }
+
+    /// A cursor in words: an API resource's page and high-water marks, a
+    /// file drop's size and content hash; anything else as its JSON.
+    static func describe(_ cursor: String) -> String {
+        guard case .object(let o)? = try? JSONParser.parse(cursor) else { return cursor }
+        var parts: [String] = []
+        if let page = o["next_page"], !page.isNull { parts.append("pass in progress, resumes at page \(page.displayText)") }
+        if let pass = o["last_complete_pass_at"]?.stringValue { parts.append("last complete pass \(pass)") }
+        if let high = o["max_updated_at"]?.stringValue { parts.append("newest updated_at \(high)") }
+        if let size = o["size"] { parts.append("file of \(size.displayText) bytes") }
+        if let hash = o["sha256"]?.stringValue { parts.append("sha256 \(hash.prefix(12))…") }
+        let known: Set = ["next_page", "last_complete_pass_at", "max_updated_at", "size", "sha256"]
+        for (key, value) in o.sorted(by: { $0.key < $1.key }) where !known.contains(key) && !value.isNull {
+            parts.append("\(key) \(value.displayText)")
+        }
+        return parts.isEmpty ? cursor : parts.joined(separator: "; ")
+    }
+
+    private static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 }

@@ -31,11 +31,8 @@ enum ExportCommand {
     )
 
     static func run(_ args: ParsedArguments) throws -> ExitCode {
-        let type = args.positionals[0]
-        guard let contract = ContractCatalog.standard.contract(for: type) else {
-            let hint = CommandLineParser.closest(type, in: ContractCatalog.standard.objectTypes).map { " Did you mean '\($0)'?" } ?? ""
-            throw CommandError.usage("'\(type)' is not a canonical object type.\(hint)")
-        }
+        let contract = try ObjectTypeArgument.contract(args.positionals[0])
+        let type = contract.objectType
         let store = try StoreOpening.forReading(args.value("--db") ?? StoreOpening.defaultPath)
         let out = OutputSink.standardOutput()
         let csv = args.value("--format") == "csv"

@@ -40,7 +40,7 @@ enum ImportLayerCommand {
         }
         let connector = LayerConnector(connectionID: args.value("--connection"), currency: currency,
                                        limits: try ImportOptions.limits(args))
-        return try ImportOptions(args).run(command: "import layer-bills", connector: connector.sourceSystem,
+        return try ImportOptions(args).run(command: "import layer-bills", connector: LayerConnector.name,
                                            connectionID: args.value("--connection"), inputs: args.positionals,
                                            normalizer: Normalizer()) { run, file in
             var stream = try connector.open(file)

@@ -9,8 +9,6 @@ struct ImportOptions {
         .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
         .init(name: "--dry-run", valueName: nil, help: "Plan and report every change; write nothing, not even a run row."),
         .init(name: "--strict", valueName: nil, help: "Apply nothing if anything is rejected."),
-        .init(name: "--report", valueName: "format", help: "Report format.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
-        .init(name: "--report-file", valueName: "path", help: "Write the report here instead of standard output."),
         .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
         .init(name: "--wait", valueName: "seconds", help: "If another run holds the store, wait this long for it (then exit 75).",
               defaultValue: "0"),
@@ -18,7 +16,7 @@ struct ImportOptions {
               defaultValue: "16"),
         .init(name: "--max-record-mib", valueName: "MiB", help: "Largest CSV row or JSON array element (one bill) accepted.",
               defaultValue: "32"),
-    ]
+    ] + ReportDelivery.commandOptions
 
     /// The limits `--max-field-mib` and `--max-record-mib` set, checked.
     static func limits(_ args: ParsedArguments) throws -> InputLimits {
@@ -36,8 +34,7 @@ struct ImportOptions {
     let dbPath: String
     let dryRun: Bool
     let strict: Bool
-    let format: ReportFormat
-    let reportFile: String?
+    let args: ParsedArguments
     let detailedExitCode: Bool
     let wait: Double
 
@@ -49,8 +46,7 @@ struct ImportOptions {
         dbPath = args.value("--db") ?? StoreOpening.defaultPath
         dryRun = args.flag("--dry-run")
         strict = args.flag("--strict")
-        format = ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text
-        reportFile = args.value("--report-file")
+        self.args = args
         detailedExitCode = args.flag("--detailed-exitcode")
     }
 
@@ -60,7 +56,7 @@ struct ImportOptions {
             throw CommandError.usage("--detailed-exitcode goes with --dry-run.")
         }
         // The report target first: a bad --report-file fails before any work.
-        let report = try ReportDelivery(format: format, file: reportFile, store: dbPath)
+        let report = try ReportDelivery(args, store: dbPath)
         // A file named twice (an overlapping glob) is imported once: its second
         // pass would otherwise reject every row as a duplicate of itself.
         var unique: [String] = []

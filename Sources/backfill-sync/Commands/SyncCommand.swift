@@ -4,6 +4,57 @@ import BackfillAPI
 import CSVUpload
 import LayerBills
 
+/// A config checked as a whole before any work: the tokens from the
+/// environment and the mappings, loaded once.
+struct SyncPlan {
+    var tokens: [String: String] = [:]
+    var mappings: [String: CSVMapping] = [:]
+
+    init(_ config: SyncConfig, connections: [SyncConfig.Connection], configPath: String) throws(CommandError) {
+        var problems: [String] = []
+        for c in connections {
+            switch c.connector {
+            case .backfillAPI:
+                // A missing token names the variable, never a value.
+                let variable = c.tokenEnv ?? ""
+                guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
+                    problems.append("\(configPath): \(c.keyPath).token_env: the environment variable \(variable) is not set")
+                    continue
+                }
+                tokens[c.name] = token
+                Secrets.register(token)
+            case .csvUpload, .layerBills:
+                if let path = c.mapping {
+                    do { mappings[c.name] = try CSVMapping.load(path: path) } catch {
+                        problems.append("\(configPath): \(c.keyPath).mapping: \(error)")
+                    }
+                }
+                let folder = Self.fixedFolder(of: c.glob ?? "")
+                var isDirectory: ObjCBool = false
+                if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                    problems.append("\(configPath): \(c.keyPath).glob: the folder \(folder) does not exist")
+                }
+            }
+        }
+        let storeFolder = URL(fileURLWithPath: config.storePath).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: storeFolder) {
+            problems.append("\(configPath): store.path: the folder \(storeFolder) does not exist")
+        }
+        guard let last = problems.popLast() else { return }
+        for problem in problems { Diagnostics.error(problem) }
+        throw .usage(last)
+    }
+
+    /// The part of a glob before its first wildcard's folder: `drops/bank/*.csv` → `drops/bank`.
+    static func fixedFolder(of glob: String) -> String {
+        let parts = glob.split(separator: "/", omittingEmptySubsequences: false)
+        let fixed = parts.prefix { !$0.contains(where: { "*?[".contains($0) }) }
+        let folder = fixed.count == parts.count ? parts.dropLast() : fixed
+        let joined = folder.joined(separator: "/")
+        return joined.isEmpty ? (glob.hasPrefix("/") ? "/" : ".") : joined
+    }
+}
+
 enum SyncCommand {
     static let spec = CommandSpec(
         name: "sync",
@@ -36,18 +87,21 @@ enum SyncCommand {
             .init(name: "--connection", valueName: "name", help: "Only this connection (repeatable).", repeatable: true),
             .init(name: "--dry-run", valueName: nil, help: "Pull and diff, write nothing (no records, no cursors, no run rows)."),
             .init(name: "--full-refresh", valueName: nil, help: "Ignore cursors: read every page and every file again."),
+            .init(name: "--check", valueName: nil, help: "Validate the config (mappings, glob folders, tokens, store folder) and exit; no request, no write."),
             .init(name: "--wait", valueName: "seconds", help: "If another run holds the store, wait this long for it.", defaultValue: "0"),
-            .init(name: "--report", valueName: "format", help: "Report format.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
-            .init(name: "--report-file", valueName: "path", help: "Write the report here instead of standard output."),
             .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
-        ],
+        ] + ReportDelivery.commandOptions,
         run: run
     )
 
     static func run(_ args: ParsedArguments) throws -> ExitCode {
         let configPath = args.value("--config") ?? "backfill-sync.json"
         let config: SyncConfig
-        do { config = try SyncConfig.load(path: configPath) } catch { throw CommandError.usage(error.description) }
+        do { config = try SyncConfig.load(path: configPath) } catch {
+            guard error.isMissing else { throw CommandError.usage(error.description) }
+            throw CommandError.usage("\(configPath): the config file is missing. Name one with --config PATH, or start from "
+                + "the example: cp config.example.json \(configPath)")
+        }
         for warning in config.warnings { Diagnostics.warning(warning) }
 
         var selected = config.connections
@@ -58,23 +112,23 @@ enum SyncCommand {
             }
             selected = config.connections.filter { names.contains($0.name) }
         }
-        // Every token is checked before any work: a missing one is a config
-        // error that names the variable, never a value.
-        var tokens: [String: String] = [:]
-        for c in selected where c.connector == .backfillAPI {
-            let variable = c.tokenEnv ?? ""
-            guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
-                throw CommandError.usage("\(configPath): \(c.keyPath).token_env: the environment variable \(variable) is not set")
-            }
-            tokens[c.name] = token
-            Secrets.register(token)
+        // The whole config is checked before any request or any write, and
+        // every problem is named at once: a cron job should fail in a
+        // second, not after minutes of pulls.
+        let plan = try SyncPlan(config, connections: selected, configPath: configPath)
+        if args.flag("--check") {
+            let out = OutputSink.standardOutput()
+            out.write("\(configPath): the config is valid: \(selected.count) connection(s), "
+                + selected.map { "\($0.name) (\($0.connector.rawValue))" }.joined(separator: ", ")
+                + "; store \(config.storePath). Nothing was pulled.\n")
+            try out.close()
+            return .success
         }
         guard let wait = Double(args.value("--wait") ?? "0"), wait >= 0 else { throw CommandError.usage("--wait takes seconds (0 or more).") }
         let dryRun = args.flag("--dry-run")
         if args.flag("--detailed-exitcode") && !dryRun { throw CommandError.usage("--detailed-exitcode goes with --dry-run.") }
 
-        let report = try ReportDelivery(format: ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text,
-                                        file: args.value("--report-file"), store: config.storePath)
+        let report = try ReportDelivery(args, store: config.storePath)
         let store = try dryRun ? StoreOpening.forDryRun(config.storePath)
             : StoreOpening.forWriting(config.storePath, wait: wait, command: "sync --config \(configPath)")
         let observer = BreakdownObserver(forwardingTo: CLIObserver(report: report.writer))
@@ -90,7 +144,7 @@ enum SyncCommand {
         for connection in selected {
             do {
                 try Interruption.check()
-                let run = try sync.sync(connection, token: tokens[connection.name])
+                let run = try sync.sync(connection, token: plan.tokens[connection.name], mapping: plan.mappings[connection.name])
                 totals = totals + run.counts
                 lastRunID = run.runID ?? lastRunID
                 if run.status != .succeeded { status = .partial }
@@ -108,7 +162,7 @@ enum SyncCommand {
                 // One connection failing never stops the others, and the report is still written.
                 failedConnections += 1
                 status = .partial
-                Diagnostics.error("connection '\(connection.name)' stopped: \(error)")
+                Diagnostics.error("connection '\(connection.name)' stopped: \(CommandError.text(of: error))")
             }
         }
         observer.forwarded.finish()
@@ -187,4 +241,7 @@ final class BreakdownObserver: RunObserver {
     }
     func inputFinished(_ input: String, counts: RunCounts) { forwarded.inputFinished(input, counts: counts) }
     func progress(input: String, records: Int) { forwarded.progress(input: input, records: records) }
+    func progress(input: String, records: Int, bytes: Int, of total: Int) {
+        forwarded.progress(input: input, records: records, bytes: bytes, of: total)
+    }
 }
