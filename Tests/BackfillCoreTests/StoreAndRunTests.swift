@@ -26,6 +26,33 @@ final class StoreAndRunTests: XCTestCase {
         XCTAssertEqual(count(reopened, "PRAGMA user_version"), Schema.migrations.count)
     }
 
+    /// A store written before migrations 3 and 4 (a v2 store, as the build
+    /// before them left it) gains the columns the views read, filled from
+    /// its payloads, and its Layer runs take the connector's one name.
+    func testAVersionTwoStoreMigratesWithItsViewColumnsFilled() throws {
+        do {
+            let v2 = try Database(path: path)
+            for sql in Schema.migrations.prefix(2) { try v2.execute(sql) }
+            try v2.execute("PRAGMA user_version = 2")
+            try v2.execute("INSERT INTO runs (id, mode, connector, inputs, started_at, status) VALUES (1, 'apply', 'layer', '[]', 't', 'succeeded')")
+            try v2.execute("""
+                INSERT INTO records (id, object_type, source_system, connection_id, source_id, version, content_hash, payload,
+                                     created_at, updated_at, created_run, updated_run)
+                VALUES ('a', 'expense', 'csv_upload', '', 'e1', 1, 'h', '{"amount":"1234.56","currency":"USD"}', 't', 't', 1, 1),
+                       ('b', 'vendor_bill', 'layer', '', 'b1', 1, 'h', '{"currency":"KWD","total_amount":"12.345"}', 't', 't', 1, 1),
+                       ('c', 'expense', 'csv_upload', '', 'e2', 1, 'h', '{"amount":"7.5"}', 't', 't', 1, 1)
+                """)
+        }
+        let store = try Store.openForWriting(path: path)
+        XCTAssertEqual(count(store, "PRAGMA user_version"), Schema.migrations.count)
+        XCTAssertEqual(try store.database.scalarText("SELECT connector FROM runs"), "layer_bills")
+        XCTAssertEqual(try store.database.scalarText("SELECT amount || ' ' || amount_minor || ' ' || currency FROM expenses WHERE source_id = 'e1'"),
+                       "1234.56 123456 USD")
+        XCTAssertEqual(try store.database.scalarText("SELECT total_amount || ' ' || total_amount_minor FROM vendor_bills"), "12.345 12345")
+        XCTAssertEqual(try store.database.scalarText("SELECT amount || ' ' || ifnull(amount_minor, 'null') FROM expenses WHERE source_id = 'e2'"),
+                       "7.5 null", "no currency, no minor units")
+    }
+
     func testReimportIsIdempotent() throws {
         let store = try Store.openForWriting(path: path)
         let records = [expenseRecord("e-1", amount: "10"), expenseRecord("e-2", amount: "20", line: 3)]

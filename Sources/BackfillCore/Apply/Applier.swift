@@ -15,13 +15,18 @@ public struct Applier {
             return
         case .create:
             try store.insertRecord(id: change.id, identity: change.identity, hash: change.contentHash,
-                                   payload: change.payload, now: now, runID: runID, origin: change.origin.description,
-                                   parentID: change.parentID)
+                                   payload: change.payload, columns: columns(change), now: now, runID: runID,
+                                   origin: change.origin.description, parentID: change.parentID)
         case .update:
             try store.updateRecord(id: change.id, rowID: change.rowID, hash: change.contentHash, payload: change.payload,
-                                   now: now, runID: runID, origin: change.origin.description, parentID: change.parentID)
+                                   columns: columns(change), now: now, runID: runID, origin: change.origin.description,
+                                   parentID: change.parentID)
         case .remove:
             try store.tombstone(id: change.id, now: now, runID: runID)
         }
+    }
+
+    private func columns(_ change: RecordChange) -> QueryColumns {
+        QueryColumns(values: change.values, contract: store.catalog.contract(for: change.identity.objectType))
     }
 }

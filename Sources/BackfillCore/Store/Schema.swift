@@ -93,6 +93,15 @@ enum Schema {
         ALTER TABLE rejects ADD COLUMN input_header TEXT;  -- JSON {"text": …, "delimiter": …}, row-file inputs only
         UPDATE runs SET connector = 'layer_bills' WHERE connector = 'layer';
         """,
+        // 4: the columns the views read without parsing JSON (`QueryColumns`):
+        // a record's currency and headline money, as REAL and in minor units.
+        // Existing rows are filled from their payloads by `Store.migrate`,
+        // which knows each type's headline field from the catalog.
+        """
+        ALTER TABLE records ADD COLUMN currency TEXT;
+        ALTER TABLE records ADD COLUMN money REAL;
+        ALTER TABLE records ADD COLUMN money_minor INTEGER;
+        """,
     ]
 
     /// One view per object type, canonical fields as columns, so
@@ -108,6 +117,21 @@ enum Schema {
     /// currency's minor units (cents; yen; fils), which is the payload's
     /// decimal text without its point, since money is stored at the
     /// currency's scale. It is NULL when the record has no currency.
+    /// Fills `QueryColumns` of rows written before migration 4, type by type.
+    static func queryColumnBackfill(_ catalog: ContractCatalog) -> [String] {
+        catalog.objectTypes.compactMap { type in
+            guard let contract = catalog.contract(for: type) else { return nil }
+            let currency = contract.fieldsByName["currency"] != nil ? "json_extract(payload, '$.currency')" : "NULL"
+            guard let field = contract.headlineMoneyField else {
+                return "UPDATE records SET currency = \(currency) WHERE object_type = '\(type)'"
+            }
+            let value = "json_extract(payload, '$.\(field)')"
+            return "UPDATE records SET currency = \(currency), money = CAST(\(value) AS REAL), "
+                + "money_minor = CASE WHEN \(currency) IN (SELECT code FROM currencies) "
+                + "THEN CAST(replace(\(value), '.', '') AS INTEGER) END WHERE object_type = '\(type)'"
+        }
+    }
+
     static func viewStatements(_ catalog: ContractCatalog) -> [String] {
         // Reference data, rebuilt with the views: each currency's minor-unit
         // digits and 10^digits, so SQL can write an exact total of
@@ -124,6 +148,15 @@ enum Schema {
             let hasCurrency = contract.fieldsByName["currency"] != nil
             for field in contract.fields where !["source_id", "source_system", "connection_id"].contains(field.name) {
                 let value = "json_extract(payload, '$.\(field.name)')"
+                if field.name == "currency" || field.name == contract.headlineMoneyField {
+                    // Read from the row's own columns (`QueryColumns`), not the payload.
+                    if field.name == "currency" {
+                        columns.append("currency")
+                    } else {
+                        columns += ["money AS \"\(field.name)\"", "money_minor AS \"\(field.name)_minor\""]
+                    }
+                    continue
+                }
                 switch field.type {
                 case .money, .decimal:
                     columns.append("CAST(\(value) AS REAL) AS \"\(field.name)\"")

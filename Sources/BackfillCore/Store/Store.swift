@@ -131,6 +131,10 @@ public final class Store {
             for name in names { try database.execute("DROP VIEW \"\(name)\"") }
             try database.execute("DROP TABLE IF EXISTS currencies")
             for sql in views { try database.execute(sql) }
+            // Rows from before migration 4 get the columns the views read.
+            if current < 4 && current > 0 {
+                for sql in Schema.queryColumnBackfill(catalog) { try database.execute(sql) }
+            }
             try database.statement("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('views', ?)")
                 .run([.text(fingerprint)])
         }
@@ -149,17 +153,19 @@ public final class Store {
         }
     }
 
-    func insertRecord(id: String, identity: RecordIdentity, hash: String, payload: [UInt8],
+    func insertRecord(id: String, identity: RecordIdentity, hash: String, payload: [UInt8], columns: QueryColumns,
                       now: String, runID: Int, origin: String, parentID: String?) throws {
         let s = try database.statement("""
             INSERT INTO records (id, object_type, source_system, connection_id, source_id, version,
-                                 content_hash, payload, created_at, updated_at, created_run, updated_run, origin, parent_id)
-            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 content_hash, payload, created_at, updated_at, created_run, updated_run, origin, parent_id,
+                                 currency, money, money_minor)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS REAL), ?)
             """)
         try s.bind([.text(id), .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
                     .text(identity.sourceID), .text(hash)])
         try s.bindText(7, bytes: payload)
-        try s.bind([.text(now), .text(now), .int(runID), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null], at: 8)
+        try s.bind([.text(now), .text(now), .int(runID), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null]
+                   + columns.bindings, at: 8)
         try s.step()
     }
 
@@ -182,18 +188,19 @@ public final class Store {
     /// Replaces a record's content (and revives it if it was removed). Rows
     /// are written by rowid: `lookup` reads it in this transaction, and the
     /// table is in insertion order while the index of (random) ids is not.
-    func updateRecord(id: String, rowID: Int? = nil, hash: String, payload: [UInt8], now: String, runID: Int, origin: String,
-                      parentID: String?) throws {
+    func updateRecord(id: String, rowID: Int? = nil, hash: String, payload: [UInt8], columns: QueryColumns, now: String,
+                      runID: Int, origin: String, parentID: String?) throws {
         guard let row = try rowID ?? self.rowID(of: id) else { return }
         try keepCurrentVersion(rowID: row, now: now, runID: runID)
         let s = try database.statement("""
             UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
-                               updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL
+                               updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL,
+                               currency = ?, money = CAST(? AS REAL), money_minor = ?
             WHERE rowid = ?
             """)
         try s.bind([.text(hash)])
         try s.bindText(2, bytes: payload)
-        try s.bind([.text(now), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null, .int(row)], at: 3)
+        try s.bind([.text(now), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null] + columns.bindings + [.int(row)], at: 3)
         try s.step()
     }
 
