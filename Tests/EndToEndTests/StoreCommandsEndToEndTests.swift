@@ -178,6 +178,16 @@ final class SyncCheckEndToEndTests: SyncTestCase {
         XCTAssertEqual(server.requests.count, 0)
     }
 
+    func testADryRunNeverClaimsACommit() throws {
+        let flaky = try stub { $0.everyReset = 2 }
+        config(flaky, objects: ["expense"], maxRetries: 0)
+        let r = try sync(["--dry-run"])
+        XCTAssertEqual(r.status, 75, r.stderr)
+        XCTAssertTrue(r.stderr.contains("Nothing was written (dry run)"), r.stderr)
+        XCTAssertFalse((r.stderr + r.stdout).contains("committed"), "nothing was: \(r.stderr)\n\(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("backfill-sync sync: dry run against ") && r.stdout.contains("; nothing was written."), r.stdout)
+    }
+
     func testAMissingConfigSaysHowToMakeOne() throws {
         let r = try run(["sync"])
         XCTAssertEqual(r.status, 64)

@@ -342,9 +342,12 @@ final class ConnectionSync {
 }
 
 /// A record stream of any connector, so one file-drop loop serves them all.
-struct AnyRecordStream: RowFileStream {
+struct AnyRecordStream: RowFileStream, SizedStream {
     private var nextRecord: () throws(InputError) -> RawRecord?
     let inputHeader: String?
+    private let position: () -> Int
+    let totalBytes: Int?
+    var bytesRead: Int { position() }
     /// The stream's notes as they stand (a CSV file's; others have none).
     let notes: () -> [String]
 
@@ -353,6 +356,8 @@ struct AnyRecordStream: RowFileStream {
         nextRecord = { () throws(InputError) -> RawRecord? in try s.next() }
         notes = { (s as? CSVRecordStream)?.notes ?? [] }
         inputHeader = (stream as? any RowFileStream)?.inputHeader ?? nil
+        totalBytes = (stream as? any SizedStream)?.totalBytes ?? nil
+        position = { (s as? any SizedStream)?.bytesRead ?? 0 }
     }
 
     mutating func next() throws(InputError) -> RawRecord? { try nextRecord() }
