@@ -49,6 +49,17 @@ public enum Value: Sendable, Equatable {
         }
     }
 
+    /// A value as reports, `show` and `history` print it: text and decimals
+    /// quoted, as in JSON, so both sides of `from → to` read alike and a
+    /// stored `"12.50"` is not mistaken for a number `12.5`.
+    public var quotedText: String {
+        switch self {
+        case .string(let s): return "\"\(s)\""
+        case .decimal(let d): return "\"\(d)\""
+        default: return displayText
+        }
+    }
+
     public subscript(key: String) -> Value? {
         objectValue?[key]
     }

@@ -207,14 +207,7 @@ public final class ReportWriter: RunObserver {
         return ["      " + shown.map { "\($0.path): \(show($0.value))" }.joined(separator: "  ")]
     }
 
-    /// Text and decimals quoted, as in JSON, so both sides of `from → to` read alike.
-    func show(_ v: Value) -> String {
-        switch v {
-        case .string(let s): return "\"\(s)\""
-        case .decimal(let d): return "\"\(d)\""
-        default: return v.displayText
-        }
-    }
+    func show(_ v: Value) -> String { v.quotedText }
 
     /// A Markdown table cell: one line (control characters escaped), no
     /// bare `|`, no secret.
@@ -286,8 +279,8 @@ public final class ReportWriter: RunObserver {
                 out.write("\nCONNECTION           OBJECT             CREATED  UPDATED  UNCHANGED  FAILED  REMOVED\n")
                 for row in summary.breakdown {
                     let c = row.counts
-                    out.write([pad(TerminalText.escape(row.connection), 20), pad(row.object, 18), pad(String(c.created), 8), pad(String(c.updated), 8),
-                               pad(String(c.unchanged), 10), pad(String(c.failed), 7), String(c.removed)].joined(separator: " ") + "\n")
+                    out.write([TerminalText.pad(TerminalText.escape(row.connection), 20), TerminalText.pad(row.object, 18), TerminalText.pad(String(c.created), 8), TerminalText.pad(String(c.updated), 8),
+                               TerminalText.pad(String(c.unchanged), 10), TerminalText.pad(String(c.failed), 7), String(c.removed)].joined(separator: " ") + "\n")
                 }
             }
             for note in summary.notes { out.write("note: \(TerminalText.safe(note))\n") }
@@ -318,9 +311,6 @@ public final class ReportWriter: RunObserver {
                  "failed": .integer(c.failed), "removed": .integer(c.removed)])
     }
 
-    private func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
-    }
 
     func headline(_ s: ReportSummary) -> String {
         switch (s.mode, s.status) {

@@ -8,6 +8,11 @@
 /// non-Latin script, is left alone. JSON output needs none of this: its
 /// string escaping already covers control characters.
 public enum TerminalText {
+    /// `text` padded with spaces to `width` characters: a column of a table.
+    public static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
     public static func escape(_ text: String) -> String {
         // Fast path: printable ASCII, the usual case, is returned as is.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }

@@ -32,9 +32,9 @@ enum CursorsCommand {
         } else {
             let width = max(10, cursors.map { $0.connection.count }.max() ?? 0)
             let streamWidth = max(6, cursors.map { $0.stream.count }.max() ?? 0)
-            out.write(pad("CONNECTION", width) + "  " + pad("STREAM", streamWidth) + "  " + pad("UPDATED", 24) + "  WHERE IT STANDS\n")
+            out.write(TerminalText.pad("CONNECTION", width) + "  " + TerminalText.pad("STREAM", streamWidth) + "  " + TerminalText.pad("UPDATED", 24) + "  WHERE IT STANDS\n")
             for c in cursors {
-                out.write(TerminalText.escape(pad(c.connection, width) + "  " + pad(c.stream, streamWidth) + "  " + pad(c.updatedAt, 24)
+                out.write(TerminalText.escape(TerminalText.pad(c.connection, width) + "  " + TerminalText.pad(c.stream, streamWidth) + "  " + TerminalText.pad(c.updatedAt, 24)
                     + "  " + describe(c.cursor)) + "\n")
             }
         }
@@ -57,9 +57,5 @@ enum CursorsCommand {
             parts.append("\(key) \(value.displayText)")
         }
         return parts.isEmpty ? cursor : parts.joined(separator: "; ")
-    }
-
-    private static func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 }

@@ -72,7 +72,7 @@ enum RecordCommands {
             if let removed = current.removedAt { out.write("  marked removed at \(removed); its history is kept\n") }
             out.write("\n")
             for leaf in Differ().leaves(of: value) {
-                out.write(TerminalText.escape("  \(leaf.path): \(display(leaf.value))") + "\n")
+                out.write(TerminalText.escape("  \(leaf.path): \(leaf.value.quotedText)") + "\n")
             }
         }
         try out.close()
@@ -116,8 +116,8 @@ enum RecordCommands {
             }
             out.write(TerminalText.escape("v\(v.version)  \(v.writtenAt)  run \(v.runID)  \(v.origin ?? "-")  \(what)") + "\n")
             for f in changes {
-                let line = what == "created" ? "      \(f.path): \(f.to.map(display) ?? "")"
-                    : "      \(f.path): \(f.from.map(display) ?? "(absent)") → \(f.to.map(display) ?? "(absent)")"
+                let line = what == "created" ? "      \(f.path): \(f.to.map(\.quotedText) ?? "")"
+                    : "      \(f.path): \(f.from.map(\.quotedText) ?? "(absent)") → \(f.to.map(\.quotedText) ?? "(absent)")"
                 out.write(TerminalText.escape(line) + "\n")
             }
         }
@@ -129,13 +129,5 @@ enum RecordCommands {
     private static func heading(_ r: RecordHistory) -> String {
         let connection = r.identity.connectionID.isEmpty ? "" : "/\(r.identity.connectionID)"
         return "\(r.identity.objectType) \(r.identity.sourceID)  (\(r.identity.sourceSystem)\(connection), id \(r.id))"
-    }
-
-    /// Text and decimals quoted, as in reports, so `"12.50"` and `12.5` differ visibly.
-    private static func display(_ v: Value) -> String {
-        switch v {
-        case .string(let s): return "\"\(s)\""
-        default: return v.displayText
-        }
     }
 }

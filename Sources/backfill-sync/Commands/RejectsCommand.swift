@@ -74,7 +74,11 @@ enum RejectsCommand {
     /// row, or one document's rows) are grouped, file-level errors have no
     /// row to write and are left out with a warning.
     private static func csv(_ rejects: [StoredReject], run: Int?, file: String?, store: String) throws -> String {
-        guard let run else { throw CommandError(exitCode: .dataError, message: "\(store): no run has rejects") }
+        guard let run else {
+            // Nothing to fix is not a failure: an empty file, and a word why.
+            Diagnostics.warning("\(store): no run has rejects; nothing to write")
+            return ""
+        }
         let files = rejects.reduce(into: [String]()) { if !$0.contains($1.issue.origin.file) { $0.append($1.issue.origin.file) } }
         let chosen: String
         if let file {

@@ -43,18 +43,14 @@ enum RunsCommand {
             out.write("RUN  STARTED                   MODE    CONNECTOR    CONNECTION  CREATED  UPDATED  UNCHANGED  FAILED  REMOVED  STATUS     INPUTS\n")
             for r in runs {
                 let inputs = ((try? JSONParser.parse(r.inputs))?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
-                out.write([pad(String(r.id), 4), pad(r.startedAt, 25), pad(r.mode, 7), pad(r.connector, 12),
-                           pad(TerminalText.escape(r.connectionID ?? "-"), 11), pad(String(r.counts.created), 8), pad(String(r.counts.updated), 8),
-                           pad(String(r.counts.unchanged), 10), pad(String(r.counts.failed), 7),
-                           pad(String(r.counts.removed), 8), pad(r.status, 10), TerminalText.safe(inputs)]
+                out.write([TerminalText.pad(String(r.id), 4), TerminalText.pad(r.startedAt, 25), TerminalText.pad(r.mode, 7), TerminalText.pad(r.connector, 12),
+                           TerminalText.pad(TerminalText.escape(r.connectionID ?? "-"), 11), TerminalText.pad(String(r.counts.created), 8), TerminalText.pad(String(r.counts.updated), 8),
+                           TerminalText.pad(String(r.counts.unchanged), 10), TerminalText.pad(String(r.counts.failed), 7),
+                           TerminalText.pad(String(r.counts.removed), 8), TerminalText.pad(r.status, 10), TerminalText.safe(inputs)]
                     .joined(separator: " ") + "\n")
             }
         }
         try out.close()
         return .success
-    }
-
-    private static func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 }
