@@ -41,4 +41,24 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(tax.fields.filter(\.required).map(\.name).sorted(), ["amount_includes_tax", "tax_amount", "tax_detail_ref"])
         XCTAssertEqual(tax.fields.count, 20)
     }
+
+    /// The catalog is data, so its parser is strict: a misspelt object key
+    /// would fall back to a default path, and a field naming a shape that
+    /// does not exist would validate nothing inside it.
+    func testTheCatalogParserRejectsUnknownOptionsAndDanglingShapes() {
+        XCTAssertNoThrow(try ContractCatalog(text: "shape l\n  a string\nobject t collection=ts path=/v1/ts\n  lines [l]\n"))
+        XCTAssertThrowsError(try ContractCatalog(text: "object t colection=ts\n  name string\n")) { error in
+            XCTAssertEqual("\(error)", "catalog line 1: unknown option 'colection=ts' of object t (known: alias, collection, docdate, "
+                + "native, path, total, each as key=value)")
+        }
+        XCTAssertThrowsError(try ContractCatalog(text: "object t total\n  name string\n"), "a key without a value")
+        XCTAssertThrowsError(try ContractCatalog(text: "object t\n  name string\n  lines [nosuch_line]\n")) { error in
+            XCTAssertEqual("\(error)", "catalog line 3: no shape named 'nosuch_line'")
+        }
+        XCTAssertThrowsError(try ContractCatalog(text: "object t\n  detail {nosuch}\n")) { error in
+            XCTAssertEqual("\(error)", "catalog line 2: no shape named 'nosuch'")
+        }
+        XCTAssertThrowsError(try ContractCatalog(text: "object\n  name string\n"), "an object needs a name")
+        XCTAssertNoThrow(try ContractCatalog(text: ContractCatalog.standardContracts), "the standard contracts pass the same checks")
+    }
 }

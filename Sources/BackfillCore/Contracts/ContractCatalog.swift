@@ -17,7 +17,7 @@ public struct ContractCatalog: Sendable {
 
     public static let standard: ContractCatalog = {
         do {
-            return try ContractCatalog(text: text)
+            return try ContractCatalog(text: standardContracts)
         } catch {
             fatalError("contract catalog does not parse: \(error)")
         }
@@ -42,7 +42,11 @@ public struct ContractCatalog: Sendable {
         var shapes: [String: Shape] = [:]
         var order: [String] = []
         var header: [String] = []
+        var headerLine = 0
         var fields: [FieldSpec] = []
+        /// Every shape a field names, with its line: checked once all are read.
+        var references: [(shape: String, line: Int)] = []
+        let knownOptions: Set = ["collection", "path", "docdate", "total", "native", "alias"]
 
         func flush() throws {
             guard let kind = header.first else { return }
@@ -53,7 +57,12 @@ public struct ContractCatalog: Sendable {
                 var options: [String: String] = [:]
                 for option in header.dropFirst(2) {
                     let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
-                    options[parts[0]] = parts.count > 1 ? parts[1] : ""
+                    // A misspelt key would silently fall back to a default path or collection.
+                    guard knownOptions.contains(parts[0]), parts.count == 2 else {
+                        throw CatalogError(line: headerLine, message: "unknown option '\(option)' of object \(name) "
+                            + "(known: \(knownOptions.sorted().joined(separator: ", ")), each as key=value)")
+                    }
+                    options[parts[0]] = parts[1]
                 }
                 var aliases: [String: String] = [:]
                 if let alias = options["alias"] {
@@ -84,7 +93,9 @@ public struct ContractCatalog: Sendable {
             let words = line.split(separator: " ").map(String.init)
             if words[0] == "object" || words[0] == "shape" {
                 try flush()
+                guard words.count >= 2 else { throw CatalogError(line: number + 1, message: "'\(words[0])' needs a name") }
                 header = words
+                headerLine = number + 1
                 continue
             }
             guard words.count >= 2, let type = FieldType(catalogName: words[1]) else {
@@ -104,10 +115,16 @@ public struct ContractCatalog: Sendable {
                     throw CatalogError(line: number + 1, message: "unknown flag '\(word)'")
                 }
             }
+            if case .shapeArray(let shape) = type { references.append((shape, number + 1)) }
+            if case .shape(let shape) = type { references.append((shape, number + 1)) }
             fields.append(FieldSpec(name: words[0], type: type, required: required,
                                     enumValues: enumValues, defaultValue: defaultValue))
         }
         try flush()
+        // A field naming a shape that does not exist would validate nothing inside it.
+        for reference in references where shapes[reference.shape] == nil {
+            throw CatalogError(line: reference.line, message: "no shape named '\(reference.shape)'")
+        }
         self.contracts = contracts
         self.shapes = shapes
         self.objectTypes = order

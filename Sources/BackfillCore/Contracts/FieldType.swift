@@ -43,7 +43,7 @@ public indirect enum FieldType: Sendable, Equatable {
         }
     }
 
-    /// The name used in messages and in the `contract` command.
+    /// The name used in messages (`expected a decimal (money)`).
     public var displayName: String {
         switch self {
         case .string: return "string"

@@ -26,9 +26,11 @@ extension ContractCatalog {
     ///   union of the invoice, sales receipt, credit memo and vendor bill line
     ///   tables; `order_line` of refund receipt, vendor credit, quote, sales order
     ///   and purchase order; `deposit_line` of deposit (API reference §2.L).
-    /// Format: `object NAME key=value…` or `shape NAME`, then one field a line:
-    /// `name type [required] [enum=a,b] [default=JSON]`.
-    static let text = """
+    /// Format: `object NAME key=value…` (keys: collection, path, docdate,
+    /// total, native, alias) or `shape NAME`, then one field a line:
+    /// `name type [required] [enum=a,b] [default=JSON]`, where a type in
+    /// `[…]` or `{…}` names a shape defined somewhere in the text.
+    static let standardContracts = """
     shape tax_detail
       tax_detail_ref string required
       tax_name string
