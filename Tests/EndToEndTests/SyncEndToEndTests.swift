@@ -98,7 +98,11 @@ final class SyncEndToEndTests: SyncTestCase {
 
         let slow = try stub { $0.delayMilliseconds = 12 }
         config(slow, pageSize: 1)
-        var generator = SystemRandomNumberGenerator()
+        // Seeded, and the seed printed, so a failing sequence of kills can be
+        // replayed: BACKFILL_KILL_SEED=<seed> swift test --filter testKilledSyncs
+        let seed = ProcessInfo.processInfo.environment["BACKFILL_KILL_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
+        print("testKilledSyncsResumeToTheSameStore: kill seed \(seed) (replay with BACKFILL_KILL_SEED=\(seed))")
+        var generator = SplitMix64(seed: seed)
         var killedMidRun = 0
         for _ in 0..<10 {
             let process = try launchSync()
@@ -107,11 +111,11 @@ final class SyncEndToEndTests: SyncTestCase {
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { killedMidRun += 1 }
         }
-        XCTAssertGreaterThanOrEqual(killedMidRun, 5, "most kills must land while the sync runs")
+        XCTAssertGreaterThanOrEqual(killedMidRun, 5, "most kills must land while the sync runs (kill seed \(seed))")
         let finish = try sync()
         XCTAssertEqual(finish.status, 0, finish.stderr)
         XCTAssertEqual(try sqlite("PRAGMA integrity_check"), "ok")
-        XCTAssertEqual(try exportAll(), reference, "identical to an uninterrupted run")
+        XCTAssertEqual(try exportAll(), reference, "identical to an uninterrupted run (kill seed \(seed))")
         XCTAssertEqual(try sqlite("select count(*) from records"), "105", "nothing duplicated")
     }
 
@@ -235,5 +239,19 @@ final class SyncEndToEndTests: SyncTestCase {
         XCTAssertEqual(server.requests.filter { $0.contains("/v1/expenses") }.count, 1, "a response too large is not retried")
         XCTAssertEqual(try sqlite("select count(*) from customers"), "5")
         XCTAssertLessThan(HostileInputEndToEndTests.peakChildMiB(), 256)
+    }
+}
+
+/// A small seeded generator (SplitMix64, as in Java's SplittableRandom):
+/// the same seed gives the same sleeps, so a kill sequence can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
