@@ -46,10 +46,13 @@ public struct CSVMapping: Sendable {
 
     public static func load(path: String) throws(MappingError) -> CSVMapping {
         guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw MappingError(file: path, path: "$", message: !exists ? "the mapping file is missing"
-                : isDirectory.boolValue ? "is a directory, not a mapping file" : "cannot read the mapping file (permission denied?)")
+            let message: String
+            switch UnreadablePath.check(path) ?? .denied {
+            case .missing: message = "the mapping file is missing"
+            case .directory: message = "is a directory, not a mapping file"
+            case .denied: message = "cannot read the mapping file (permission denied?)"
+            }
+            throw MappingError(file: path, path: "$", message: message)
         }
         return try parse(Array(data), file: path)
     }

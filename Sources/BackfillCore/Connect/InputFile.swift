@@ -20,13 +20,15 @@ public struct InputFile {
     /// Opens `path`, or throws an `unreadable` input error that says why.
     /// `kind` names what the file should be ("a CSV file").
     public init(path: String, kind: String) throws(InputError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput, message: Self.whyMissing(path))
-        }
-        guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
-            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput,
-                             message: isDirectory.boolValue ? "is a directory, not \(kind)" : "cannot be read (permission denied?)")
+        let unreadable = UnreadablePath.check(path)
+        guard unreadable == nil, let handle = FileHandle(forReadingAtPath: path) else {
+            let message: String
+            switch unreadable ?? .denied {
+            case .missing: message = Self.whyMissing(path)
+            case .directory: message = "is a directory, not \(kind)"
+            case .denied: message = "cannot be read (permission denied?)"
+            }
+            throw InputError(kind: .unreadable, origin: Origin(file: path), code: .malformedInput, message: message)
         }
         self.path = path
         self.handle = handle

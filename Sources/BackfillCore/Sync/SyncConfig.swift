@@ -60,10 +60,14 @@ public struct SyncConfig: Sendable {
 
     public static func load(path: String, catalog: ContractCatalog = .standard) throws(ConfigError) -> SyncConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let message = !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? "the config file is missing"
-                : isDirectory.boolValue ? "is a directory, not a config file" : "cannot read the config file (permission denied?)"
-            throw ConfigError(file: path, keyPath: "$", message: message, isMissing: !FileManager.default.fileExists(atPath: path))
+            let why = UnreadablePath.check(path) ?? .denied
+            let message: String
+            switch why {
+            case .missing: message = "the config file is missing"
+            case .directory: message = "is a directory, not a config file"
+            case .denied: message = "cannot read the config file (permission denied?)"
+            }
+            throw ConfigError(file: path, keyPath: "$", message: message, isMissing: why == .missing)
         }
         let root: Value
         do { root = try JSONParser.parse(Array(data)) } catch {
