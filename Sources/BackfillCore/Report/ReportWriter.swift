@@ -40,10 +40,10 @@ public final class ReportWriter: RunObserver {
     struct Tally {
         var changes = 0, updates = 0, removals = 0, errors = 0
         var money = CurrencyTotals()
-        var spooled = (changes: 0, updates: 0, removals: 0, errors: 0)
     }
     var tally = Tally()
-    private var inputMark = Tally()
+    /// Where the current input started: the tally and each spool's size.
+    private var inputMark = (tally: Tally(), sizes: (changes: 0, updates: 0, removals: 0, errors: 0))
 
     public init(format: ReportFormat, options: ReportOptions = ReportOptions(), catalog: ContractCatalog = .standard) throws(IOFailure) {
         self.format = format
@@ -58,8 +58,7 @@ public final class ReportWriter: RunObserver {
     // MARK: RunObserver
 
     public func inputStarted(_ input: String) {
-        tally.spooled = (changes.size, updates.size, removals.size, errors.size)
-        inputMark = tally
+        inputMark = (tally, (changes.size, updates.size, removals.size, errors.size))
     }
 
     public func recordProcessed(_ change: RecordChange) {
@@ -95,12 +94,12 @@ public final class ReportWriter: RunObserver {
 
     /// What the input planned never happened: its changes and rejects leave the report.
     public func inputRolledBack(_ input: String) {
-        let marks = inputMark.spooled
-        changes.truncate(to: marks.changes)
-        updates.truncate(to: marks.updates)
-        removals.truncate(to: marks.removals)
-        errors.truncate(to: marks.errors)
-        tally = inputMark
+        let sizes = inputMark.sizes
+        changes.truncate(to: sizes.changes)
+        updates.truncate(to: sizes.updates)
+        removals.truncate(to: sizes.removals)
+        errors.truncate(to: sizes.errors)
+        tally = inputMark.tally
     }
 
     public func inputFinished(_ input: String, counts: RunCounts) {}
@@ -146,28 +145,22 @@ public final class ReportWriter: RunObserver {
         member(", \"id\": ", c.id)
         member(", \"origin\": ", c.origin.description)
         if c.action == .update || c.action == .remove {
-            var fields: Fields = [:]
-            for f in c.fields { fields[f.path] = .object(["from": f.from ?? .null, "to": f.to ?? .null]) }
             out.append(contentsOf: ", \"fields\": ".utf8)
-            CanonicalJSON.write(.object(fields), into: &out)
+            CanonicalJSON.write(FieldChange.json(c.fields), into: &out)
         }
         out.append(UInt8(ascii: "}"))
         return out
     }
 
     private func textChange(_ c: RecordChange) -> String {
-        let connection = c.identity.connectionID.isEmpty ? "" : "/\(c.identity.connectionID)"
-        let who = TerminalText.escape(
-            "\(c.identity.objectType) \(c.identity.sourceID)  (\(c.identity.sourceSystem)\(connection), id \(c.id))  \(c.origin)")
+        let who = TerminalText.escape("\(c.identity.label(id: c.id))  \(c.origin)")
         switch c.action {
         case .create: return "+ create  \(who)\n" + createdFields(c).map { TerminalText.escape($0) + "\n" }.joined()
         case .unchanged: return "= same    \(who)\n"
         case .remove: return "- remove  \(who)  (marked removed; its history is kept)\n"
         case .update:
             var text = "~ update  \(who)\n"
-            for f in c.fields {
-                text += TerminalText.escape("      \(f.path): \(f.from.map(show) ?? "(absent)") → \(f.to.map(show) ?? "(absent)")") + "\n"
-            }
+            for f in c.fields { text += TerminalText.escape("      " + f.text) + "\n" }
             return text
         }
     }

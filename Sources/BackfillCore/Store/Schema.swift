@@ -104,6 +104,31 @@ enum Schema {
         """,
     ]
 
+    /// The migration that added `QueryColumns`: stores older than it have
+    /// those columns filled from their payloads once.
+    static let queryColumnsMigration = 4
+
+    /// A money value's exact minor units from its decimal text (stored at
+    /// the currency's scale, so the text without its point), or NULL when
+    /// the record has no currency.
+    static func minorUnits(of value: String, currency: String) -> String {
+        "CASE WHEN \(currency) IS NOT NULL THEN CAST(replace(\(value), '.', '') AS INTEGER) END"
+    }
+
+    /// Fills `QueryColumns` of rows written before migration 4, type by type.
+    static func queryColumnBackfill(_ catalog: ContractCatalog) -> [String] {
+        catalog.objectTypes.compactMap { type in
+            guard let contract = catalog.contract(for: type) else { return nil }
+            let currency = contract.fieldsByName["currency"] != nil ? "json_extract(payload, '$.currency')" : "NULL"
+            guard let field = contract.headlineMoneyField else {
+                return "UPDATE records SET currency = \(currency) WHERE object_type = '\(type)'"
+            }
+            let value = "json_extract(payload, '$.\(field)')"
+            return "UPDATE records SET currency = \(currency), money = CAST(\(value) AS REAL), "
+                + "money_minor = \(minorUnits(of: value, currency: currency)) WHERE object_type = '\(type)'"
+        }
+    }
+
     /// One view per object type, canonical fields as columns, so
     /// `select document_date, amount from expenses` works in the sqlite3 shell.
     ///
@@ -116,29 +141,16 @@ enum Schema {
     /// field also comes as `<field>_minor`: an exact INTEGER count of the
     /// currency's minor units (cents; yen; fils), which is the payload's
     /// decimal text without its point, since money is stored at the
-    /// currency's scale. It is NULL when the record has no currency.
-    /// Fills `QueryColumns` of rows written before migration 4, type by type.
-    static func queryColumnBackfill(_ catalog: ContractCatalog) -> [String] {
-        catalog.objectTypes.compactMap { type in
-            guard let contract = catalog.contract(for: type) else { return nil }
-            let currency = contract.fieldsByName["currency"] != nil ? "json_extract(payload, '$.currency')" : "NULL"
-            guard let field = contract.headlineMoneyField else {
-                return "UPDATE records SET currency = \(currency) WHERE object_type = '\(type)'"
-            }
-            let value = "json_extract(payload, '$.\(field)')"
-            return "UPDATE records SET currency = \(currency), money = CAST(\(value) AS REAL), "
-                + "money_minor = CASE WHEN \(currency) IN (SELECT code FROM currencies) "
-                + "THEN CAST(replace(\(value), '.', '') AS INTEGER) END WHERE object_type = '\(type)'"
-        }
-    }
-
+    /// currency's scale. It is NULL when the record has no currency. The
+    /// currency and the headline money field come from `records`' own
+    /// columns, so totals per currency parse no JSON.
     static func viewStatements(_ catalog: ContractCatalog) -> [String] {
         // Reference data, rebuilt with the views: each currency's minor-unit
         // digits and 10^digits, so SQL can write an exact total of
         // `<field>_minor` back as a decimal (README, "Querying the store").
         let currencies = "CREATE TABLE currencies (code TEXT PRIMARY KEY, digits INTEGER NOT NULL, factor INTEGER NOT NULL) WITHOUT ROWID"
         let rows = Currency.all.map { c in
-            "('\(c.code)', \(c.minorUnits), \((0..<c.minorUnits).reduce(1) { r, _ in r * 10 }))"
+            "('\(c.code)', \(c.minorUnits), \(ExactDecimal.power10(c.minorUnits)))"
         }
         return [currencies, "INSERT INTO currencies VALUES " + rows.joined(separator: ", ")] + catalog.objectTypes.compactMap { type in
             guard let contract = catalog.contract(for: type) else { return nil }
@@ -148,13 +160,13 @@ enum Schema {
             let hasCurrency = contract.fieldsByName["currency"] != nil
             for field in contract.fields where !["source_id", "source_system", "connection_id"].contains(field.name) {
                 let value = "json_extract(payload, '$.\(field.name)')"
-                if field.name == "currency" || field.name == contract.headlineMoneyField {
-                    // Read from the row's own columns (`QueryColumns`), not the payload.
-                    if field.name == "currency" {
-                        columns.append("currency")
-                    } else {
-                        columns += ["money AS \"\(field.name)\"", "money_minor AS \"\(field.name)_minor\""]
-                    }
+                // These two are read from the row's own columns (`QueryColumns`), not the payload.
+                if field.name == "currency" {
+                    columns.append("currency")
+                    continue
+                }
+                if field.name == contract.headlineMoneyField {
+                    columns += ["money AS \"\(field.name)\"", "money_minor AS \"\(field.name)_minor\""]
                     continue
                 }
                 switch field.type {
@@ -164,8 +176,7 @@ enum Schema {
                     columns.append("\(value) AS \"\(field.name)\"")
                 }
                 if field.type == .money && hasCurrency {
-                    columns.append("CASE WHEN json_extract(payload, '$.currency') IS NOT NULL "
-                        + "THEN CAST(replace(\(value), '.', '') AS INTEGER) END AS \"\(field.name)_minor\"")
+                    columns.append(minorUnits(of: value, currency: "json_extract(payload, '$.currency')") + " AS \"\(field.name)_minor\"")
                 }
             }
             columns += ["created_at", "updated_at", "version"]

@@ -132,7 +132,7 @@ public final class Store {
             try database.execute("DROP TABLE IF EXISTS currencies")
             for sql in views { try database.execute(sql) }
             // Rows from before migration 4 get the columns the views read.
-            if current < 4 && current > 0 {
+            if current > 0 && current < Schema.queryColumnsMigration {
                 for sql in Schema.queryColumnBackfill(catalog) { try database.execute(sql) }
             }
             try database.statement("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('views', ?)")
