@@ -47,10 +47,10 @@ final class StoreCommandsEndToEndTests: CLITestCase {
 
     func testABankExportsRejectsKeepItsPreambleDelimiterAndMapping() throws {
         let original = try Data(contentsOf: dir.appendingPathComponent("samples/eu_bank_export.csv"))
-        let text = String(decoding: original, as: UTF8.self).isEmpty ? "" : String(data: original, encoding: .windowsCP1252)!
+        let text = try XCTUnwrap(String(data: original, encoding: .windowsCP1252))
         let broken = text.replacingOccurrences(of: "\"03-03-2026\";\"Caf", with: "\"31-02-2026\";\"Caf")
         XCTAssertNotEqual(broken, text)
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("broken.csv").path, contents: broken.data(using: .windowsCP1252))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.appendingPathComponent("broken.csv").path, contents: broken.data(using: .windowsCP1252)))
         let mapping = ["--object", "bank_transaction", "--connection", "nl", "--mapping", "samples/mappings/eu_bank.json"]
         let first = try run(["import", "csv", "broken.csv"] + mapping + ["--report-file", "/dev/null"])
         XCTAssertEqual(first.status, 65, first.stderr)

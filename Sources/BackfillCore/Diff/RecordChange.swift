@@ -17,6 +17,18 @@ public struct FieldChange: Sendable, Equatable {
         self.from = from
         self.to = to
     }
+
+    /// `amount: "1234.56" → "1243.56"`, as text reports and `history` show it.
+    public var text: String {
+        "\(path): \(from?.quotedText ?? "(absent)") → \(to?.quotedText ?? "(absent)")"
+    }
+
+    /// `{path: {"from": …, "to": …}}`, as the JSON report and `history` write changes.
+    public static func json(_ changes: [FieldChange]) -> Value {
+        var fields: Fields = [:]
+        for f in changes { fields[f.path] = .object(["from": f.from ?? .null, "to": f.to ?? .null]) }
+        return .object(fields)
+    }
 }
 
 /// The plan for one record: the differ's output, the applier's input and a

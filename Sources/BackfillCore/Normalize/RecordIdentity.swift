@@ -25,6 +25,12 @@ public struct RecordIdentity: Sendable, Hashable, CustomStringConvertible {
         "\(objectType) \(sourceSystem)/\(connectionID.isEmpty ? "-" : connectionID)/\(sourceID)"
     }
 
+    /// How reports, `show` and `history` name a stored record:
+    /// `expense exp-1005  (csv_upload/acme, id d96b5bd0-…)`.
+    public func label(id: String) -> String {
+        "\(objectType) \(sourceID)  (\(sourceSystem)\(connectionID.isEmpty ? "" : "/" + connectionID), id \(id))"
+    }
+
     /// The canonical id a record gets when its provider assigns none: a UUID
     /// formatted from SHA-256 of the identity (version nibble 8, "custom").
     /// Deterministic, so the same input imported into two fresh stores gets the

@@ -88,37 +88,29 @@ enum RecordCommands {
         if !json { out.write(TerminalText.escape(heading(record)) + "\n\n") }
         for v in record.versions {
             let payload = (try? JSONParser.parse(v.payload)) ?? .object([:])
-            var changes: [FieldChange]
+            let changes: [FieldChange]
             let what: String
             if let previous {
                 changes = Differ().fieldChanges(from: previous, to: payload)
+                what = v.removedAt != nil ? "marked removed" : previous == payload ? "restored (it had been removed)" : "updated"
             } else {
                 // What a new record is, not all its fields: `show` has those.
                 changes = Differ().leaves(of: payload).filter { contract.keyFields.contains($0.path) }
                     .map { FieldChange(path: $0.path, from: nil, to: $0.value) }
-            }
-            if previous == nil {
                 what = "created"
-            } else if v.removedAt != nil {
-                what = "marked removed"
-            } else if previous == payload {
-                what = "restored (it had been removed)"
-            } else {
-                what = "updated"
             }
+            let created = previous == nil
             previous = payload
             if json {
-                var fields: Fields = [:]
-                for f in changes { fields[f.path] = .object(["from": f.from ?? .null, "to": f.to ?? .null]) }
                 items.append(.object(["version": .integer(v.version), "run_id": .integer(v.runID), "written_at": .string(v.writtenAt),
-                                      "origin": v.origin.map(Value.string) ?? .null, "action": .string(what), "fields": .object(fields)]))
+                                      "origin": v.origin.map(Value.string) ?? .null, "action": .string(what),
+                                      "fields": FieldChange.json(changes)]))
                 continue
             }
             out.write(TerminalText.escape("v\(v.version)  \(v.writtenAt)  run \(v.runID)  \(v.origin ?? "-")  \(what)") + "\n")
             for f in changes {
-                let line = what == "created" ? "      \(f.path): \(f.to.map(\.quotedText) ?? "")"
-                    : "      \(f.path): \(f.from.map(\.quotedText) ?? "(absent)") → \(f.to.map(\.quotedText) ?? "(absent)")"
-                out.write(TerminalText.escape(line) + "\n")
+                let line = created ? "\(f.path): \(f.to.map(\.quotedText) ?? "")" : f.text
+                out.write(TerminalText.escape("      " + line) + "\n")
             }
         }
         if json { out.write(CanonicalJSON.bytes(.array(items)) + [0x0A]) }
@@ -126,8 +118,5 @@ enum RecordCommands {
         return .success
     }
 
-    private static func heading(_ r: RecordHistory) -> String {
-        let connection = r.identity.connectionID.isEmpty ? "" : "/\(r.identity.connectionID)"
-        return "\(r.identity.objectType) \(r.identity.sourceID)  (\(r.identity.sourceSystem)\(connection), id \(r.id))"
-    }
+    private static func heading(_ r: RecordHistory) -> String { r.identity.label(id: r.id) }
 }
