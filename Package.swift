@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // backfill-sync: connectors turn provider input into raw records; the core
-// normalizes, validates, diffs and applies them to a SQLite store.
+// normalizes, validates, diffs and applies them to a store behind the
+// RecordStore protocol (SQLite by default).
 // No third-party packages: SQLite and libcurl come from the system
 // (libsqlite3-dev, libcurl4-openssl-dev).
 import PackageDescription
@@ -32,9 +33,12 @@ let package = Package(
         // SHA-256 in C: the x86 SHA extensions when the CPU has them, a
         // portable path otherwise. Content hashes and ids are on every record.
         .target(name: "CSHA256", path: "Sources/CSHA256"),
-        // The engine: contracts, normalize, validate, diff, apply, store, report.
-        // It never imports a connector and never prints.
-        .target(name: "BackfillCore", dependencies: ["CSQLite", "CSHA256", "CCurl"]),
+        // The engine: contracts, normalize, validate, diff, apply, sync, report,
+        // and the RecordStore protocol. It never imports a connector or a
+        // store backend, and never prints.
+        .target(name: "BackfillCore", dependencies: ["CSHA256", "CCurl"]),
+        // The SQLite store: Database, Statement, Schema and views, RunLock.
+        .target(name: "BackfillSQLite", dependencies: ["BackfillCore", "CSQLite"]),
         // Connectors: each turns one provider format into raw records.
         .target(name: "CSVUpload", dependencies: ["BackfillCore"], path: "connectors/csv_upload"),
         .target(name: "LayerBills", dependencies: ["BackfillCore"], path: "connectors/layer_bills"),
@@ -44,18 +48,18 @@ let package = Package(
         .target(name: "BackfillAPIStub", dependencies: ["BackfillCore"]),
         .executableTarget(name: "backfill-api-stub", dependencies: ["BackfillAPIStub"]),
         // The command-line tool: commands, diagnostics, the connector registry.
-        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI"]),
+        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "BackfillSQLite", "CSVUpload", "LayerBills", "BackfillAPI"]),
         // Every stage that parses input, as fuzz targets: run by libFuzzer
         // through `backfill-fuzz` (scripts/fuzz), replayed by the tests.
         .target(name: "FuzzTargets", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI"]),
         .executableTarget(name: "backfill-fuzz", dependencies: ["FuzzTargets"]),
         // The conformance suite every connector's tests run over samples/.
-        .target(name: "ConnectorConformance", dependencies: ["BackfillCore"], path: "Tests/ConnectorConformance"),
-        .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore", "CSHA256"]),
-        .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore", "ConnectorConformance"]),
-        .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "ConnectorConformance"]),
-        .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "BackfillCore", "BackfillAPIStub"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillAPIStub"]),
+        .target(name: "ConnectorConformance", dependencies: ["BackfillCore", "BackfillSQLite"], path: "Tests/ConnectorConformance"),
+        .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore", "BackfillSQLite", "CSHA256"]),
+        .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore", "BackfillSQLite", "ConnectorConformance"]),
+        .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "BackfillSQLite", "ConnectorConformance"]),
+        .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus"]),
     ],
     swiftLanguageModes: [.v6]

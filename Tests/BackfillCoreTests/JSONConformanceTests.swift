@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import BackfillCore
+@testable import BackfillSQLite
 
 /// RFC 8259, rule by rule: for each, texts that must be accepted and texts
 /// that must be refused, and with what kind of error. Every accepted text is

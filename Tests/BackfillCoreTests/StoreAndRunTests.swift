@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import BackfillCore
+@testable import BackfillSQLite
 
 final class StoreAndRunTests: XCTestCase {
     var dir: URL!
@@ -11,18 +12,18 @@ final class StoreAndRunTests: XCTestCase {
 
     func testSchemaIsVersionedAndHasAViewPerType() throws {
         do {
-            let store = try Store.openForWriting(path: path)
+            let store = try SQLiteStore.openForWriting(path: path)
             XCTAssertEqual(count(store, "PRAGMA user_version"), Schema.migrations.count)
             XCTAssertEqual(try store.database.scalarText("PRAGMA journal_mode"), "wal")
             XCTAssertEqual(count(store, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"), 21)
             XCTAssertEqual(count(store, "SELECT count(*) FROM sqlite_master WHERE name = 'sync_cursors'"), 1)
             // While it is open for writing, nobody else may write.
-            XCTAssertThrowsError(try Store.openForWriting(path: path)) { error in
+            XCTAssertThrowsError(try SQLiteStore.openForWriting(path: path)) { error in
                 XCTAssertTrue("\(error)".contains("in use by another run"), "\(error)")
             }
         }
         // Closed, it reopens, without re-running migrations.
-        let reopened = try Store.openForWriting(path: path)
+        let reopened = try SQLiteStore.openForWriting(path: path)
         XCTAssertEqual(count(reopened, "PRAGMA user_version"), Schema.migrations.count)
     }
 
@@ -43,7 +44,7 @@ final class StoreAndRunTests: XCTestCase {
                        ('c', 'expense', 'csv_upload', '', 'e2', 1, 'h', '{"amount":"7.5"}', 't', 't', 1, 1)
                 """)
         }
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         XCTAssertEqual(count(store, "PRAGMA user_version"), Schema.migrations.count)
         XCTAssertEqual(try store.database.scalarText("SELECT connector FROM runs"), "layer_bills")
         XCTAssertEqual(try store.database.scalarText("SELECT amount || ' ' || amount_minor || ' ' || currency FROM expenses WHERE source_id = 'e1'"),
@@ -54,7 +55,7 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testReimportIsIdempotent() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         let records = [expenseRecord("e-1", amount: "10"), expenseRecord("e-2", amount: "20", line: 3)]
         let (first, _) = try runImport(store, [("a.csv", ArrayStream(records))])
         XCTAssertEqual(first.counts, RunCounts(created: 2))
@@ -69,7 +70,7 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testUpdateKeepsTheIdAndThePreviousVersion() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "10")]))])
         let id = try store.database.scalarText("SELECT id FROM records")
         let observer = CollectingObserver()
@@ -84,17 +85,17 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testNumericallyEqualAmountsAreNotAChange() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "125.0")]))])
         let (run, _) = try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "125.00")]))])
         XCTAssertEqual(run.counts, RunCounts(unchanged: 1))
     }
 
     func testDryRunWritesNothingAndPlansLikeApply() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "10")]))])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        let reader = try XCTUnwrap(Store.openForReading(path: path))
+        let reader = try XCTUnwrap(SQLiteStore.openForReading(path: path))
         let observer = CollectingObserver()
         let (run, _) = try runImport(reader, [
             ("a.csv", ArrayStream([expenseRecord("e-1", amount: "11"), expenseRecord("e-2", amount: "5", line: 3)])),
@@ -109,7 +110,7 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testASecondRowWithTheSameIdentityInOneFileIsRejected() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         let observer = CollectingObserver()
         let (run, status) = try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "10", line: 2),
                                                                          expenseRecord("e-1", amount: "99", line: 9)]))],
@@ -125,7 +126,7 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testTheSameIdentityInTwoFilesIsNoDuplicateButARepeatInTheSecondIs() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         let observer = CollectingObserver()
         let (run, _) = try runImport(store, [
             ("a.csv", ArrayStream([expenseRecord("e-1", amount: "10", line: 2)])),
@@ -140,9 +141,9 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testADryRunDiffsEachInputAgainstTheLatestPlannedContent() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "10")]))])
-        let reader = try XCTUnwrap(Store.openForReading(path: path))
+        let reader = try XCTUnwrap(SQLiteStore.openForReading(path: path))
         let observer = CollectingObserver()
         try runImport(reader, [
             ("a.csv", ArrayStream([expenseRecord("e-1", amount: "11")])),
@@ -155,7 +156,7 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testRejectsAreStoredWithTheirRawRow() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "ten", line: 4)]))])
         let row = try store.database.statement("SELECT file, line, source_id, field, code, raw FROM rejects")
             .firstRow { s in [s.text(0), String(s.int(1)), s.text(2), s.text(3), s.text(4), s.text(5)] }
@@ -164,7 +165,7 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testStrictAppliesNothingWhenAnythingIsRejected() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         let (_, status) = try runImport(store, [
             ("a.csv", ArrayStream([expenseRecord("e-1", amount: "10")])),
             ("b.csv", ArrayStream([expenseRecord("e-2", amount: "bad", file: "b.csv")])),
@@ -180,7 +181,7 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testAFailingInputIsRolledBackAndOthersStillApply() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         let observer = CollectingObserver()
         let (run, status) = try runImport(store, [
             ("bad.csv", ArrayStream([expenseRecord("e-1", amount: "10"), expenseRecord("e-2", amount: "20", line: 3)], failAfter: 1)),
@@ -195,14 +196,14 @@ final class StoreAndRunTests: XCTestCase {
     }
 
     func testDryRunAgainstAMissingStoreUsesAnEmptyOne() throws {
-        XCTAssertNil(try Store.openForReading(path: path))
+        XCTAssertNil(try SQLiteStore.openForReading(path: path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "opening for reading never creates the file")
-        let (run, _) = try runImport(try Store.inMemory(), [("a.csv", ArrayStream([expenseRecord("e-1", amount: "1")]))], mode: .dryRun)
+        let (run, _) = try runImport(try SQLiteStore.inMemory(), [("a.csv", ArrayStream([expenseRecord("e-1", amount: "1")]))], mode: .dryRun)
         XCTAssertEqual(run.counts, RunCounts(created: 1))
     }
 
     func testCursorsMoveAndPersist() throws {
-        let store = try Store.openForWriting(path: path)
+        let store = try SQLiteStore.openForWriting(path: path)
         try store.setCursor(connection: "api", stream: "expenses", value: #"{"page":3}"#, now: "t1")
         try store.setCursor(connection: "api", stream: "expenses", value: #"{"page":4}"#, now: "t2")
         XCTAssertEqual(try store.cursor(connection: "api", stream: "expenses"), #"{"page":4}"#)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import BackfillCore
+@testable import BackfillSQLite
 
 /// A record stream over records built in the test; can fail after some.
 struct ArrayStream: RecordStream {
@@ -50,7 +51,7 @@ func expenseRecord(_ id: String, amount: String, line: Int = 2, file: String = "
 
 /// Runs `inputs` (name → records) through one import run.
 @discardableResult
-func runImport(_ store: Store, _ inputs: [(String, ArrayStream)], mode: ImportRun.Mode = .apply, strict: Bool = false,
+func runImport(_ store: SQLiteStore, _ inputs: [(String, ArrayStream)], mode: ImportRun.Mode = .apply, strict: Bool = false,
                observer: CollectingObserver = CollectingObserver()) throws -> (ImportRun, ImportRun.Status) {
     let run = try ImportRun(store: store, mode: mode, strict: strict, connector: "csv_upload", connectionID: "acme",
                             inputs: inputs.map(\.0), normalizer: Normalizer(), observer: observer)
@@ -61,6 +62,6 @@ func runImport(_ store: Store, _ inputs: [(String, ArrayStream)], mode: ImportRu
     return (run, try run.finish())
 }
 
-func count(_ store: Store, _ sql: String, file: StaticString = #filePath, line: UInt = #line) -> Int {
+func count(_ store: SQLiteStore, _ sql: String, file: StaticString = #filePath, line: UInt = #line) -> Int {
     do { return try store.database.scalarInt(sql) ?? -1 } catch { XCTFail("\(error)", file: file, line: line); return -1 }
 }

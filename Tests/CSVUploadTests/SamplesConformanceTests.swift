@@ -3,11 +3,12 @@ import XCTest
 import ConnectorConformance
 @testable import CSVUpload
 @testable import BackfillCore
+@testable import BackfillSQLite
 
 /// The CSV connector over every shipped CSV sample.
 final class SamplesConformanceTests: XCTestCase {
     func testEverySampleConforms() throws {
-        let store = try Store.inMemory()
+        let store = try SQLiteStore.inMemory()
         try ConnectorConformance.check(try CSVConnector(objectType: "expense", connectionID: "conformance"),
                                        sample: "expenses.csv", store: store, expectedRecords: 6)
         let bank = try CSVMapping.load(path: ConnectorConformance.samples.appendingPathComponent("mappings/bank.json").path)

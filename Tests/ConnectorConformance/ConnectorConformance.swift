@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import BackfillCore
+@testable import BackfillSQLite
 
 /// The conformance suite every connector passes over its `samples/`: records
 /// come out, each with an identity and an origin; identities are unique; nothing
@@ -23,7 +24,7 @@ public enum ConnectorConformance {
     /// Runs `connector` over `sample` twice into `store` and checks the rules;
     /// returns the first pass's changes for further checks.
     @discardableResult
-    public static func check<C: Connector>(_ connector: C, sample: String, store: Store, normalizer: Normalizer = Normalizer(),
+    public static func check<C: Connector>(_ connector: C, sample: String, store: SQLiteStore, normalizer: Normalizer = Normalizer(),
                                            expectedRecords: Int, file: StaticString = #filePath, line: UInt = #line) throws -> [RecordChange] {
         let path = samples.appendingPathComponent(sample).path
         var firstPass: [RecordChange] = []

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import BackfillCore
+@testable import BackfillSQLite
 
 /// Runs the built `backfill-sync` binary in a scratch directory holding a copy
 /// of `samples/`, and checks what a user sees: stdout, stderr, exit code, store.

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import BackfillAPIStub
 import BackfillCore
+@testable import BackfillSQLite
 
 /// Signals, dead processes, full disks, read-only stores, locks: every run
 /// is recorded honestly and exits the way cron expects. Loopback only.

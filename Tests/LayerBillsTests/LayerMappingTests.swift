@@ -3,11 +3,12 @@ import XCTest
 import ConnectorConformance
 @testable import LayerBills
 @testable import BackfillCore
+@testable import BackfillSQLite
 
 final class LayerMappingTests: XCTestCase {
     func testSampleConformsAndYieldsTheExpectedRecords() throws {
         let changes = try ConnectorConformance.check(LayerConnector(connectionID: "conformance"), sample: "layer_bills.json",
-                                                     store: try Store.inMemory(), expectedRecords: 11)
+                                                     store: try SQLiteStore.inMemory(), expectedRecords: 11)
         let byType = Dictionary(grouping: changes, by: \.identity.objectType).mapValues { $0.map(\.identity.sourceID).sorted() }
         XCTAssertEqual(byType["vendor_bill"], ["LB-0990", "LB-1001", "LB-1002", "LB-1004", "d4e5f6a7-b8c9-4d0e-8f1a-2b3c4d5e6f70"])
         XCTAssertEqual(byType["expense"], ["LB-1003"])

@@ -2,9 +2,9 @@
 /// pipeline's transaction, so records, history, the run row, rejects and the
 /// cursor commit together or not at all.
 public struct Applier {
-    let store: Store
+    let store: any RecordStore
 
-    public init(store: Store) {
+    public init(store: any RecordStore) {
         self.store = store
     }
 
@@ -14,15 +14,11 @@ public struct Applier {
             // Nothing to write: no new version, no timestamp churn.
             return
         case .create:
-            try store.insertRecord(id: change.id, identity: change.identity, hash: change.contentHash,
-                                   payload: change.payload, columns: columns(change), now: now, runID: runID,
-                                   origin: change.origin.description, parentID: change.parentID)
+            try store.insertRecord(change, columns: columns(change), runID: runID, now: now)
         case .update:
-            try store.updateRecord(id: change.id, rowID: change.rowID, hash: change.contentHash, payload: change.payload,
-                                   columns: columns(change), now: now, runID: runID, origin: change.origin.description,
-                                   parentID: change.parentID)
+            try store.updateRecord(change, columns: columns(change), runID: runID, now: now)
         case .remove:
-            try store.tombstone(id: change.id, now: now, runID: runID)
+            try store.tombstone(id: change.id, runID: runID, now: now)
         }
     }
 

@@ -33,7 +33,7 @@ public struct Differ: Sendable {
 
     /// `content` is `content(of: payload)`, computed ahead by the caller.
     public func classify(identity: RecordIdentity, payload: Fields, content: Content, origin: Origin,
-                         canonicalID: String?, existing: Store.StoredRecord?) -> RecordChange {
+                         canonicalID: String?, existing: StoredRecord?) -> RecordChange {
         guard let existing else {
             var change = RecordChange(action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
                                       origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
@@ -50,7 +50,7 @@ public struct Differ: Sendable {
         fields += fieldChanges(from: old, to: .object(payload))
         var change = RecordChange(action: .update, identity: identity, id: existing.id, origin: origin,
                                   fields: fields, payload: content.payload, contentHash: content.hash)
-        change.rowID = existing.rowID
+        change.row = existing.row
         change.values = payload
         return change
     }

@@ -50,7 +50,6 @@ public struct RecordChange: Sendable {
     /// of a new record and totals per currency. Shared with the payload the
     /// normalizer built, so it costs no copy.
     public var values: Fields? = nil
-    /// The stored row of an update, when the store said which (see
-    /// `Store.StoredRecord.rowID`).
-    public var rowID: Int? = nil
+    /// The stored row of an update, when the store said which (`RowToken`).
+    public var row: RowToken? = nil
 }

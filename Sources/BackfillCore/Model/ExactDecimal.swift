@@ -281,7 +281,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         }
     }
 
-    static func power10(_ exponent: Int) -> Int128 {
+    public static func power10(_ exponent: Int) -> Int128 {
         var result: Int128 = 1
         for _ in 0..<exponent { result *= 10 }
         return result

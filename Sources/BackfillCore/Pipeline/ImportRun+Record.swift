@@ -70,9 +70,9 @@ extension ImportRun {
 
         // A dry run diffs against what earlier inputs of this run would have
         // written; an applied run finds that in the store itself.
-        let existing: Store.StoredRecord?
+        let existing: StoredRecord?
         if !writes, let seen, let hash = seen.contentHash, let payload = seen.payload, let id = seen.id {
-            existing = Store.StoredRecord(id: id, contentHash: hash, payload: payload)
+            existing = StoredRecord(id: id, contentHash: hash, payload: payload)
         } else {
             existing = try store.lookup(identity)
         }

@@ -7,7 +7,8 @@
 /// transaction, rolled back if anything is rejected; the run row and its
 /// rejects are then written alone. A dry run never opens a write transaction
 /// at all: the store is opened read-only and what the run would have written
-/// is tracked in a TEMP table, so later inputs diff against earlier ones
+/// is kept in the store's run scratch (`RunScratch`), so later inputs diff
+/// against earlier ones
 /// exactly as they would when applied.
 public final class ImportRun {
     public enum Mode: String, Sendable {
@@ -28,9 +29,20 @@ public final class ImportRun {
         case failed
     }
 
+    /// How the run's writes are grouped into transactions.
+    public enum TransactionPolicy: Sendable {
+        /// Each input commits alone, with its records, rejects and cursor.
+        case perInput
+        /// `--strict`: every input in one transaction, rolled back if anything is rejected.
+        case allOrNothing
+        /// A dry run: each input diffs against one read snapshot; nothing is written.
+        case readSnapshot
+    }
+
     public let mode: Mode
     public let strict: Bool
-    let store: Store
+    public let policy: TransactionPolicy
+    let store: any RecordStore
     let normalizer: Normalizer
     let validator: Validator
     let differ = Differ()
@@ -53,13 +65,16 @@ public final class ImportRun {
     private var strictTransactionOpen = false
     /// Duplicate detection within an input; in a dry run, also the content
     /// that would have been written.
-    let seen: RunSeen
+    let seen: RunScratch
+    /// Inputs by number, as the scratch names them.
+    private var inputNumbers: [String: Int] = [:]
 
-    public init(store: Store, mode: Mode, strict: Bool, connector: String, connectionID: String?,
+    public init(store: any RecordStore, mode: Mode, strict: Bool, connector: String, connectionID: String?,
                 inputs: [String], normalizer: Normalizer, validator: Validator = Validator(), observer: RunObserver) throws {
         self.store = store
         self.mode = mode
         self.strict = strict
+        self.policy = mode == .dryRun ? .readSnapshot : (strict ? .allOrNothing : .perInput)
         self.normalizer = normalizer
         self.validator = validator
         self.applier = Applier(store: store)
@@ -68,14 +83,14 @@ public final class ImportRun {
         self.connectionID = connectionID
         self.inputs = inputs
         self.startedAt = Timestamp.now()
-        self.seen = try RunSeen(database: store.database)
+        self.seen = try store.makeRunScratch()
     }
 
-    var writes: Bool { mode == .apply }
+    var writes: Bool { policy != .readSnapshot }
 
     private func insertRunRow(mode: String) throws -> Int {
         let id = try store.insertRun(mode: mode, connector: connector, connectionID: connectionID, inputs: inputs, startedAt: startedAt)
-        for issue in unreadBeforeTheRunRow { try store.insertReject(runID: id, issue: issue, raw: nil) }
+        for issue in unreadBeforeTheRunRow { try store.insertReject(runID: id, issue: issue, raw: nil, inputHeader: nil) }
         unreadBeforeTheRunRow = []
         return id
     }
@@ -94,15 +109,15 @@ public final class ImportRun {
     /// Strict runs share one transaction; its run row is written inside it so
     /// the records can name their run, and vanishes with it on rollback.
     private func beginStrictTransactionIfNeeded() throws {
-        guard writes && strict && !strictTransactionOpen else { return }
-        try store.database.execute("BEGIN IMMEDIATE")
+        guard policy == .allOrNothing && !strictTransactionOpen else { return }
+        try store.begin(.write)
         strictTransactionOpen = true
         runID = try insertRunRow(mode: "strict")
     }
 
     private func rollbackStrictTransaction() {
         guard strictTransactionOpen else { return }
-        try? store.database.execute("ROLLBACK")
+        store.rollback()
         strictTransactionOpen = false
         runID = nil
     }
@@ -117,16 +132,20 @@ public final class ImportRun {
         var fileCounts = RunCounts()
         var fileRejects: [(RecordIssue, String?, String?)] = []
         let header = (stream as? any RowFileStream)?.inputHeader ?? nil
-        let ownTransaction = writes && !strict
-        // A dry run reads the store in one (read) transaction per input: one
-        // consistent snapshot to diff against, and its bookkeeping in the TEMP
-        // table commits once per input instead of once per record.
-        let readTransaction = !writes
+        // A dry run reads the store in one transaction per input too: one
+        // consistent snapshot to diff against, and its scratch commits once
+        // per input instead of once per record. A strict run's transaction
+        // spans the inputs.
+        let inputTransaction: TransactionKind?
+        switch policy {
+        case .perInput: inputTransaction = .write
+        case .readSnapshot: inputTransaction = .readSnapshot
+        case .allOrNothing: inputTransaction = nil
+        }
         try beginStrictTransactionIfNeeded()
-        if ownTransaction { try store.database.execute("BEGIN IMMEDIATE") }
-        if readTransaction { try store.database.execute("BEGIN") }
+        if let kind = inputTransaction { try store.begin(kind) }
         // A run row created in this input's transaction goes with it on rollback.
-        let runRowIsNew = ownTransaction && runID == nil
+        let runRowIsNew = policy == .perInput && runID == nil
         // Reading, normalizing and serializing run ahead on a second thread;
         // this thread diffs and writes, in the stream's order.
         let ahead = ReadAhead(stream: stream, prepare: preparer)
@@ -136,7 +155,8 @@ public final class ImportRun {
                 runID = try insertRunRow(mode: "apply")
             }
             var seenRecords = 0
-            let inputNumber = seen.number(for: input)
+            let inputNumber = inputNumbers[input] ?? inputNumbers.count + 1
+            inputNumbers[input] = inputNumber
             reading: while true {
                 let batch: [PreparedRecord]
                 switch ahead.next() {
@@ -158,7 +178,7 @@ public final class ImportRun {
                     }
                     if let rejected = try handle(batch[i], input: inputNumber, counts: &fileCounts) {
                         fileRejects.append(contentsOf: rejected.issues.map { ($0, rejected.raw, header) })
-                        if ownTransaction, let runID {
+                        if policy == .perInput, let runID {
                             for issue in rejected.issues {
                                 try store.insertReject(runID: runID, issue: issue, raw: rejected.raw, inputHeader: header)
                             }
@@ -167,26 +187,23 @@ public final class ImportRun {
                 }
                 ReadAhead<S>.discard(consume batch)
             }
-            if ownTransaction, let runID {
+            if policy == .perInput, let runID {
                 try store.updateRun(id: runID, counts: counts + fileCounts, status: "running", finishedAt: nil)
-                try beforeCommit?()
-                try store.database.execute("COMMIT")
-            } else if writes {
-                try beforeCommit?()
             }
-            if readTransaction { try store.database.execute("COMMIT") }
+            if writes { try beforeCommit?() }
+            if inputTransaction != nil { try store.commit() }
             counts = counts + fileCounts
             if strict { heldRejects += fileRejects }
             observer.inputFinished(input, counts: fileCounts)
         } catch let error as InputError {
-            // Rolling back also forgets what this input added to run_seen.
-            if ownTransaction || readTransaction { try? store.database.execute("ROLLBACK") }
+            // Rolling back also forgets what this input added to the scratch.
+            if inputTransaction != nil { store.rollback() }
             if runRowIsNew { runID = nil }
             // Strict: a failed input fails the whole run; nothing is applied.
             rollbackStrictTransaction()
             try recordInputFailure(error, discarded: true)
         } catch {
-            if ownTransaction || readTransaction { try? store.database.execute("ROLLBACK") }
+            if inputTransaction != nil { store.rollback() }
             if runRowIsNew { runID = nil }
             rollbackStrictTransaction()
             observer.inputRolledBack(input)
@@ -204,7 +221,7 @@ public final class ImportRun {
         counts.failed += 1
         inputErrors.append(error)
         observer.inputFailed(error, discarded: discarded)
-        guard writes && !strict else {
+        guard policy == .perInput else {
             heldRejects.append((error.asIssue, nil, nil))
             return
         }
@@ -212,11 +229,11 @@ public final class ImportRun {
             unreadBeforeTheRunRow.append(error.asIssue)
             return
         }
-        try store.database.transaction {
+        try store.transaction {
             if runID == nil {
                 runID = try insertRunRow(mode: "apply")
             }
-            try store.insertReject(runID: runID!, issue: error.asIssue, raw: nil)
+            try store.insertReject(runID: runID!, issue: error.asIssue, raw: nil, inputHeader: nil)
             try store.updateRun(id: runID!, counts: counts, status: "running", finishedAt: nil)
         }
     }
@@ -237,7 +254,7 @@ public final class ImportRun {
                 rollbackStrictTransaction()
                 counts = RunCounts()  // nothing of a strict run commits unless all of it does
             }
-            try store.database.transaction {
+            try store.transaction {
                 if runID == nil { runID = try insertRunRow(mode: strict ? "strict" : "apply") }
                 try store.updateRun(id: runID!, counts: counts, status: status.rawValue, finishedAt: now)
             }
@@ -245,7 +262,7 @@ public final class ImportRun {
         }
         if strict && status == .rejected {
             rollbackStrictTransaction()
-            try store.database.transaction {
+            try store.transaction {
                 let id = try insertRunRow(mode: "strict")
                 runID = id
                 for (issue, raw, header) in heldRejects { try store.insertReject(runID: id, issue: issue, raw: raw, inputHeader: header) }
@@ -256,11 +273,11 @@ public final class ImportRun {
         if strict {
             try beginStrictTransactionIfNeeded()
             try store.updateRun(id: runID!, counts: counts, status: status.rawValue, finishedAt: now)
-            try store.database.execute("COMMIT")
+            try store.commit()
             strictTransactionOpen = false
             return status
         }
-        try store.database.transaction {
+        try store.transaction {
             if runID == nil {
                 runID = try insertRunRow(mode: "apply")
             }

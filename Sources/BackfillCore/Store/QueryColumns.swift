@@ -4,22 +4,22 @@
 /// `select currency, sum(amount_minor) from expenses group by currency` over
 /// a million rows then reads three columns, not a million JSON documents
 /// (SQLite's json_extract costs about 4 µs a record here).
-struct QueryColumns {
-    let currency: String?
+public struct QueryColumns: Sendable {
+    public let currency: String?
     /// The headline money as its decimal text; SQLite casts it to REAL, so
     /// the tool itself never turns money into a floating-point number.
-    let moneyText: String?
-    let moneyMinor: Int?
+    public let moneyText: String?
+    public let moneyMinor: Int?
 
-    static let none = QueryColumns(currency: nil, moneyText: nil, moneyMinor: nil)
+    public static let none = QueryColumns(currency: nil, moneyText: nil, moneyMinor: nil)
 
-    init(currency: String?, moneyText: String?, moneyMinor: Int?) {
+    public init(currency: String?, moneyText: String?, moneyMinor: Int?) {
         self.currency = currency
         self.moneyText = moneyText
         self.moneyMinor = moneyMinor
     }
 
-    init(values: Fields?, contract: ObjectContract?) {
+    public init(values: Fields?, contract: ObjectContract?) {
         guard let values, let contract else { self = .none; return }
         let currency = values["currency"]?.stringValue
         var text: String?
@@ -33,9 +33,5 @@ struct QueryColumns {
             }
         }
         self.init(currency: currency, moneyText: text, moneyMinor: minor)
-    }
-
-    var bindings: [SQLValue] {
-        [currency.map(SQLValue.text) ?? .null, moneyText.map(SQLValue.text) ?? .null, moneyMinor.map(SQLValue.int) ?? .null]
     }
 }

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillSQLite
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,8 +71,8 @@ struct CommandError: Error, CustomStringConvertible {
             }
         case let error as StoreError:
             return .usage(error.description)
-        case let error as SQLiteError:
-            return sqlite(error, store: store)
+        case let error as StoreFailure:
+            return storeFailure(error, store: store)
         default:
             return CommandError(exitCode: .internalError, message: text(of: error))
         }
@@ -87,34 +88,33 @@ struct CommandError: Error, CustomStringConvertible {
         }
     }
 
-    /// SQLite's primary result codes, by what a person must do about them.
-    private static func sqlite(_ error: SQLiteError, store: String) -> CommandError {
+    /// A store failure, by what a person must do about it.
+    private static func storeFailure(_ error: StoreFailure, store: String) -> CommandError {
         let code: ExitCode
         let advice: String
-        switch error.code & 0xFF {
-        case 5, 6:  // SQLITE_BUSY, SQLITE_LOCKED
+        switch error.storeFailureKind {
+        case .busy:
             code = .temporaryFailure
             advice = "the store is locked by another program; try again later"
-        case 13:  // SQLITE_FULL
+        case .diskFull:
             code = .ioError
             advice = "the disk is full; nothing of the input in flight was kept"
-        case 10, 11:  // SQLITE_IOERR, SQLITE_CORRUPT
+        case .io(let damaged):
             code = .ioError
-            advice = error.code & 0xFF == 11 ? "the store file is damaged; restore it from a backup" : "the store could not be read or written"
-        case 8:  // SQLITE_READONLY
-            code = error.systemErrno == EACCES || error.systemErrno == EPERM ? .noPermission : .cannotCreate
+            advice = damaged ? "the store file is damaged; restore it from a backup" : "the store could not be read or written"
+        case .readOnly(let permission):
+            code = permission ? .noPermission : .cannotCreate
             advice = "the store cannot be written here (read-only file or file system)"
-        case 3:  // SQLITE_PERM
+        case .permissionDenied:
             code = .noPermission
             advice = "permission denied"
-        case 14:  // SQLITE_CANTOPEN
-            let cause = IOFailure(code: error.systemErrno, path: store, action: "").cause
-            code = error.systemErrno == 0 ? .ioError : exitCode(cause)
+        case .cannotOpen(let errno):
+            code = errno == 0 ? .ioError : exitCode(IOFailure(code: errno, path: store, action: "").cause)
             advice = "cannot open the store"
-        case 26:  // SQLITE_NOTADB
+        case .notAStore:
             code = .usage
             advice = "is not a backfill-sync store (not a SQLite database); check --db"
-        default:
+        case nil:
             return CommandError(exitCode: .internalError, message: "\(store): \(error)")
         }
         return CommandError(exitCode: code, message: "\(store): \(advice) (\(error))")

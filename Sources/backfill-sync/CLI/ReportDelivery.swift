@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillSQLite
 
 /// A command's report: its target opened, and checked, before any work, so
 /// a bad `--report-file` fails before anything is committed; written whole
@@ -29,7 +30,7 @@ final class ReportDelivery {
     init(format: ReportFormat, options: ReportOptions = ReportOptions(), file: String?, store: String) throws(CommandError) {
         do {
             // Never written over: what a typo in --report-file must not destroy.
-            sink = try file.map { try OutputSink.file($0, protecting: Store.files(of: store)) } ?? .standardOutput()
+            sink = try file.map { try OutputSink.file($0, protecting: SQLiteStore.files(of: store)) } ?? .standardOutput()
             writer = try ReportWriter(format: format, options: options)
         } catch {
             throw CommandError.failure(error, store: store)

@@ -1,5 +1,6 @@
 import Foundation
 import BackfillCore
+import BackfillSQLite
 import BackfillAPI
 import CSVUpload
 import LayerBills
@@ -12,7 +13,7 @@ import Glibc
 /// move that records it. The registry of connectors: the only place that
 /// knows which connector a config entry names.
 final class ConnectionSync {
-    let store: Store
+    let store: any RecordStore
     let dryRun: Bool
     let fullRefresh: Bool
     let observer: BreakdownObserver
@@ -24,7 +25,7 @@ final class ConnectionSync {
     /// the data, not of the server): exit 70 once every other one has run.
     private(set) var internalFailures = 0
 
-    init(store: Store, dryRun: Bool, fullRefresh: Bool, observer: BreakdownObserver) {
+    init(store: any RecordStore, dryRun: Bool, fullRefresh: Bool, observer: BreakdownObserver) {
         self.store = store
         self.dryRun = dryRun
         self.fullRefresh = fullRefresh
@@ -44,11 +45,7 @@ final class ConnectionSync {
     /// a store that is busy, full or failing, which every later input would
     /// meet as well.
     static func stopsTheSync(_ error: Error) -> Bool {
-        switch error {
-        case is Interrupted: return true
-        case let error as SQLiteError: return error.isStoreFailure
-        default: return false
-        }
+        error.stopsTheRun
     }
 
     func sync(_ connection: SyncConfig.Connection, token: String?, mapping: CSVMapping?) throws -> Outcome {

@@ -1,5 +1,6 @@
 import Foundation
 import BackfillCore
+import BackfillSQLite
 import CSVUpload
 
 /// `mapping init`: from a new bank export to a first dry run in one step.
@@ -69,7 +70,7 @@ enum MappingInitCommand {
         }
         if isSQLite(path) { return "a SQLite store" }
         // The store's companions: the same list --report-file is refused.
-        for (companion, _) in Store.files(of: "").dropFirst() where path.hasSuffix(companion) {
+        for (companion, _) in SQLiteStore.files(of: "").dropFirst() where path.hasSuffix(companion) {
             let store = String(path.dropLast(companion.count))
             if isSQLite(store) { return "a file of the SQLite store \(store)" }
         }

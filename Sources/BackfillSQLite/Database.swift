@@ -1,3 +1,4 @@
+import BackfillCore
 import CSQLite
 
 /// One SQLite connection. Small on purpose: open, execute, prepare (cached),

@@ -1,4 +1,8 @@
+import BackfillCore
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A SQLite failure: the result code, SQLite's message and the SQL text.
 /// Never the bound values, so a secret or a customer's data cannot leak
@@ -25,12 +29,22 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     }
 
     /// SQLITE_BUSY / SQLITE_LOCKED: another process holds the store.
-    public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+    public var isBusy: Bool { storeFailureKind == .busy }
+}
 
-    /// The store itself is busy, read-only, full, damaged or cannot be
-    /// opened: every later input would meet the same, so a run stops on it
-    /// rather than recording it against one input.
-    public var isStoreFailure: Bool {
-        isBusy || [SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN].contains(code & 0xFF)
+extension SQLiteError: StoreFailure {
+    /// SQLite's primary result codes, by what a person must do about them.
+    public var storeFailureKind: StoreFailureKind? {
+        switch code & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy
+        case SQLITE_FULL: return .diskFull
+        case SQLITE_IOERR: return .io(damaged: false)
+        case SQLITE_CORRUPT: return .io(damaged: true)
+        case SQLITE_READONLY: return .readOnly(permission: systemErrno == EACCES || systemErrno == EPERM)
+        case SQLITE_PERM: return .permissionDenied
+        case SQLITE_CANTOPEN: return .cannotOpen(errno: systemErrno)
+        case SQLITE_NOTADB: return .notAStore
+        default: return nil
+        }
     }
 }

@@ -1,3 +1,4 @@
+import BackfillCore
 /// The store's schema as an ordered list of migrations. `PRAGMA user_version`
 /// records how many have run (https://sqlite.org/pragma.html#pragma_user_version);
 /// a migration is never edited once released, only followed by another.

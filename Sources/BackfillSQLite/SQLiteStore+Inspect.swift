@@ -1,53 +1,10 @@
+import BackfillCore
+
 /// What the store knows, read back for people: the rejects of a run, the
 /// versions of one record, the sync cursors. The commands `rejects`,
 /// `history`, `show` and `cursors` print these; none of them writes.
 
-/// One stored reject.
-public struct StoredReject: Sendable {
-    public let runID: Int
-    public let issue: RecordIssue
-    /// The input exactly as read (a CSV row; a JSON element), when there is one.
-    public let raw: String?
-    /// For a row-file input: `{"text": preamble and header, "delimiter": …}`.
-    public let inputHeader: String?
-}
-
-/// One version of a record, oldest first in a history.
-public struct RecordVersion: Sendable {
-    public let version: Int
-    /// When it was written, and by which run.
-    public let writtenAt: String
-    public let runID: Int
-    public let origin: String?
-    public let payload: String
-    /// Set on the version that marked the record removed.
-    public let removedAt: String?
-}
-
-/// A record found by type and source id, with every version it has had.
-public struct RecordHistory: Sendable {
-    public let id: String
-    public let identity: RecordIdentity
-    public let createdAt: String
-    public let updatedAt: String
-    public let versions: [RecordVersion]
-    public var current: RecordVersion { versions[versions.count - 1] }
-    /// The current version as `export` writes it.
-    public var exported: ExportedRecord {
-        ExportedRecord(id: id, identity: identity, createdAt: createdAt, updatedAt: updatedAt, payload: current.payload,
-                       removedAt: current.removedAt)
-    }
-}
-
-/// One sync cursor.
-public struct CursorRow: Sendable {
-    public let connection: String
-    public let stream: String
-    public let cursor: String
-    public let updatedAt: String
-}
-
-extension Store {
+extension SQLiteStore {
     /// The rejects of run `runID`, in the order they were found; with no
     /// run, those of the newest run that has any.
     public func rejects(runID: Int?) throws -> (runID: Int?, rejects: [StoredReject]) {

@@ -1,27 +1,16 @@
-/// What this run has seen, per identity: the input and line that first had
-/// it (a second occurrence in the same input is rejected), and, in a dry run,
-/// the content that would have been written, so later inputs diff against it
-/// as they would against the store had it been applied.
-///
-/// A TEMP table, so memory stays flat whatever the input size. Rows are keyed
+import BackfillCore
+
+/// The run scratch (see `RunScratch`) as a TEMP table: it rolls back with
+/// the store's transactions, and memory stays flat whatever the input size. Rows are keyed
 /// by a small scope number (object type, source system, connection) and the
 /// source id, and name their input by number: about 20 bytes a row instead of
 /// the identity and file name spelled out in each, and consecutive source ids
 /// land on the same pages. One insert per record finds a repeat and records
 /// a first sighting at once.
-final class RunSeen {
-    struct Entry {
-        let input: Int
-        let line: Int?
-        let id: String?
-        let contentHash: String?
-        let payload: String?
-    }
-
+final class SQLiteRunScratch: RunScratch {
     private let database: Database
     private var scopes: [String: Int] = [:]
     private var lastScope: (objectType: String, sourceSystem: String, connectionID: String, number: Int)?
-    private var inputs: [String: Int] = [:]
 
     init(database: Database) throws {
         self.database = database
@@ -33,14 +22,6 @@ final class RunSeen {
             ) WITHOUT ROWID;
             DELETE FROM temp.run_seen;
             """)
-    }
-
-    /// A number for `input`, the same for the whole run.
-    func number(for input: String) -> Int {
-        if let n = inputs[input] { return n }
-        let n = inputs.count + 1
-        inputs[input] = n
-        return n
     }
 
     private func scope(_ identity: RecordIdentity) -> Int {
@@ -57,7 +38,7 @@ final class RunSeen {
 
     /// Records `identity` as first seen in `input` at `line`, or, when it was
     /// seen before, changes nothing and returns that earlier sighting.
-    func claim(_ identity: RecordIdentity, input: Int, line: Int?) throws -> Entry? {
+    func claim(_ identity: RecordIdentity, input: Int, line: Int?) throws -> RunScratchEntry? {
         let scope = scope(identity)
         try database.statement("""
             INSERT INTO temp.run_seen (scope, source_id, input, line) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
@@ -66,7 +47,7 @@ final class RunSeen {
         return try database.statement("""
             SELECT input, line, id, content_hash, payload FROM temp.run_seen WHERE scope = ? AND source_id = ?
             """).firstRow([.int(scope), .text(identity.sourceID)]) { s in
-            Entry(input: s.int(0), line: s.isNull(1) ? nil : s.int(1), id: s.text(2), contentHash: s.text(3), payload: s.text(4))
+            RunScratchEntry(input: s.int(0), line: s.isNull(1) ? nil : s.int(1), id: s.text(2), contentHash: s.text(3), payload: s.text(4))
         }
     }
 

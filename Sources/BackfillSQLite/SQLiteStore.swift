@@ -1,9 +1,10 @@
 import Foundation
+import BackfillCore
 import CSQLite
 
 /// The local store: canonical records keyed by source identity, their
 /// history, runs, rejects and sync cursors, in one SQLite file.
-public final class Store {
+public final class SQLiteStore: RecordStore {
     public let database: Database
     public let catalog: ContractCatalog
     /// Held while this store is open for writing.
@@ -15,19 +16,6 @@ public final class Store {
     /// True when a read-only store was opened as an immutable snapshot.
     public private(set) var isImmutableSnapshot = false
 
-    /// The record as stored, for classification against a new version.
-    public struct StoredRecord: Sendable {
-        public let id: String
-        public let contentHash: String
-        public let payload: String
-        /// Set when the record was marked removed (a tombstone).
-        public var removedAt: String? = nil
-        /// SQLite's rowid, read in the same transaction that may update the
-        /// row: an update then finds it through the table itself (rows sit in
-        /// insertion order) rather than through the index of random ids.
-        public var rowID: Int? = nil
-    }
-
     init(database: Database, catalog: ContractCatalog) {
         self.database = database
         self.catalog = catalog
@@ -36,10 +24,10 @@ public final class Store {
     /// Opens (creating if needed) and migrates the store for writing, after
     /// taking the run lock (waiting up to `lockWait` seconds for another run).
     public static func openForWriting(path: String, catalog: ContractCatalog = .standard, lockWait: Double = 0,
-                                      command: String = "backfill-sync") throws -> Store {
+                                      command: String = "backfill-sync") throws -> SQLiteStore {
         try refuseDirectory(path)
         let lock = try RunLock(storePath: path, wait: lockWait, command: command)
-        let store = Store(database: try Database(path: path), catalog: catalog)
+        let store = SQLiteStore(database: try Database(path: path), catalog: catalog)
         store.lock = lock
         try store.migrate()
         // The lock is ours, so no run of ours is still going: a `running` row
@@ -73,16 +61,16 @@ public final class Store {
     /// snapshot, which is exact as long as no writer is busy with it. That
     /// is not done when a non-empty `-wal` holds commits the main file lacks:
     /// an immutable read would silently miss them.
-    public static func openForReading(path: String, catalog: ContractCatalog = .standard) throws -> Store? {
+    public static func openForReading(path: String, catalog: ContractCatalog = .standard) throws -> SQLiteStore? {
         try refuseDirectory(path)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        var store = Store(database: try Database(path: path, readOnly: true), catalog: catalog)
+        var store = SQLiteStore(database: try Database(path: path, readOnly: true), catalog: catalog)
         var version = 0
         do {
             version = try store.database.scalarInt("PRAGMA user_version") ?? 0
         } catch {
             guard [SQLITE_READONLY, SQLITE_CANTOPEN].contains(error.code & 0xFF), !hasPendingWAL(path) else { throw error }
-            store = Store(database: try Database(path: path, readOnly: true, immutable: true), catalog: catalog)
+            store = SQLiteStore(database: try Database(path: path, readOnly: true, immutable: true), catalog: catalog)
             store.isImmutableSnapshot = true
             version = try store.database.scalarInt("PRAGMA user_version") ?? 0
         }
@@ -103,8 +91,8 @@ public final class Store {
 
     /// An empty, migrated store in memory: what a dry run diffs against when
     /// the store file does not exist yet.
-    public static func inMemory(catalog: ContractCatalog = .standard) throws -> Store {
-        let store = Store(database: try Database(path: ":memory:"), catalog: catalog)
+    public static func inMemory(catalog: ContractCatalog = .standard) throws -> SQLiteStore {
+        let store = SQLiteStore(database: try Database(path: ":memory:"), catalog: catalog)
         try store.migrate()
         return store
     }
@@ -140,6 +128,18 @@ public final class Store {
         }
     }
 
+    // MARK: Transactions
+
+    public func begin(_ kind: TransactionKind) throws {
+        try database.execute(kind == .write ? "BEGIN IMMEDIATE" : "BEGIN")
+    }
+
+    public func commit() throws { try database.execute("COMMIT") }
+
+    public func rollback() { try? database.execute("ROLLBACK") }
+
+    public func makeRunScratch() throws -> RunScratch { try SQLiteRunScratch(database: database) }
+
     // MARK: Records
 
     public func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
@@ -149,22 +149,22 @@ public final class Store {
             """)
         return try s.firstRow([.text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
                                .text(identity.sourceID)]) { s in
-            StoredRecord(id: s.text(0)!, contentHash: s.text(1)!, payload: s.text(2)!, removedAt: s.text(3), rowID: s.int(4))
+            StoredRecord(id: s.text(0)!, contentHash: s.text(1)!, payload: s.text(2)!, removedAt: s.text(3), row: RowToken(s.int(4)))
         }
     }
 
-    func insertRecord(id: String, identity: RecordIdentity, hash: String, payload: [UInt8], columns: QueryColumns,
-                      now: String, runID: Int, origin: String, parentID: String?) throws {
+    public func insertRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
+        let identity = change.identity
         let s = try database.statement("""
             INSERT INTO records (id, object_type, source_system, connection_id, source_id, version,
                                  content_hash, payload, created_at, updated_at, created_run, updated_run, origin, parent_id,
                                  currency, money, money_minor)
             VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS REAL), ?)
             """)
-        try s.bind([.text(id), .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
-                    .text(identity.sourceID), .text(hash)])
-        try s.bindText(7, bytes: payload)
-        try s.bind([.text(now), .text(now), .int(runID), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null]
+        try s.bind([.text(change.id), .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
+                    .text(identity.sourceID), .text(change.contentHash)])
+        try s.bindText(7, bytes: change.payload)
+        try s.bind([.text(now), .text(now), .int(runID), .int(runID), .text(change.origin.description), change.parentID.map(SQLValue.text) ?? .null]
                    + columns.bindings, at: 8)
         try s.step()
     }
@@ -188,9 +188,8 @@ public final class Store {
     /// Replaces a record's content (and revives it if it was removed). Rows
     /// are written by rowid: `lookup` reads it in this transaction, and the
     /// table is in insertion order while the index of (random) ids is not.
-    func updateRecord(id: String, rowID: Int? = nil, hash: String, payload: [UInt8], columns: QueryColumns, now: String,
-                      runID: Int, origin: String, parentID: String?) throws {
-        guard let row = try rowID ?? self.rowID(of: id) else { return }
+    public func updateRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
+        guard let row = try change.row?.value ?? self.rowID(of: change.id) else { return }
         try keepCurrentVersion(rowID: row, now: now, runID: runID)
         let s = try database.statement("""
             UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
@@ -198,15 +197,15 @@ public final class Store {
                                currency = ?, money = CAST(? AS REAL), money_minor = ?
             WHERE rowid = ?
             """)
-        try s.bind([.text(hash)])
-        try s.bindText(2, bytes: payload)
-        try s.bind([.text(now), .int(runID), .text(origin), parentID.map(SQLValue.text) ?? .null] + columns.bindings + [.int(row)], at: 3)
+        try s.bind([.text(change.contentHash)])
+        try s.bindText(2, bytes: change.payload)
+        try s.bind([.text(now), .int(runID), .text(change.origin.description), change.parentID.map(SQLValue.text) ?? .null] + columns.bindings + [.int(row)], at: 3)
         try s.step()
     }
 
     /// Marks a record removed: a new version with `removed_at` set, the
     /// content kept. Views and exports leave removed records out.
-    func tombstone(id: String, now: String, runID: Int) throws {
+    public func tombstone(id: String, runID: Int, now: String) throws {
         guard let row = try rowID(of: id) else { return }
         try keepCurrentVersion(rowID: row, now: now, runID: runID)
         try database.statement("""
@@ -231,16 +230,10 @@ public final class Store {
     }
 }
 
-public enum StoreError: Error, CustomStringConvertible {
-    case newerSchema(path: String, version: Int, supported: Int)
-    case olderSchema(path: String, version: Int)
 
-    public var description: String {
-        switch self {
-        case .newerSchema(let path, let version, let supported):
-            return "\(path): store schema version \(version) is newer than this backfill-sync supports (\(supported)); upgrade backfill-sync"
-        case .olderSchema(let path, let version):
-            return "\(path): store schema version \(version) is older than this backfill-sync; run any import without --dry-run once to migrate it"
-        }
+extension QueryColumns {
+    /// currency, money (cast to REAL by the statement), money_minor.
+    var bindings: [SQLValue] {
+        [currency.map(SQLValue.text) ?? .null, moneyText.map(SQLValue.text) ?? .null, moneyMinor.map(SQLValue.int) ?? .null]
     }
 }

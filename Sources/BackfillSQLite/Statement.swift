@@ -1,3 +1,4 @@
+import BackfillCore
 import CSQLite
 
 /// A value bound to a statement parameter. Money is bound as TEXT (its exact

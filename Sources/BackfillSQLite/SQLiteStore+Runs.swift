@@ -1,43 +1,7 @@
-/// Counts of what a run did, per record.
-public struct RunCounts: Sendable, Equatable {
-    public var created = 0
-    public var updated = 0
-    public var unchanged = 0
-    public var failed = 0
-    /// Records marked removed (tombstoned) because their provider dropped them.
-    public var removed = 0
+import BackfillCore
 
-    public init(created: Int = 0, updated: Int = 0, unchanged: Int = 0, failed: Int = 0, removed: Int = 0) {
-        self.created = created
-        self.updated = updated
-        self.unchanged = unchanged
-        self.failed = failed
-        self.removed = removed
-    }
-
-    public static func + (a: RunCounts, b: RunCounts) -> RunCounts {
-        RunCounts(created: a.created + b.created, updated: a.updated + b.updated,
-                  unchanged: a.unchanged + b.unchanged, failed: a.failed + b.failed, removed: a.removed + b.removed)
-    }
-
-    public var changes: Int { created + updated + removed }
-}
-
-/// A row of the `runs` table.
-public struct RunRecord: Sendable {
-    public let id: Int
-    public let mode: String
-    public let connector: String
-    public let connectionID: String?
-    public let inputs: String
-    public let startedAt: String
-    public let finishedAt: String?
-    public let counts: RunCounts
-    public let status: String
-}
-
-extension Store {
-    func insertRun(mode: String, connector: String, connectionID: String?, inputs: [String], startedAt: String) throws -> Int {
+extension SQLiteStore {
+    public func insertRun(mode: String, connector: String, connectionID: String?, inputs: [String], startedAt: String) throws -> Int {
         let inputsJSON = CanonicalJSON.string(.array(inputs.map(Value.string)))
         try database.statement("""
             INSERT INTO runs (mode, connector, connection_id, inputs, started_at, status)
@@ -56,7 +20,7 @@ extension Store {
         return ids
     }
 
-    func updateRun(id: Int, counts: RunCounts, status: String, finishedAt: String?) throws {
+    public func updateRun(id: Int, counts: RunCounts, status: String, finishedAt: String?) throws {
         try database.statement("""
             UPDATE runs SET created = ?, updated = ?, unchanged = ?, failed = ?, removed = ?, status = ?, finished_at = ?
             WHERE id = ?
@@ -66,7 +30,7 @@ extension Store {
 
     /// Message and raw text are redacted: a server that quotes a request's
     /// headers back must not put the token into the store.
-    func insertReject(runID: Int, issue: RecordIssue, raw: String?, inputHeader: String? = nil) throws {
+    public func insertReject(runID: Int, issue: RecordIssue, raw: String?, inputHeader: String?) throws {
         try database.statement("""
             INSERT INTO rejects (run_id, file, line, json_path, source_id, field, code, message, raw, input_header)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -77,7 +41,7 @@ extension Store {
     }
 
     /// Every run, newest first.
-    public func runs(limit: Int = 100) throws -> [RunRecord] {
+    public func runs(limit: Int) throws -> [RunRecord] {
         let s = try database.statement("""
             SELECT id, mode, connector, connection_id, inputs, started_at, finished_at,
                    created, updated, unchanged, failed, status, removed FROM runs ORDER BY id DESC LIMIT ?

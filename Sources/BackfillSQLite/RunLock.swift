@@ -1,3 +1,4 @@
+import BackfillCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -41,9 +42,9 @@ public final class RunLock {
         }
         let deadline = Date().addingTimeInterval(wait)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            if let signal = Interruption.pending {
+            do { try Interruption.check() } catch {
                 close(fd)
-                throw Interrupted(signal: signal)
+                throw error
             }
             if Date() >= deadline {
                 var buffer = [UInt8](repeating: 0, count: 512)
