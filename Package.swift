@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore", "BackfillSQLite", "CSHA256"]),
         .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore", "BackfillSQLite", "ConnectorConformance"]),
         .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "BackfillSQLite", "ConnectorConformance"]),
-        .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
+        .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "CSVUpload", "LayerBills", "BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus"]),
     ],

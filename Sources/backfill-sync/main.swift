@@ -1,8 +1,19 @@
 import Foundation
 import BackfillCore
+import BackfillAPI
+import CSVUpload
+import LayerBills
 
-/// The command tree: every command the tool has, and the one place that
-/// knows every connector.
+/// The connectors, in the order `import --help` lists them: the one place
+/// that knows them. A new connector is a folder, a Package.swift entry and
+/// a line here.
+let connectors: [ConnectorFactory] = [
+    CSVFactory(),
+    LayerFactory(),
+    BackfillAPIFactory(),
+]
+
+/// The command tree: every command the tool has.
 let root = CommandSpec(
     name: "backfill-sync",
     abstract: "Import accounting data from provider exports into canonical records in a local SQLite store.",
@@ -16,9 +27,9 @@ let root = CommandSpec(
       Version: backfill-sync --version
       """,
     subcommands: [
-        CommandSpec(name: "import", abstract: "Import files through a connector.", subcommands: [ImportCSVCommand.spec, ImportLayerCommand.spec]),
+        ImportCommands.spec(connectors),
         CommandSpec(name: "mapping", abstract: "Propose CSV mapping files.", subcommands: [MappingInitCommand.spec]),
-        SyncCommand.spec,
+        SyncCommand.spec(connectors),
         ExportCommand.spec,
         RunsCommand.spec,
         RejectsCommand.spec,

@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
 @testable import BackfillCore
+@testable import BackfillAPI
+import CSVUpload
+import LayerBills
 
 final class SyncConfigTests: XCTestCase {
     func load(_ json: String) throws -> SyncConfig {
@@ -8,18 +11,22 @@ final class SyncConfigTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("sync.json").path
         try Data(json.utf8).write(to: URL(fileURLWithPath: path))
-        return try SyncConfig.load(path: path)
+        return try SyncConfig.load(path: path, factories: Self.factories)
     }
+
+    static let factories: [ConnectorFactory] = [CSVFactory(), LayerFactory(), BackfillAPIFactory()]
+
+    func api(_ connection: SyncConnection) -> BackfillAPISettings { (connection as! BackfillAPIConnection).settings }
 
     func testTheExampleConfigLoads() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config.example.json").path
-        let config = try SyncConfig.load(path: path)
+        let config = try SyncConfig.load(path: path, factories: Self.factories)
         XCTAssertEqual(config.warnings, [])
-        XCTAssertEqual(config.connections.map(\.name), ["acme-api", "bank-drops", "layer-drops"])
-        XCTAssertEqual(config.connections[0].objects, ["expense", "vendor_bill"])
-        XCTAssertEqual(config.connections[0].tokenEnv, "BACKFILL_TOKEN")
-        XCTAssertTrue(config.connections[1].glob!.hasSuffix("/drops/bank/*.csv"), "relative to the config's folder")
+        XCTAssertEqual(config.connections.map(\.entry.name), ["acme-api", "bank-drops", "layer-drops"])
+        XCTAssertEqual(api(config.connections[0]).objects, ["expense", "vendor_bill"])
+        XCTAssertEqual(api(config.connections[0]).tokenEnv, "BACKFILL_TOKEN")
+        XCTAssertTrue((config.connections[1] as! FileDropConnection).glob.hasSuffix("/drops/bank/*.csv"), "relative to the config's folder")
         XCTAssertTrue(config.storePath.hasPrefix("/"))
     }
 
@@ -50,7 +57,7 @@ final class SyncConfigTests: XCTestCase {
         let config = try load(#"{"version": 1, "colour": "red", "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "http://127.0.0.1:8089", "token_env": "T", "pagesize": 3}]}"#)
         XCTAssertEqual(config.warnings.count, 2)
         XCTAssertTrue(config.warnings[1].contains("connections[0].pagesize"), config.warnings[1])
-        XCTAssertEqual(config.connections[0].objects.count, 21, "default: every type the API lists")
+        XCTAssertEqual(api(config.connections[0]).objects.count, 21, "default: every type the API lists")
     }
 
     func testCleartextOnlyToAddressesThatAreLoopbackAndNoPasswordsInURLs() throws {

@@ -150,7 +150,7 @@ extension CSVHeaderMapper.Target {
 }
 
 /// Streams raw records from one CSV file.
-public struct CSVRecordStream: RowFileStream, SizedStream {
+public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
     public var bytesRead: Int { reader.bytesRead }
     public var totalBytes: Int? { reader.totalBytes }
     /// Preamble and header as read, and the delimiter: what `rejects

@@ -1,51 +1,18 @@
 import Foundation
 
-/// The `sync` configuration file (`config.example.json`), with exactly the
-/// keys the sync issue fixes so configs stay portable.
+/// The `sync` configuration file (`config.example.json`). The core reads
+/// `version`, `store` and each connection's `name`, `connector` and
+/// `connection_id`; the rest of a connection's object belongs to its
+/// connector's factory, which reads it into typed settings.
 ///
 /// Errors name the file and key path (`connections[1].token_env`); unknown
 /// keys are warnings, not errors, so a newer config still runs on an older
 /// binary. Relative paths resolve against the config file's folder. Secrets
 /// are never in the file: `token_env` names the environment variable.
-public struct SyncConfig: Sendable {
-    public enum ConnectorKind: String, Sendable, CaseIterable {
-        case backfillAPI = "backfill_api"
-        case csvUpload = "csv_upload"
-        case layerBills = "layer_bills"
-    }
-
-    public struct Connection: Sendable {
-        public var name: String
-        public var connector: ConnectorKind
-        public var connectionID: String
-        // backfill_api
-        public var baseURL: URL?
-        public var tokenEnv: String?
-        public var objects: [String] = []
-        public var pageSize = 100
-        public var maxRequestsPerSecond = 10.0
-        public var burst = 20
-        public var maxRetries = 5
-        /// Each request, connect to last byte.
-        public var timeoutSeconds = 30.0
-        /// One resource's whole pass, retries and waits included.
-        public var resourceDeadlineSeconds = 1800.0
-        /// The longest wait a `Retry-After` (or backoff) gets; longer hints are cut to it.
-        public var maxRetryAfterSeconds = 60.0
-        /// `max_response_mib`: the largest API response read.
-        public var maxResponseBytes = InputLimits.standard.maxResponseBytes
-        // file drops
-        public var glob: String?
-        public var object: String?
-        public var mapping: String?
-        public var currency = "USD"
-        /// Where this connection sits in the file, for messages.
-        public var keyPath: String
-    }
-
+public struct SyncConfig {
     public var version: Int
     public var storePath: String
-    public var connections: [Connection]
+    public var connections: [SyncConnection]
     public var warnings: [String] = []
     public let file: String
 
@@ -56,9 +23,17 @@ public struct SyncConfig: Sendable {
         /// No file at the path at all: the caller says how to make one.
         public var isMissing = false
         public var description: String { keyPath == "$" ? "\(file): \(message)" : "\(file): \(keyPath): \(message)" }
+
+        public init(file: String, keyPath: String, message: String, isMissing: Bool = false) {
+            self.file = file
+            self.keyPath = keyPath
+            self.message = message
+            self.isMissing = isMissing
+        }
     }
 
-    public static func load(path: String, catalog: ContractCatalog = .standard) throws(ConfigError) -> SyncConfig {
+    public static func load(path: String, factories: [ConnectorFactory],
+                            catalog: ContractCatalog = .standard) throws(ConfigError) -> SyncConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             let why = UnreadablePath.check(path) ?? .denied
             let message: String
@@ -73,28 +48,74 @@ public struct SyncConfig: Sendable {
         do { root = try JSONParser.parse(Array(data)) } catch {
             throw ConfigError(file: path, keyPath: error.path, message: "not JSON: \(error.message) (byte \(error.offset))")
         }
-        var reader = ConfigReader(file: path, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
-        return try reader.config(root, catalog: catalog)
+        let reader = ConfigReader(file: path, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path, catalog: catalog)
+        return try reader.config(root, factories: factories)
+    }
+}
+
+/// One connection's entry in the config: what the core reads of it, and
+/// the whole object for its connector's factory.
+public struct ConnectionEntry {
+    public let name: String
+    public let connector: String
+    public let connectionID: String
+    /// `connections[2]`, for messages.
+    public let keyPath: String
+    public let fields: Fields
+    /// Reads this entry's keys, with errors and warnings that name them.
+    public let reader: ConfigReader
+
+    /// The keys every entry has, to add to a factory's own for `warnUnknown`.
+    public static let commonKeys: Set<String> = ["name", "connector", "connection_id"]
+
+    /// Warns about every key neither the core nor the factory reads.
+    public func warnUnknown(besides keys: Set<String>) {
+        reader.warnUnknown(fields, known: Self.commonKeys.union(keys), at: keyPath)
+    }
+
+    public func string(_ key: String, required: Bool = false) throws(SyncConfig.ConfigError) -> String? {
+        try reader.string(fields, key, keyPath, required: required)
+    }
+
+    public func number(_ key: String, default value: Double, positive: Bool = true, whole: Bool = false,
+                       maximum: Double? = nil) throws(SyncConfig.ConfigError) -> Double {
+        try reader.number(fields, key, keyPath, default: value, positive: positive, whole: whole, maximum: maximum)
+    }
+
+    public func fail(_ key: String, _ message: String) -> SyncConfig.ConfigError { reader.fail("\(keyPath).\(key)", message) }
+
+    /// A canonical object type named by `key`.
+    public func objectType(_ key: String) throws(SyncConfig.ConfigError) -> String {
+        let object = try string(key, required: true)!
+        guard reader.catalog.contract(for: object) != nil else { throw fail(key, "'\(object)' is not a canonical object type") }
+        return object
     }
 }
 
 /// Reads typed values out of the config JSON, naming the key path on error.
-struct ConfigReader {
-    let file: String
+public final class ConfigReader {
+    public let file: String
     let folder: String
-    var warnings: [String] = []
+    public let catalog: ContractCatalog
+    public private(set) var warnings: [String] = []
 
-    func fail(_ path: String, _ message: String) -> SyncConfig.ConfigError {
+    init(file: String, folder: String, catalog: ContractCatalog) {
+        self.file = file
+        self.folder = folder
+        self.catalog = catalog
+    }
+
+    public func fail(_ path: String, _ message: String) -> SyncConfig.ConfigError {
         SyncConfig.ConfigError(file: file, keyPath: path, message: message)
     }
 
-    mutating func warnUnknown(_ object: Fields, known: Set<String>, at path: String) {
+    public func warnUnknown(_ object: Fields, known: Set<String>, at path: String) {
         for key in object.keys.sorted() where !known.contains(key) {
             warnings.append("\(file): \(path.isEmpty ? key : path + "." + key): unknown key, ignored")
         }
     }
 
-    func string(_ o: Fields, _ key: String, _ path: String, required: Bool = false) throws(SyncConfig.ConfigError) -> String? {
+    public func string(_ o: Fields, _ key: String, _ path: String, required: Bool = false) throws(SyncConfig.ConfigError) -> String? {
         switch o[key] {
         case nil, .null?:
             if required { throw fail("\(path).\(key)", "is required") }
@@ -106,7 +127,7 @@ struct ConfigReader {
         }
     }
 
-    func number(_ o: Fields, _ key: String, _ path: String, default value: Double, positive: Bool = true,
+    public func number(_ o: Fields, _ key: String, _ path: String, default value: Double, positive: Bool = true,
                 whole: Bool = false, maximum: Double? = nil) throws(SyncConfig.ConfigError) -> Double {
         guard let v = o[key], !v.isNull else { return value }
         guard case .number(let text) = v, let n = Double(text) else { throw fail("\(path).\(key)", "must be a number") }
@@ -121,11 +142,12 @@ struct ConfigReader {
         return n
     }
 
-    func resolve(_ relative: String) -> String {
+    /// A path from the config, relative to the config file's folder.
+    public func resolve(_ relative: String) -> String {
         relative.hasPrefix("/") ? relative : URL(fileURLWithPath: folder).appendingPathComponent(relative).standardized.path
     }
 
-    mutating func config(_ root: Value, catalog: ContractCatalog) throws(SyncConfig.ConfigError) -> SyncConfig {
+    func config(_ root: Value, factories: [ConnectorFactory]) throws(SyncConfig.ConfigError) -> SyncConfig {
         guard case .object(let top) = root else { throw fail("$", "expected a JSON object") }
         warnUnknown(top, known: ["version", "store", "connections"], at: "")
         guard case .number(let v)? = top["version"], v == "1" else {
@@ -138,7 +160,7 @@ struct ConfigReader {
             if let p = try string(s, "path", "store") { storePath = resolve(p) }
         }
         guard case .array(let items)? = top["connections"] else { throw fail("connections", "is required: a list of connections") }
-        var connections: [SyncConfig.Connection] = []
+        var connections: [SyncConnection] = []
         var names: Set<String> = []
         for (i, item) in items.enumerated() {
             let path = "connections[\(i)]"
@@ -146,78 +168,26 @@ struct ConfigReader {
             let name = try string(o, "name", path, required: true)!
             guard names.insert(name).inserted else { throw fail("\(path).name", "'\(name)' is used by another connection") }
             let kindText = try string(o, "connector", path, required: true)!
-            guard let kind = SyncConfig.ConnectorKind(rawValue: kindText) else {
-                throw fail("\(path).connector", "'\(kindText)' is not a connector; use one of \(SyncConfig.ConnectorKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let factory = factories.first(where: { $0.kind == kindText }) else {
+                let kinds = factories.filter { $0.syncs }.map(\.kind)
+                throw fail("\(path).connector", "'\(kindText)' is not a connector; use one of \(kinds.joined(separator: ", "))")
             }
-            var c = SyncConfig.Connection(name: name, connector: kind,
-                                          connectionID: try string(o, "connection_id", path, required: true)!, keyPath: path)
-            switch kind {
-            case .backfillAPI:
-                warnUnknown(o, known: ["name", "connector", "connection_id", "base_url", "token_env", "objects", "page_size",
-                                       "max_requests_per_second", "burst", "max_retries", "timeout_seconds", "max_response_mib",
-                                       "resource_deadline_seconds", "max_retry_after_seconds"], at: path)
-                let base = try string(o, "base_url", path, required: true)!
-                guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host else {
-                    throw fail("\(path).base_url", "'\(Excerpt(base))' is not a URL")
-                }
-                // A password in a URL ends up in logs and reports; the token
-                // has its own place. The URL itself is not quoted back here.
-                guard url.user == nil && url.password == nil else {
-                    throw fail("\(path).base_url", "must not carry a user name or password (user:pass@); the token comes from token_env")
-                }
-                // The token travels in a header: never over cleartext, except to
-                // this machine (the loopback test server).
-                guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
-                    throw fail("\(path).base_url", "must be https:// (http:// is allowed only for loopback addresses)")
-                }
-                c.baseURL = url
-                c.tokenEnv = try string(o, "token_env", path, required: true)
-                if let objects = o["objects"] {
-                    guard case .array(let list) = objects else { throw fail("\(path).objects", "must be a list of object types") }
-                    for (j, entry) in list.enumerated() {
-                        guard case .string(let type) = entry, catalog.contract(for: type) != nil else {
-                            throw fail("\(path).objects[\(j)]", "\(CanonicalJSON.string(entry)) is not a canonical object type")
-                        }
-                        c.objects.append(type)
-                    }
-                } else {
-                    c.objects = catalog.objectTypes
-                }
-                c.pageSize = Int(try number(o, "page_size", path, default: 100, whole: true))
-                c.maxRequestsPerSecond = try number(o, "max_requests_per_second", path, default: 10)
-                c.burst = Int(try number(o, "burst", path, default: 20, whole: true))
-                c.maxRetries = Int(try number(o, "max_retries", path, default: 5, positive: false, whole: true))
-                c.timeoutSeconds = try number(o, "timeout_seconds", path, default: 30, maximum: 86400)
-                c.resourceDeadlineSeconds = try number(o, "resource_deadline_seconds", path, default: 1800, maximum: 7 * 86400)
-                c.maxRetryAfterSeconds = try number(o, "max_retry_after_seconds", path, default: 60, positive: false, maximum: 86400)
-                c.maxResponseBytes = min(4096, Int(try number(o, "max_response_mib", path, default: 64, whole: true))) << 20
-            case .csvUpload, .layerBills:
-                let known: Set<String> = kind == .csvUpload
-                    ? ["name", "connector", "connection_id", "glob", "object", "mapping"]
-                    : ["name", "connector", "connection_id", "glob", "currency"]
-                warnUnknown(o, known: known, at: path)
-                c.glob = resolve(try string(o, "glob", path, required: true)!)
-                if kind == .csvUpload {
-                    let object = try string(o, "object", path, required: true)!
-                    guard catalog.contract(for: object) != nil else { throw fail("\(path).object", "'\(object)' is not a canonical object type") }
-                    c.object = object
-                    c.mapping = try string(o, "mapping", path).map(resolve)
-                } else {
-                    let currency = (try string(o, "currency", path) ?? "USD").uppercased()
-                    guard Currency.minorUnits(currency) != nil else { throw fail("\(path).currency", "'\(currency)' is not an ISO 4217 code") }
-                    c.currency = currency
-                }
+            let entry = ConnectionEntry(name: name, connector: kindText,
+                                        connectionID: try string(o, "connection_id", path, required: true)!,
+                                        keyPath: path, fields: o, reader: self)
+            guard let connection = try factory.connection(entry) else {
+                throw fail("\(path).connector", "'\(kindText)' cannot sync; it only imports files")
             }
-            connections.append(c)
+            connections.append(connection)
         }
         return SyncConfig(version: 1, storePath: storePath, connections: connections, warnings: warnings, file: file)
     }
 
-    /// Loopback is what the host resolves to, not how it is spelled:
+    /// Loopback is what the host resolves to, not how it is spelled:, not how it is spelled:
     /// `127.attacker.example` starts like a loopback address and is not
     /// one. Every address the name resolves to must be in 127.0.0.0/8 or be
     /// `::1`; a name that does not resolve is not loopback.
-    static func isLoopback(_ host: String) -> Bool {
+    public static func isLoopback(_ host: String) -> Bool {
         let name = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -1,22 +1,10 @@
+import BackfillCore
+
 /// A command as declared: `--help` and parsing are both generated from this,
 /// in the manner of swift-argument-parser.
 struct CommandSpec: Sendable {
-    struct Option: Sendable {
-        let name: String
-        /// nil for a flag.
-        let valueName: String?
-        let help: String
-        var allowed: [String]? = nil
-        var defaultValue: String? = nil
-        var repeatable = false
-    }
-
-    struct Argument: Sendable {
-        let name: String
-        let help: String
-        var variadic = false
-        var required = true
-    }
+    typealias Option = CommandOption
+    typealias Argument = CommandArgument
 
     let name: String
     let abstract: String
@@ -69,12 +57,4 @@ struct CommandSpec: Sendable {
     }
 }
 
-/// What the parser found for one command.
-struct ParsedArguments {
-    var values: [String: [String]] = [:]
-    var flags: Set<String> = []
-    var positionals: [String] = []
-
-    func value(_ name: String) -> String? { values[name]?.last }
-    func flag(_ name: String) -> Bool { flags.contains(name) }
-}
+typealias ParsedArguments = CommandArguments

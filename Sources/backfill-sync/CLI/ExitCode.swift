@@ -35,6 +35,23 @@ enum ExitCode: Int32 {
     case terminated = 143
 }
 
+extension ExitCode {
+    /// The exit code of an import or sync that ran to its end. Precedence
+    /// (README, "Exit codes"): a failure of the tool first, then what needs a
+    /// person (config, token), then what the next run retries, then missing
+    /// input, then rejected data.
+    init(_ results: [RunResult], failures: SyncRunner.FailureCounts, detailedExitCode: Bool) {
+        let counts = results.reduce(RunCounts()) { $0 + $1.counts }
+        if failures.internal > 0 { self = .internalError }
+        else if failures.credentials > 0 || failures.refused > 0 { self = .usage }
+        else if failures.temporary > 0 { self = .temporaryFailure }
+        else if results.contains(where: \.unreadableInputs) { self = .noInput }
+        else if counts.failed > 0 { self = .dataError }
+        else if detailedExitCode && results.allSatisfy({ $0.mode == .dryRun }) && counts.changes > 0 { self = .changesPresent }
+        else { self = .success }
+    }
+}
+
 /// A failure that ends a command with a message and an exit code.
 struct CommandError: Error, CustomStringConvertible {
     let exitCode: ExitCode
@@ -44,10 +61,7 @@ struct CommandError: Error, CustomStringConvertible {
 
     /// What a person reads for any error: its own description; never the
     /// raw Swift value, which names modules and fields a user cannot act on.
-    static func text(of error: Error) -> String {
-        if let described = (error as Any) as? CustomStringConvertible { return described.description }
-        return "an unexpected failure inside backfill-sync (\(type(of: error))); please report it"
-    }
+    static func text(of error: Error) -> String { SyncRunner.text(of: error) }
 
     static func usage(_ message: String) -> CommandError { CommandError(exitCode: .usage, message: message) }
 
@@ -62,6 +76,8 @@ struct CommandError: Error, CustomStringConvertible {
             return CommandError(exitCode: error.signal == SIGINT ? .interrupted : .terminated, message: error.description)
         case let error as IOFailure:
             return CommandError(exitCode: exitCode(error.cause), message: error.description)
+        case let error as UsageError:
+            return .usage(error.message)
         case let error as OutputSink.Refusal:
             return .usage(error.description)
         case let error as RunLock.LockError:

@@ -37,6 +37,24 @@ final class ReportDelivery {
         }
     }
 
+    /// Writes the report of a sync or an import (`results`: one per run it
+    /// made), then returns its exit code, or throws what stopped it.
+    func deliver(_ results: [RunResult], runner: SyncRunner, command: String, store: String, stoppedBy: Error? = nil,
+                 breakdown: Bool = false, detailedExitCode: Bool) throws(CommandError) -> ExitCode {
+        let counts = results.reduce(RunCounts()) { $0 + $1.counts }
+        let stop = stoppedBy ?? results.lazy.compactMap(\.stoppedBy).first
+        let status: ImportRun.Status
+        if let stop { status = CommandError.failure(stop, store: store).stoppedStatus }
+        else if results.count == 1 { status = results[0].status }
+        else { status = results.allSatisfy { $0.status == .succeeded } ? .succeeded : .partial }
+        var summary = ReportSummary(mode: runner.mode, status: status, counts: counts, runID: results.last { $0.runID != nil }?.runID,
+                                    store: store, command: command)
+        if breakdown { summary.breakdown = runner.observer.rows }
+        summary.notes = runner.notes
+        try deliver(summary, stoppedBy: stop.map { CommandError.failure($0, store: store) })
+        return ExitCode(results, failures: runner.failures, detailedExitCode: detailedExitCode)
+    }
+
     /// Writes the report of a run, then, if `stop` ended it, throws that with
     /// what of the run stays. The stop wins over a failing report, which is
     /// then only printed.

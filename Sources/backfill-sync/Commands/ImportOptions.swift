@@ -50,8 +50,9 @@ struct ImportOptions {
         detailedExitCode = args.flag("--detailed-exitcode")
     }
 
-    func run(command: String, connector: String, connectionID: String?, inputs: [String], normalizer: Normalizer,
-             suggestion: ((String) -> String?)? = nil, process: (ImportRun, String) throws -> [String]) throws -> ExitCode {
+    /// Runs the files through one run of the pipeline, writes the report
+    /// and chooses the exit code.
+    func run(command: String, files: [String], with fileImport: FileImport) throws -> ExitCode {
         if detailedExitCode && !dryRun {
             throw CommandError.usage("--detailed-exitcode goes with --dry-run.")
         }
@@ -60,57 +61,43 @@ struct ImportOptions {
         // A file named twice (an overlapping glob) is imported once: its second
         // pass would otherwise reject every row as a duplicate of itself.
         var unique: [String] = []
-        for input in inputs where !unique.contains(input) { unique.append(input) }
-        if unique.count < inputs.count {
-            Diagnostics.warning("\(inputs.count - unique.count) file(s) named more than once; each is imported once")
+        for file in files where !unique.contains(file) { unique.append(file) }
+        if unique.count < files.count {
+            Diagnostics.warning("\(files.count - unique.count) file(s) named more than once; each is imported once")
         }
-        let inputs = unique
         let store = try dryRun ? StoreOpening.forDryRun(dbPath) : StoreOpening.forWriting(dbPath, wait: wait, command: command)
         let observer = CLIObserver(report: report.writer)
-        observer.suggestion = suggestion
-        let run: ImportRun
-        do {
-            run = try ImportRun(store: store, mode: dryRun ? .dryRun : .apply, strict: strict, connector: connector,
-                                connectionID: connectionID, inputs: inputs, normalizer: normalizer, observer: observer)
-        } catch {
+        observer.suggestion = fileImport.suggestion
+        let runner = SyncRunner(store: store, mode: dryRun ? .dryRun : .apply, observer: BreakdownObserver(forwardingTo: observer))
+        runner.warn = Diagnostics.warning
+        let result: RunResult
+        do { result = try runner.importFiles(unique, with: fileImport, strict: strict) } catch {
             throw CommandError.failure(error, store: dbPath)
         }
-        // Whatever stops the run midway (a signal, the store failing) still
-        // closes its run row and writes its report of what was committed.
-        var stop: CommandError?
-        // What each input says about itself (columns kept only as metadata,
-        // mapping columns it lacks, rows skipped): on stderr and in the report.
-        var notes: [String] = []
-        do {
-            for input in inputs {
-                try Interruption.check()
-                do {
-                    notes += try process(run, input)
-                } catch let error as InputError {
-                    try run.inputFailedToOpen(error)
-                }
-            }
-        } catch {
-            stop = CommandError.failure(error, store: dbPath)
-        }
-        let status: ImportRun.Status
-        do {
-            status = try run.finish(stopped: stop?.stoppedStatus)
-        } catch {
-            // Not even the run row could be written (the store is busy or
-            // full): the next run that takes the lock marks it interrupted.
-            stop = stop ?? CommandError.failure(error, store: dbPath)
-            status = stop!.stoppedStatus
-        }
         observer.finish()
-        var summary = ReportSummary(mode: run.mode, status: status, counts: run.counts, runID: run.runID,
-                                    store: dbPath, command: "backfill-sync \(command)")
-        summary.notes = notes
-        try report.deliver(summary, stoppedBy: stop)
+        return try report.deliver([result], runner: runner, command: "backfill-sync \(command)", store: dbPath,
+                                  detailedExitCode: detailedExitCode)
+    }
+}
 
-        if run.inputErrors.contains(where: { $0.kind == .unreadable }) { return .noInput }
-        if run.counts.failed > 0 { return .dataError }
-        if dryRun && detailedExitCode && run.counts.changes > 0 { return .changesPresent }
-        return .success
+/// `import <name>` for each connector that reads files.
+enum ImportCommands {
+    static func spec(_ connectors: [ConnectorFactory]) -> CommandSpec {
+        CommandSpec(name: "import", abstract: "Import files through a connector.",
+                    subcommands: connectors.compactMap(\.importCommand).map(spec))
+    }
+
+    static func spec(_ command: FileImportCommand) -> CommandSpec {
+        CommandSpec(name: command.name, abstract: command.abstract, discussion: command.discussion,
+                    arguments: [.init(name: "file", help: command.fileHelp, variadic: true)],
+                    options: command.options + ImportOptions.common) { args in
+            let fileImport: FileImport
+            do { fileImport = try command.prepare(args, try ImportOptions.limits(args)) } catch let error as UsageError {
+                throw CommandError.usage(error.message)
+            } catch let error as InputError {
+                throw CommandError.usage(error.message)
+            }
+            return try ImportOptions(args).run(command: "import \(command.name)", files: args.positionals, with: fileImport)
+        }
     }
 }
