@@ -43,12 +43,13 @@ let package = Package(
         .target(name: "CSVUpload", dependencies: ["BackfillCore"], path: "connectors/csv_upload"),
         .target(name: "LayerBills", dependencies: ["BackfillCore"], path: "connectors/layer_bills"),
         .target(name: "BackfillAPI", dependencies: ["BackfillCore"], path: "connectors/backfill_api"),
+        .target(name: "JSONL", dependencies: ["BackfillCore"], path: "connectors/jsonl"),
         // A loopback stand-in for the Backfill API, with fault injection: used
         // by the tests and, as `backfill-api-stub`, for a local sync demo.
         .target(name: "BackfillAPIStub", dependencies: ["BackfillCore"]),
         .executableTarget(name: "backfill-api-stub", dependencies: ["BackfillAPIStub"]),
         // The command-line tool: commands, diagnostics, the connector registry.
-        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "BackfillSQLite", "CSVUpload", "LayerBills", "BackfillAPI"]),
+        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "BackfillSQLite", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
         // Every stage that parses input, as fuzz targets: run by libFuzzer
         // through `backfill-fuzz` (scripts/fuzz), replayed by the tests.
         .target(name: "FuzzTargets", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI"]),
@@ -59,6 +60,7 @@ let package = Package(
         .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore", "BackfillSQLite", "ConnectorConformance"]),
         .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "BackfillSQLite", "ConnectorConformance"]),
         .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "CSVUpload", "LayerBills", "BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
+        .testTarget(name: "JSONLTests", dependencies: ["JSONL", "BackfillCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus"]),
     ],

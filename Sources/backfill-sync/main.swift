@@ -2,6 +2,7 @@ import Foundation
 import BackfillCore
 import BackfillAPI
 import CSVUpload
+import JSONL
 import LayerBills
 
 /// The connectors, in the order `import --help` lists them: the one place
@@ -11,6 +12,7 @@ let connectors: [ConnectorFactory] = [
     CSVFactory(),
     LayerFactory(),
     BackfillAPIFactory(),
+    JSONLFactory(),
 ]
 
 /// The command tree: every command the tool has.
