@@ -126,8 +126,6 @@ public final class Database {
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
-
     /// Runs `body` in `BEGIN IMMEDIATE … COMMIT` (the write lock is taken up
     /// front, so a concurrent writer fails fast at BEGIN rather than midway);
     /// rolls back and rethrows the first error.

@@ -27,9 +27,6 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
         if let sql { text += " (in: \(sql.prefix(200)))" }
         return text
     }
-
-    /// SQLITE_BUSY / SQLITE_LOCKED: another process holds the store.
-    public var isBusy: Bool { storeFailureKind == .busy }
 }
 
 extension SQLiteError: StoreFailure {

@@ -111,8 +111,4 @@ public final class Statement {
         let n = Int(sqlite3_column_bytes(handle, Int32(column)))
         return Array(UnsafeBufferPointer(start: p, count: n))
     }
-
-    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
-
-    public func columnName(_ column: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(column))) }
 }

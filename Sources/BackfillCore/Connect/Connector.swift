@@ -52,11 +52,13 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// What a connector is: a name (its `source_system`) and a way to open an
-/// input as a record stream. Paging, HTTP and retries live in the core.
+/// A file connector's reader: a name (its `source_system`) and a way to open
+/// an input as a record stream. How the tool finds a connector, its command
+/// and its sync settings is its `ConnectorFactory`; HTTP, retries and rate
+/// limits are shared in `Connect/HTTP/`.
 public protocol Connector {
     associatedtype Stream: RecordStream
-    /// `csv_upload`, `layer`, `backfill`.
+    /// `csv_upload`, `layer`, `jsonl`.
     var sourceSystem: String { get }
     func open(_ input: String) throws(InputError) -> Stream
 }

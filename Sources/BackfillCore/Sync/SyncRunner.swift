@@ -173,14 +173,7 @@ public final class SyncRunner {
         failures.internal += 1
         let scope = connection.map { "connection '\($0)': " } ?? ""
         try run.inputFailedToOpen(InputError(kind: .malformed, origin: Origin(file: input), code: .internalError,
-                                             message: "\(scope)\(input) stopped: \(Self.text(of: error))"))
-    }
-
-    /// What a person reads for any error: its own description, never the
-    /// raw Swift value.
-    public static func text(of error: Error) -> String {
-        if let described = (error as Any) as? CustomStringConvertible { return described.description }
-        return "an unexpected failure inside backfill-sync (\(type(of: error))); please report it"
+                                             message: "\(scope)\(input) stopped: \(ErrorText.of(error))"))
     }
 }
 

@@ -5,8 +5,10 @@ import Glibc
 #endif
 
 /// Exit codes a cron job can act on (BSD sysexits where one fits). The
-/// README's table lists them; `failure(_:store:)` is the one place that
-/// decides which a failure gets.
+/// README's table lists them. Two places decide which one a command gets:
+/// `CommandError.failure(_:store:)` for whatever stops it, and
+/// `init(_:failures:detailedExitCode:)` for an import or sync that ran to
+/// its end.
 enum ExitCode: Int32 {
     /// Everything applied; with --detailed-exitcode on a dry run: no changes.
     case success = 0
@@ -38,14 +40,14 @@ enum ExitCode: Int32 {
 extension ExitCode {
     /// The exit code of an import or sync that ran to its end. Precedence
     /// (README, "Exit codes"): a failure of the tool first, then what needs a
-    /// person (config, token), then what the next run retries, then missing
-    /// input, then rejected data.
+    /// person (config, token), then missing input, then what the next run
+    /// retries, then rejected data.
     init(_ results: [RunResult], failures: SyncRunner.FailureCounts, detailedExitCode: Bool) {
         let counts = results.reduce(RunCounts()) { $0 + $1.counts }
         if failures.internal > 0 { self = .internalError }
         else if failures.credentials > 0 || failures.refused > 0 { self = .usage }
-        else if failures.temporary > 0 { self = .temporaryFailure }
         else if results.contains(where: \.unreadableInputs) { self = .noInput }
+        else if failures.temporary > 0 { self = .temporaryFailure }
         else if counts.failed > 0 { self = .dataError }
         else if detailedExitCode && results.allSatisfy({ $0.mode == .dryRun }) && counts.changes > 0 { self = .changesPresent }
         else { self = .success }
@@ -59,9 +61,6 @@ struct CommandError: Error, CustomStringConvertible {
 
     var description: String { message }
 
-    /// What a person reads for any error: its own description; never the
-    /// raw Swift value, which names modules and fields a user cannot act on.
-    static func text(of error: Error) -> String { SyncRunner.text(of: error) }
 
     static func usage(_ message: String) -> CommandError { CommandError(exitCode: .usage, message: message) }
 
@@ -90,7 +89,7 @@ struct CommandError: Error, CustomStringConvertible {
         case let error as StoreFailure:
             return storeFailure(error, store: store)
         default:
-            return CommandError(exitCode: .internalError, message: text(of: error))
+            return CommandError(exitCode: .internalError, message: ErrorText.of(error))
         }
     }
 

@@ -2,8 +2,9 @@ import Foundation
 import BackfillCore
 
 /// The options every import shares, and the one way an import runs: open the
-/// store, run each input through the pipeline, write the report, choose the
-/// exit code. Connectors differ only in how an input becomes a record stream.
+/// store, hand the files to the sync runner, deliver the report and its exit
+/// code. Connectors differ only in their `FileImport`: how a file becomes a
+/// record stream.
 struct ImportOptions {
     static let common: [CommandSpec.Option] = [
         .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
