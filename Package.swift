@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "BackfillSQLite", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
         // Every stage that parses input, as fuzz targets: run by libFuzzer
         // through `backfill-fuzz` (scripts/fuzz), replayed by the tests.
-        .target(name: "FuzzTargets", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI"]),
+        .target(name: "FuzzTargets", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
         .executableTarget(name: "backfill-fuzz", dependencies: ["FuzzTargets"]),
         // The conformance suite every connector's tests run over samples/.
         .target(name: "ConnectorConformance", dependencies: ["BackfillCore", "BackfillSQLite"], path: "Tests/ConnectorConformance"),

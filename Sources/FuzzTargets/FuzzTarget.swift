@@ -3,6 +3,7 @@ import BackfillCore
 import CSVUpload
 import LayerBills
 import BackfillAPI
+import JSONL
 
 /// What the fuzzers feed arbitrary bytes to: every stage that parses input.
 /// A target returns normally for every input, whether the input is imported
@@ -30,6 +31,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `mapping init`'s sniffer: every proposal must be a mapping the
     /// mapping parser accepts, and must open the bytes it came from.
     case mappingInit = "mapping-init"
+    /// The JSON Lines connector, through normalize and validate, with the
+    /// standard limits and with a 64-byte line limit (the overlong path).
+    case jsonl
 
     /// A broken invariant: the fuzzer's finding.
     public struct Violation: Error, CustomStringConvertible {
@@ -61,6 +65,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard let page = try? list.fetch(page: 1) else { return }
             var records = RecordList(BackfillAPIConnector(connectionID: "fuzz").records(of: page, objectType: "expense").records)
             try Self.drain(&records)
+        case .jsonl:
+            for limits in [InputLimits.standard, InputLimits(maxRecordBytes: 64)] {
+                var stream = JSONLConnector(objectType: "expense", limits: limits).open(InputFile(bytes: bytes, name: "fuzz.jsonl"),
+                                                                                         label: "fuzz.jsonl")
+                try Self.drain(&stream)
+            }
         case .mappingInit:
             for type in ["expense", "bank_transaction"] {
                 guard let contract = ContractCatalog.standard.contract(for: type),
