@@ -49,7 +49,8 @@ let package = Package(
         .target(name: "BackfillAPIStub", dependencies: ["BackfillCore"]),
         .executableTarget(name: "backfill-api-stub", dependencies: ["BackfillAPIStub"]),
         // The command-line tool: commands, diagnostics, the connector registry.
-        .executableTarget(name: "backfill-sync", dependencies: ["BackfillCore", "BackfillSQLite", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
+        .executableTarget(
+            name: "backfill-sync", dependencies: ["BackfillCore", "BackfillSQLite", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
         // Every stage that parses input, as fuzz targets: run by libFuzzer
         // through `backfill-fuzz` (scripts/fuzz), replayed by the tests.
         .target(name: "FuzzTargets", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
@@ -59,7 +60,9 @@ let package = Package(
         .testTarget(name: "BackfillCoreTests", dependencies: ["BackfillCore", "BackfillSQLite", "CSHA256"]),
         .testTarget(name: "CSVUploadTests", dependencies: ["CSVUpload", "BackfillCore", "BackfillSQLite", "ConnectorConformance"]),
         .testTarget(name: "LayerBillsTests", dependencies: ["LayerBills", "BackfillCore", "BackfillSQLite", "ConnectorConformance"]),
-        .testTarget(name: "BackfillAPITests", dependencies: ["BackfillAPI", "CSVUpload", "LayerBills", "BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
+        .testTarget(
+            name: "BackfillAPITests",
+            dependencies: ["BackfillAPI", "CSVUpload", "LayerBills", "BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
         .testTarget(name: "JSONLTests", dependencies: ["JSONL", "BackfillCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus"]),

@@ -1,5 +1,6 @@
-import Foundation
 import BackfillCore
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -92,14 +93,19 @@ public final class StubServer: @unchecked Sendable {
 
     public enum StubError: Error, CustomStringConvertible {
         case socket(String)
-        public var description: String { switch self { case .socket(let m): return m } }
+        public var description: String {
+            switch self {
+            case .socket(let m): return m
+            }
+        }
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Every request so far: `GET /v1/expenses?limit=2&page=1 Authorization: Bearer …`.
     public var requests: [String] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return logLines
     }
 
@@ -127,7 +133,12 @@ public final class StubServer: @unchecked Sendable {
     private func handle(_ client: Int32) {
         defer { close(client) }
         guard let request = readRequest(client) else { return }
-        let n: Int = { lock.lock(); defer { lock.unlock() }; requestCount += 1; return requestCount }()
+        let n: Int = {
+            lock.lock()
+            defer { lock.unlock() }
+            requestCount += 1
+            return requestCount
+        }()
         let line = "\(request.method) \(request.target) Authorization: \(request.headers["authorization"] ?? "(none)")"
         lock.lock()
         logLines.append(line)
@@ -141,8 +152,9 @@ public final class StubServer: @unchecked Sendable {
 
         if options.everyReset > 0 && n % options.everyReset == 0 { return }  // hang up unanswered
         if options.every429 > 0 && n % options.every429 == 0 {
-            return send(client, 429, #"{"code":"RATE_LIMITED","message":"Too many requests","status":"error"}"#,
-                        extra: ["Retry-After": options.retryAfter])
+            return send(
+                client, 429, #"{"code":"RATE_LIMITED","message":"Too many requests","status":"error"}"#,
+                extra: ["Retry-After": options.retryAfter])
         }
         if options.every500 > 0 && n % options.every500 == 0 {
             return send(client, 500, #"{"code":"INTERNAL","message":"Internal error","status":"error"}"#)
@@ -154,8 +166,11 @@ public final class StubServer: @unchecked Sendable {
         if let raw = options.rawBodies[resource] { return send(client, 200, raw) }
         if let status = options.echoingResources[resource] {
             let quoted = request.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-            let body = CanonicalJSON.string(.object(["code": .string("BAD_REQUEST"), "status": .string("error"),
-                                                     "message": .string("cannot serve this request; you sent \(quoted)")]))
+            let body = CanonicalJSON.string(
+                .object([
+                    "code": .string("BAD_REQUEST"), "status": .string("error"),
+                    "message": .string("cannot serve this request; you sent \(quoted)"),
+                ]))
             return send(client, status, body)
         }
         if let location = options.redirects[resource] {
@@ -234,8 +249,10 @@ public final class StubServer: @unchecked Sendable {
     }
 
     private func send(_ client: Int32, _ status: Int, _ body: String, extra: [String: String] = [:]) {
-        let reasons = [200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-                       500: "Internal Server Error"]
+        let reasons = [
+            200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
+            500: "Internal Server Error",
+        ]
         var head = "HTTP/1.1 \(status) \(reasons[status] ?? "Error")\r\nContent-Type: application/json\r\n"
         for (k, v) in extra { head += "\(k): \(v)\r\n" }
         let payload = Array(body.utf8)
@@ -251,12 +268,16 @@ public final class StubServer: @unchecked Sendable {
 
     private func load(_ file: String) -> ([Value], Fields)? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
-              let modified = attributes[.modificationDate] as? Date else { return nil }
+            let modified = attributes[.modificationDate] as? Date
+        else { return nil }
         // Modification time and size together: an edit within the clock's
         // resolution still changes the size or the time.
         let stamp = "\(modified.timeIntervalSince1970) \((attributes[.size] as? NSNumber)?.intValue ?? -1)"
         lock.lock()
-        if let hit = cache[file], hit.stamp == stamp { lock.unlock(); return (hit.items, hit.extras) }
+        if let hit = cache[file], hit.stamp == stamp {
+            lock.unlock()
+            return (hit.items, hit.extras)
+        }
         lock.unlock()
         guard let data = FileManager.default.contents(atPath: file), let parsed = try? JSONParser.parse(Array(data)) else { return nil }
         var extras: Fields = [:]

@@ -1,5 +1,6 @@
 import BackfillCore
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,8 +38,10 @@ public final class RunLock {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
             let missing = errno == ENOENT
-            throw LockError.cannotOpen(IOFailure(path: missing ? (storePath as NSString).deletingLastPathComponent : path,
-                                                 action: missing ? "the store's directory does not exist" : "cannot open the store's lock file"))
+            throw LockError.cannotOpen(
+                IOFailure(
+                    path: missing ? (storePath as NSString).deletingLastPathComponent : path,
+                    action: missing ? "the store's directory does not exist" : "cannot open the store's lock file"))
         }
         let deadline = Date().addingTimeInterval(wait)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -50,7 +53,8 @@ public final class RunLock {
                 var buffer = [UInt8](repeating: 0, count: 512)
                 let n = pread(fd, &buffer, 511, 0)
                 close(fd)
-                let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
+                let holder =
+                    n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
                 throw LockError.held(path: path, holder: holder)
             }
             Thread.sleep(forTimeInterval: 0.1)

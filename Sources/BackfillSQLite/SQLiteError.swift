@@ -1,5 +1,6 @@
 import BackfillCore
 import CSQLite
+
 #if canImport(Glibc)
 import Glibc
 #endif

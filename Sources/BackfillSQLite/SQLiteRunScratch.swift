@@ -14,7 +14,8 @@ final class SQLiteRunScratch: RunScratch {
 
     init(database: Database) throws {
         self.database = database
-        try database.execute("""
+        try database.execute(
+            """
             CREATE TEMP TABLE IF NOT EXISTS run_seen (
                 scope INTEGER NOT NULL, source_id TEXT NOT NULL, input INTEGER NOT NULL, line INTEGER,
                 id TEXT, content_hash TEXT, payload TEXT,
@@ -26,7 +27,8 @@ final class SQLiteRunScratch: RunScratch {
 
     private func scope(_ identity: RecordIdentity) -> Int {
         if let last = lastScope, last.objectType == identity.objectType, last.sourceSystem == identity.sourceSystem,
-           last.connectionID == identity.connectionID {
+            last.connectionID == identity.connectionID
+        {
             return last.number
         }
         let key = "\(identity.objectType)\u{1F}\(identity.sourceSystem)\u{1F}\(identity.connectionID)"
@@ -40,13 +42,17 @@ final class SQLiteRunScratch: RunScratch {
     /// seen before, changes nothing and returns that earlier sighting.
     func claim(_ identity: RecordIdentity, input: Int, line: Int?) throws -> RunScratchEntry? {
         let scope = scope(identity)
-        try database.statement("""
+        try database.statement(
+            """
             INSERT INTO temp.run_seen (scope, source_id, input, line) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """).run([.int(scope), .text(identity.sourceID), .int(input), line.map(SQLValue.int) ?? .null])
+            """
+        ).run([.int(scope), .text(identity.sourceID), .int(input), line.map(SQLValue.int) ?? .null])
         if database.changes == 1 { return nil }
-        return try database.statement("""
+        return try database.statement(
+            """
             SELECT input, line, id, content_hash, payload FROM temp.run_seen WHERE scope = ? AND source_id = ?
-            """).firstRow([.int(scope), .text(identity.sourceID)]) { s in
+            """
+        ).firstRow([.int(scope), .text(identity.sourceID)]) { s in
             RunScratchEntry(input: s.int(0), line: s.isNull(1) ? nil : s.int(1), id: s.text(2), contentHash: s.text(3), payload: s.text(4))
         }
     }

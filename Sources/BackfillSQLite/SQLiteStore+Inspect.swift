@@ -9,7 +9,8 @@ extension SQLiteStore {
     /// run, those of the newest run that has any.
     public func rejects(runID: Int?) throws -> (runID: Int?, rejects: [StoredReject]) {
         guard let run = try runID ?? database.scalarInt("SELECT max(run_id) FROM rejects") else { return (nil, []) }
-        let s = try database.statement("""
+        let s = try database.statement(
+            """
             SELECT file, line, json_path, source_id, field, code, message, raw, input_header
             FROM rejects WHERE run_id = ? ORDER BY id
             """)
@@ -32,7 +33,8 @@ extension SQLiteStore {
     /// Records of `objectType` with `sourceID`, optionally narrowed by
     /// connection and source system: one source id can exist under several.
     public func histories(objectType: String, sourceID: String, connectionID: String?, sourceSystem: String?) throws -> [RecordHistory] {
-        let s = try database.statement("""
+        let s = try database.statement(
+            """
             SELECT id, source_system, connection_id, created_at, updated_at, version, updated_run, origin, payload, removed_at
             FROM records WHERE object_type = ?1 AND source_id = ?2 AND (?3 IS NULL OR connection_id = ?3)
               AND (?4 IS NULL OR source_system = ?4)
@@ -42,11 +44,13 @@ extension SQLiteStore {
         var found: [(id: String, identity: RecordIdentity, created: String, updated: String, current: RecordVersion)] = []
         while try s.step() {
             let identity = RecordIdentity(objectType: objectType, sourceSystem: s.text(1)!, connectionID: s.text(2)!, sourceID: sourceID)
-            let current = RecordVersion(version: s.int(5), writtenAt: s.text(4)!, runID: s.int(6), origin: s.text(7),
-                                        payload: s.text(8)!, removedAt: s.text(9))
+            let current = RecordVersion(
+                version: s.int(5), writtenAt: s.text(4)!, runID: s.int(6), origin: s.text(7),
+                payload: s.text(8)!, removedAt: s.text(9))
             found.append((s.text(0)!, identity, s.text(3)!, s.text(4)!, current))
         }
-        let older = try database.statement("""
+        let older = try database.statement(
+            """
             SELECT version, valid_from, written_run, origin, payload, removed_at FROM record_versions
             WHERE record_id = ? ORDER BY version
             """)
@@ -54,11 +58,14 @@ extension SQLiteStore {
             try older.bind([.text(record.id)])
             var versions: [RecordVersion] = []
             while try older.step() {
-                versions.append(RecordVersion(version: older.int(0), writtenAt: older.text(1)!, runID: older.int(2),
-                                              origin: older.text(3), payload: older.text(4)!, removedAt: older.text(5)))
+                versions.append(
+                    RecordVersion(
+                        version: older.int(0), writtenAt: older.text(1)!, runID: older.int(2),
+                        origin: older.text(3), payload: older.text(4)!, removedAt: older.text(5)))
             }
-            return RecordHistory(id: record.id, identity: record.identity, createdAt: record.created, updatedAt: record.updated,
-                                 versions: versions + [record.current])
+            return RecordHistory(
+                id: record.id, identity: record.identity, createdAt: record.created, updatedAt: record.updated,
+                versions: versions + [record.current])
         }
     }
 

@@ -1,6 +1,6 @@
-import Foundation
 import BackfillCore
 import CSQLite
+import Foundation
 
 /// The local store: canonical records keyed by source identity, their
 /// history, runs, rejects and sync cursors, in one SQLite file.
@@ -23,8 +23,10 @@ public final class SQLiteStore: RecordStore {
 
     /// Opens (creating if needed) and migrates the store for writing, after
     /// taking the run lock (waiting up to `lockWait` seconds for another run).
-    public static func openForWriting(path: String, catalog: ContractCatalog = .standard, lockWait: Double = 0,
-                                      command: String = "backfill-sync") throws -> SQLiteStore {
+    public static func openForWriting(
+        path: String, catalog: ContractCatalog = .standard, lockWait: Double = 0,
+        command: String = "backfill-sync"
+    ) throws -> SQLiteStore {
         try refuseDirectory(path)
         let lock = try RunLock(storePath: path, wait: lockWait, command: command)
         let store = SQLiteStore(database: try Database(path: path), catalog: catalog)
@@ -39,8 +41,10 @@ public final class SQLiteStore: RecordStore {
     /// The files a store at `path` consists of, with how to name each: what
     /// no output of the tool may ever be written over.
     public static func files(of path: String) -> [(path: String, what: String)] {
-        [(path, "the store"), (path + "-wal", "the store's write-ahead log"), (path + "-shm", "the store's shared-memory index"),
-         (path + "-journal", "the store's journal"), (path + RunLock.suffix, "the store's lock file")]
+        [
+            (path, "the store"), (path + "-wal", "the store's write-ahead log"), (path + "-shm", "the store's shared-memory index"),
+            (path + "-journal", "the store's journal"), (path + RunLock.suffix, "the store's lock file"),
+        ]
     }
 
     /// A directory as the store is a wrong path, said before a lock file
@@ -104,7 +108,8 @@ public final class SQLiteStore: RecordStore {
         }
         let views = Schema.viewStatements(catalog)
         let fingerprint = SHA256.hex(Array(views.joined(separator: ";").utf8))
-        let storedFingerprint = current > 0
+        let storedFingerprint =
+            current > 0
             ? try database.scalarText("SELECT value FROM store_meta WHERE key = 'views'") : nil
         if current == Schema.migrations.count && storedFingerprint == fingerprint { return }
         try database.transaction {
@@ -143,29 +148,39 @@ public final class SQLiteStore: RecordStore {
     // MARK: Records
 
     public func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
-        let s = try database.statement("""
+        let s = try database.statement(
+            """
             SELECT id, content_hash, payload, removed_at, rowid FROM records
             WHERE object_type = ? AND source_system = ? AND connection_id = ? AND source_id = ?
             """)
-        return try s.firstRow([.text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
-                               .text(identity.sourceID)]) { s in
+        return try s.firstRow([
+            .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
+            .text(identity.sourceID),
+        ]) { s in
             StoredRecord(id: s.text(0)!, contentHash: s.text(1)!, payload: s.text(2)!, removedAt: s.text(3), row: RowToken(s.int(4)))
         }
     }
 
     public func insertRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
         let identity = change.identity
-        let s = try database.statement("""
+        let s = try database.statement(
+            """
             INSERT INTO records (id, object_type, source_system, connection_id, source_id, version,
                                  content_hash, payload, created_at, updated_at, created_run, updated_run, origin, parent_id,
                                  currency, money, money_minor)
             VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS REAL), ?)
             """)
-        try s.bind([.text(change.id), .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
-                    .text(identity.sourceID), .text(change.contentHash)])
+        try s.bind([
+            .text(change.id), .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
+            .text(identity.sourceID), .text(change.contentHash),
+        ])
         try s.bindText(7, bytes: change.payload)
-        try s.bind([.text(now), .text(now), .int(runID), .int(runID), .text(change.origin.description), change.parentID.map(SQLValue.text) ?? .null]
-                   + columns.bindings, at: 8)
+        try s.bind(
+            [
+                .text(now), .text(now), .int(runID), .int(runID), .text(change.origin.description),
+                change.parentID.map(SQLValue.text) ?? .null,
+            ]
+                + columns.bindings, at: 8)
         try s.step()
     }
 
@@ -177,12 +192,14 @@ public final class SQLiteStore: RecordStore {
     /// Copies the current version of a record into `record_versions`, with the
     /// run that is about to replace it: nothing an update changes is lost.
     private func keepCurrentVersion(rowID: Int, now: String, runID: Int) throws {
-        try database.statement("""
+        try database.statement(
+            """
             INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
                                          replaced_at, replaced_run, origin, removed_at)
             SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
             FROM records WHERE rowid = ?
-            """).run([.text(now), .int(runID), .int(rowID)])
+            """
+        ).run([.text(now), .int(runID), .int(rowID)])
     }
 
     /// Replaces a record's content (and revives it if it was removed). Rows
@@ -191,7 +208,8 @@ public final class SQLiteStore: RecordStore {
     public func updateRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
         guard let row = try change.row?.value ?? self.rowID(of: change.id) else { return }
         try keepCurrentVersion(rowID: row, now: now, runID: runID)
-        let s = try database.statement("""
+        let s = try database.statement(
+            """
             UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
                                updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL,
                                currency = ?, money = CAST(? AS REAL), money_minor = ?
@@ -199,7 +217,10 @@ public final class SQLiteStore: RecordStore {
             """)
         try s.bind([.text(change.contentHash)])
         try s.bindText(2, bytes: change.payload)
-        try s.bind([.text(now), .int(runID), .text(change.origin.description), change.parentID.map(SQLValue.text) ?? .null] + columns.bindings + [.int(row)], at: 3)
+        try s.bind(
+            [.text(now), .int(runID), .text(change.origin.description), change.parentID.map(SQLValue.text) ?? .null] + columns.bindings + [
+                .int(row)
+            ], at: 3)
         try s.step()
     }
 
@@ -208,28 +229,35 @@ public final class SQLiteStore: RecordStore {
     public func tombstone(id: String, runID: Int, now: String) throws {
         guard let row = try rowID(of: id) else { return }
         try keepCurrentVersion(rowID: row, now: now, runID: runID)
-        try database.statement("""
+        try database.statement(
+            """
             UPDATE records SET version = version + 1, updated_at = ?, updated_run = ?, removed_at = ?, removed_run = ?
             WHERE rowid = ?
-            """).run([.text(now), .int(runID), .text(now), .int(runID), .int(row)])
+            """
+        ).run([.text(now), .int(runID), .text(now), .int(runID), .int(row)])
     }
 
     /// The live (not removed) children of `parentID` of one type.
     public func liveChildren(parentID: String, objectType: String) throws -> [(id: String, identity: RecordIdentity)] {
-        let s = try database.statement("""
+        let s = try database.statement(
+            """
             SELECT id, source_system, connection_id, source_id FROM records
             WHERE parent_id = ? AND object_type = ? AND removed_at IS NULL ORDER BY source_id
             """)
         try s.bind([.text(parentID), .text(objectType)])
         var out: [(id: String, identity: RecordIdentity)] = []
         while try s.step() {
-            out.append((s.text(0)!, RecordIdentity(objectType: objectType, sourceSystem: s.text(1)!, connectionID: s.text(2)!,
-                                                   sourceID: s.text(3)!)))
+            out.append(
+                (
+                    s.text(0)!,
+                    RecordIdentity(
+                        objectType: objectType, sourceSystem: s.text(1)!, connectionID: s.text(2)!,
+                        sourceID: s.text(3)!)
+                ))
         }
         return out
     }
 }
-
 
 extension QueryColumns {
     /// currency, money (cast to REAL by the statement), money_minor.

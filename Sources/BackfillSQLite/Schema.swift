@@ -1,4 +1,5 @@
 import BackfillCore
+
 /// The store's schema as an ordered list of migrations. `PRAGMA user_version`
 /// records how many have run (https://sqlite.org/pragma.html#pragma_user_version);
 /// a migration is never edited once released, only followed by another.
@@ -153,37 +154,39 @@ enum Schema {
         let rows = Currency.all.map { c in
             "('\(c.code)', \(c.minorUnits), \(ExactDecimal.power10(c.minorUnits)))"
         }
-        return [currencies, "INSERT INTO currencies VALUES " + rows.joined(separator: ", ")] + catalog.objectTypes.compactMap { type in
-            guard let contract = catalog.contract(for: type) else { return nil }
-            var columns = [
-                "id", "source_system", "NULLIF(connection_id, '') AS connection_id", "source_id",
-            ]
-            let hasCurrency = contract.fieldsByName["currency"] != nil
-            for field in contract.fields where !["source_id", "source_system", "connection_id"].contains(field.name) {
-                let value = "json_extract(payload, '$.\(field.name)')"
-                // These two are read from the row's own columns (`QueryColumns`), not the payload.
-                if field.name == "currency" {
-                    columns.append("currency")
-                    continue
+        return [currencies, "INSERT INTO currencies VALUES " + rows.joined(separator: ", ")]
+            + catalog.objectTypes.compactMap { type in
+                guard let contract = catalog.contract(for: type) else { return nil }
+                var columns = [
+                    "id", "source_system", "NULLIF(connection_id, '') AS connection_id", "source_id",
+                ]
+                let hasCurrency = contract.fieldsByName["currency"] != nil
+                for field in contract.fields where !["source_id", "source_system", "connection_id"].contains(field.name) {
+                    let value = "json_extract(payload, '$.\(field.name)')"
+                    // These two are read from the row's own columns (`QueryColumns`), not the payload.
+                    if field.name == "currency" {
+                        columns.append("currency")
+                        continue
+                    }
+                    if field.name == contract.headlineMoneyField {
+                        columns += ["money AS \"\(field.name)\"", "money_minor AS \"\(field.name)_minor\""]
+                        continue
+                    }
+                    switch field.type {
+                    case .money, .decimal:
+                        columns.append("CAST(\(value) AS REAL) AS \"\(field.name)\"")
+                    default:
+                        columns.append("\(value) AS \"\(field.name)\"")
+                    }
+                    if field.type == .money && hasCurrency {
+                        columns.append(
+                            minorUnits(of: value, currency: "json_extract(payload, '$.currency')") + " AS \"\(field.name)_minor\"")
+                    }
                 }
-                if field.name == contract.headlineMoneyField {
-                    columns += ["money AS \"\(field.name)\"", "money_minor AS \"\(field.name)_minor\""]
-                    continue
-                }
-                switch field.type {
-                case .money, .decimal:
-                    columns.append("CAST(\(value) AS REAL) AS \"\(field.name)\"")
-                default:
-                    columns.append("\(value) AS \"\(field.name)\"")
-                }
-                if field.type == .money && hasCurrency {
-                    columns.append(minorUnits(of: value, currency: "json_extract(payload, '$.currency')") + " AS \"\(field.name)_minor\"")
-                }
+                columns += ["created_at", "updated_at", "version"]
+                return "CREATE VIEW \"\(contract.collection)\" AS SELECT "
+                    + columns.joined(separator: ", ")
+                    + " FROM records WHERE object_type = '\(type)' AND removed_at IS NULL"
             }
-            columns += ["created_at", "updated_at", "version"]
-            return "CREATE VIEW \"\(contract.collection)\" AS SELECT "
-                + columns.joined(separator: ", ")
-                + " FROM records WHERE object_type = '\(type)' AND removed_at IS NULL"
-        }
     }
 }

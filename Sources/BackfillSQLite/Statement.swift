@@ -62,8 +62,9 @@ public final class Statement {
     /// Binds UTF-8 bytes as TEXT without building a String first.
     public func bindText(_ index: Int, bytes: [UInt8]) throws(SQLiteError) {
         let rc = bytes.withUnsafeBytes {
-            sqlite3_bind_text(handle, Int32(index), $0.baseAddress?.assumingMemoryBound(to: CChar.self),
-                              Int32(bytes.count), csqlite_transient())
+            sqlite3_bind_text(
+                handle, Int32(index), $0.baseAddress?.assumingMemoryBound(to: CChar.self),
+                Int32(bytes.count), csqlite_transient())
         }
         guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
     }

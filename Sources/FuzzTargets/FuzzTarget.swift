@@ -1,9 +1,9 @@
-import Foundation
+import BackfillAPI
 import BackfillCore
 import CSVUpload
-import LayerBills
-import BackfillAPI
+import Foundation
 import JSONL
+import LayerBills
 
 /// What the fuzzers feed arbitrary bytes to: every stage that parses input.
 /// A target returns normally for every input, whether the input is imported
@@ -59,42 +59,50 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard var stream = try? LayerConnector(connectionID: "fuzz").open(InputFile(bytes: bytes, name: "fuzz.json")) else { return }
             try Self.drain(&stream)
         case .apiPage:
-            let client = APIClient(transport: OneResponse(body: bytes), token: "fuzz", retry: RetryPolicy(maxRetries: 0),
-                                   bucket: TokenBucket(rate: 1e9, burst: 1_000_000, clock: SystemClock()), timeout: 1)
+            let client = APIClient(
+                transport: OneResponse(body: bytes), token: "fuzz", retry: RetryPolicy(maxRetries: 0),
+                bucket: TokenBucket(rate: 1e9, burst: 1_000_000, clock: SystemClock()), timeout: 1)
             let list = PagedList(client: client, baseURL: URL(string: "http://127.0.0.1:1")!, path: "/v1/expenses", pageSize: 2)
             guard let page = try? list.fetch(page: 1) else { return }
             var records = RecordList(BackfillAPIConnector(connectionID: "fuzz").records(of: page, objectType: "expense").records)
             try Self.drain(&records)
         case .jsonl:
             for limits in [InputLimits.standard, InputLimits(maxRecordBytes: 64)] {
-                var stream = JSONLConnector(objectType: "expense", limits: limits).open(InputFile(bytes: bytes, name: "fuzz.jsonl"),
-                                                                                         label: "fuzz.jsonl")
+                var stream = JSONLConnector(objectType: "expense", limits: limits).open(
+                    InputFile(bytes: bytes, name: "fuzz.jsonl"),
+                    label: "fuzz.jsonl")
                 try Self.drain(&stream)
             }
         case .mappingInit:
             for type in ["expense", "bank_transaction"] {
                 guard let contract = ContractCatalog.standard.contract(for: type),
-                      let proposal = try? CSVMappingProposal.propose(bytes: bytes, file: "fuzz.csv", contract: contract) else { continue }
+                    let proposal = try? CSVMappingProposal.propose(bytes: bytes, file: "fuzz.csv", contract: contract)
+                else { continue }
                 let json = proposal.json(source: "fuzz.csv")
                 let mapping: CSVMapping
                 do { mapping = try CSVMapping.parse(Array(json.utf8), file: "proposal.json") } catch {
                     throw Violation(description: "mapping init proposed a mapping its own parser refuses: \(error)\n\(json)")
                 }
-                guard let connector = try? CSVConnector(objectType: type, connectionID: "fuzz", mapping: mapping,
-                                                        encoding: mapping.encoding ?? .utf8),
-                      var stream = try? connector.open(InputFile(bytes: bytes, name: "fuzz.csv")) else { continue }
+                guard
+                    let connector = try? CSVConnector(
+                        objectType: type, connectionID: "fuzz", mapping: mapping,
+                        encoding: mapping.encoding ?? .utf8),
+                    var stream = try? connector.open(InputFile(bytes: bytes, name: "fuzz.csv"))
+                else { continue }
                 try Self.drain(&stream)
             }
         }
     }
 
     /// One flat and one document type: the two ways a CSV file is read.
-    nonisolated(unsafe) private static let csvConnectors = ["expense", "vendor_bill"].compactMap { try? CSVConnector(objectType: $0, connectionID: "fuzz") }
+    nonisolated(unsafe) private static let csvConnectors =
+        ["expense", "vendor_bill"].compactMap { try? CSVConnector(objectType: $0, connectionID: "fuzz") }
         + [bankRules].compactMap { $0 }
     /// Every row rule at once: header detection, skip rules, a direction
     /// amount with auto-detected separators, derived ids, month-name dates.
     nonisolated(unsafe) private static let bankRules: CSVConnector? = {
-        let json = #"{"header_row": "auto", "delimiter": ";", "columns": {"Datum": "posted_at", "Naam": "merchant_name"}, "skip_if": [{"column": "Naam", "prefix": "Total"}, {"column": "Datum", "empty": true}], "amount": {"column": "Bedrag", "direction": {"column": "Af Bij", "out": ["Af"], "in": ["Bij"]}}, "source_id": {"derive": ["Datum", "Naam", "Bedrag", "Af Bij"]}, "amounts": {"style": "auto"}, "date_formats": ["DD-MMM-YY", "DD.MM.YYYY"], "constants": {"currency": "EUR", "bank_account_id": "fuzz"}}"#
+        let json =
+            #"{"header_row": "auto", "delimiter": ";", "columns": {"Datum": "posted_at", "Naam": "merchant_name"}, "skip_if": [{"column": "Naam", "prefix": "Total"}, {"column": "Datum", "empty": true}], "amount": {"column": "Bedrag", "direction": {"column": "Af Bij", "out": ["Af"], "in": ["Bij"]}}, "source_id": {"derive": ["Datum", "Naam", "Bedrag", "Af Bij"]}, "amounts": {"style": "auto"}, "date_formats": ["DD-MMM-YY", "DD.MM.YYYY"], "constants": {"currency": "EUR", "bank_account_id": "fuzz"}}"#
         guard let mapping = try? CSVMapping.parse(Array(json.utf8), file: "fuzz-mapping.json") else { return nil }
         return try? CSVConnector(objectType: "bank_transaction", connectionID: "fuzz", mapping: mapping)
     }()

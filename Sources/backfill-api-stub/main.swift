@@ -1,19 +1,22 @@
-import Foundation
 import BackfillAPIStub
+import Foundation
 
 /// `backfill-api-stub`: the loopback Backfill API stand-in, for a local sync
 /// demo (`swift run backfill-api-stub --dir samples/backfill_api --port 8089 --token demo-token`).
 let usage = """
-USAGE: backfill-api-stub --dir <dir> [--port <n>] [--token <t>] [--fail-429-every <n>] [--retry-after <s>]
-                         [--fail-500-every <n>] [--malformed-every <n>] [--reset-every <n>] [--delay-ms <n>]
-                         [--max-limit <n>] [--log <file>]
-Serves GET /v1/<resource>?limit=&page= from <dir>/<resource>.json on 127.0.0.1.
-"""
+    USAGE: backfill-api-stub --dir <dir> [--port <n>] [--token <t>] [--fail-429-every <n>] [--retry-after <s>]
+                             [--fail-500-every <n>] [--malformed-every <n>] [--reset-every <n>] [--delay-ms <n>]
+                             [--max-limit <n>] [--log <file>]
+    Serves GET /v1/<resource>?limit=&page= from <dir>/<resource>.json on 127.0.0.1.
+    """
 var args = Array(CommandLine.arguments.dropFirst())
 var values: [String: String] = [:]
 while let flag = args.first {
     args.removeFirst()
-    if flag == "--help" || flag == "-h" { print(usage); exit(0) }
+    if flag == "--help" || flag == "-h" {
+        print(usage)
+        exit(0)
+    }
     guard flag.hasPrefix("--"), let value = args.first else {
         FileHandle.standardError.write(Data("backfill-api-stub: bad argument '\(flag)'\n\(usage)\n".utf8))
         exit(64)

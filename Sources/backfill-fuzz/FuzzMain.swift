@@ -16,7 +16,9 @@ private func complain(_ text: String) {
 nonisolated(unsafe) private var target: FuzzTarget = .json
 
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+public func fuzzInitialize(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> CInt {
     let name = ProcessInfo.processInfo.environment["BACKFILL_FUZZ_TARGET"] ?? ""
     guard let chosen = FuzzTarget(rawValue: name) else {
         complain("BACKFILL_FUZZ_TARGET must be one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -38,8 +40,9 @@ struct FuzzReplay {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
         guard let name = args.first, let target = FuzzTarget(rawValue: name), args.count > 1 else {
-            complain("usage: backfill-fuzz TARGET FILE...   (TARGET: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")))\n"
-                + "Runs each file through the target; the fuzzer itself is scripts/fuzz.")
+            complain(
+                "usage: backfill-fuzz TARGET FILE...   (TARGET: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")))\n"
+                    + "Runs each file through the target; the fuzzer itself is scripts/fuzz.")
             exit(64)
         }
         for file in args.dropFirst() {

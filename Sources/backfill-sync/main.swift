@@ -1,7 +1,7 @@
-import Foundation
-import BackfillCore
 import BackfillAPI
+import BackfillCore
 import CSVUpload
+import Foundation
 import JSONL
 import LayerBills
 
@@ -20,14 +20,14 @@ let root = CommandSpec(
     name: "backfill-sync",
     abstract: "Import accounting data from provider exports into canonical records in a local SQLite store.",
     discussion: """
-      Connectors turn provider input into raw records; one pipeline normalizes them
-      to the canonical contracts, validates, diffs against the store by source
-      identity and content hash, and applies each file in one transaction. Imports
-      are idempotent: importing the same data twice changes nothing.
+        Connectors turn provider input into raw records; one pipeline normalizes them
+        to the canonical contracts, validates, diffs against the store by source
+        identity and content hash, and applies each file in one transaction. Imports
+        are idempotent: importing the same data twice changes nothing.
 
-      Start with: backfill-sync import csv --help
-      Version: backfill-sync --version
-      """,
+        Start with: backfill-sync import csv --help
+        Version: backfill-sync --version
+        """,
     subcommands: [
         ImportCommands.spec(connectors),
         CommandSpec(name: "mapping", abstract: "Propose CSV mapping files.", subcommands: [MappingInitCommand.spec]),

@@ -1,7 +1,8 @@
+import BackfillAPIStub
 import Foundation
 import XCTest
+
 @testable import BackfillAPI
-import BackfillAPIStub
 @testable import BackfillCore
 @testable import BackfillSQLite
 
@@ -43,11 +44,13 @@ final class APISyncSourceTests: XCTestCase {
         stub = try StubServer(options: options)
         stub.start()
         let path = dir.appendingPathComponent("sync.json").path
-        try Data(#"""
+        try Data(
+            #"""
             {"version": 1, "connections": [{"name": "api", "connector": "backfill_api", "connection_id": "c",
              "base_url": "\#(stub.baseURL)", "token_env": "API_SYNC_TEST_TOKEN", "objects": ["expense"], "page_size": 2,
              "max_requests_per_second": 1000, "burst": 1000}]}
-            """#.utf8).write(to: URL(fileURLWithPath: path))
+            """#.utf8
+        ).write(to: URL(fileURLWithPath: path))
         let connection = try SyncConfig.load(path: path, factories: [BackfillAPIFactory()]).connections[0]
         XCTAssertEqual(connection.check(environment: [:]).count, 1, "a token that is not set is a problem before any request")
         XCTAssertEqual(connection.check(environment: ["API_SYNC_TEST_TOKEN": "t0ken"]), [])

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import BackfillCore
 
 /// A clock that only moves when something sleeps.
@@ -7,7 +8,10 @@ final class FakeClock: Clock, @unchecked Sendable {
     var time = 1_000_000.0
     var slept: [Double] = []
     func now() -> Double { time }
-    func sleep(seconds: Double) { slept.append(seconds); time += seconds }
+    func sleep(seconds: Double) {
+        slept.append(seconds)
+        time += seconds
+    }
 }
 
 /// Answers requests from a script of responses.
@@ -52,14 +56,19 @@ final class HTTPTests: XCTestCase {
 
     func client(_ transport: ScriptedTransport, retries: Int = 3) -> (APIClient, FakeClock) {
         let clock = FakeClock()
-        return (APIClient(transport: transport, token: "s3cret", retry: RetryPolicy(maxRetries: retries),
-                          bucket: TokenBucket(rate: 1000, burst: 1000, clock: clock), timeout: 5, clock: clock), clock)
+        return (
+            APIClient(
+                transport: transport, token: "s3cret", retry: RetryPolicy(maxRetries: retries),
+                bucket: TokenBucket(rate: 1000, burst: 1000, clock: clock), timeout: 5, clock: clock), clock
+        )
     }
 
     func testRetriesThroughTransientFailuresAndSendsTheBearerToken() throws {
-        let transport = ScriptedTransport([response(429, headers: ["retry-after": "2"]), response(503),
-                                           .failure(TransportError(kind: .timeout, message: "timed out")),
-                                           response(200, #"{"data": [1, 2"#), response(200, #"{"data": []}"#)])
+        let transport = ScriptedTransport([
+            response(429, headers: ["retry-after": "2"]), response(503),
+            .failure(TransportError(kind: .timeout, message: "timed out")),
+            response(200, #"{"data": [1, 2"#), response(200, #"{"data": []}"#),
+        ])
         let (client, clock) = client(transport, retries: 4)
         XCTAssertEqual(try client.getJSON(URL(string: "http://127.0.0.1/v1/x")!), .object(["data": .array([])]))
         XCTAssertEqual(client.requests, 5)

@@ -1,9 +1,10 @@
-import Foundation
-import XCTest
-@testable import BackfillCore
-@testable import BackfillAPI
 import CSVUpload
+import Foundation
 import LayerBills
+import XCTest
+
+@testable import BackfillAPI
+@testable import BackfillCore
 
 final class SyncConfigTests: XCTestCase {
     func load(_ json: String) throws -> SyncConfig {
@@ -35,15 +36,23 @@ final class SyncConfigTests: XCTestCase {
         let cases: [(String, String)] = [
             (#"{"version": 2, "connections": []}"#, "version"),
             (#"{"version": 1}"#, "connections"),
-            (#"{"version": 1, "connections": [\#(api), {"name": "b", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x"}]}"#,
-             "connections[1].token_env"),
+            (
+                #"{"version": 1, "connections": [\#(api), {"name": "b", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x"}]}"#,
+                "connections[1].token_env"
+            ),
             (#"{"version": 1, "connections": [{"name": "a", "connector": "ftp", "connection_id": "c"}]}"#, "connections[0].connector"),
-            (#"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "http://api.example.com", "token_env": "T"}]}"#,
-             "connections[0].base_url"),
-            (#"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x", "token_env": "T", "objects": ["expence"]}]}"#,
-             "connections[0].objects[0]"),
-            (#"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x", "token_env": "T", "page_size": 0}]}"#,
-             "connections[0].page_size"),
+            (
+                #"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "http://api.example.com", "token_env": "T"}]}"#,
+                "connections[0].base_url"
+            ),
+            (
+                #"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x", "token_env": "T", "objects": ["expence"]}]}"#,
+                "connections[0].objects[0]"
+            ),
+            (
+                #"{"version": 1, "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "https://x", "token_env": "T", "page_size": 0}]}"#,
+                "connections[0].page_size"
+            ),
             (#"{"version": 1, "connections": [\#(api), \#(api)]}"#, "connections[1].name"),
         ]
         for (json, keyPath) in cases {
@@ -54,7 +63,9 @@ final class SyncConfigTests: XCTestCase {
     }
 
     func testUnknownKeysWarnAndLoopbackHTTPIsAllowed() throws {
-        let config = try load(#"{"version": 1, "colour": "red", "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "http://127.0.0.1:8089", "token_env": "T", "pagesize": 3}]}"#)
+        let config = try load(
+            #"{"version": 1, "colour": "red", "connections": [{"name": "a", "connector": "backfill_api", "connection_id": "c", "base_url": "http://127.0.0.1:8089", "token_env": "T", "pagesize": 3}]}"#
+        )
         XCTAssertEqual(config.warnings.count, 2)
         XCTAssertTrue(config.warnings[1].contains("connections[0].pagesize"), config.warnings[1])
         XCTAssertEqual(api(config.connections[0]).objects.count, 21, "default: every type the API lists")
@@ -68,7 +79,8 @@ final class SyncConfigTests: XCTestCase {
             XCTAssertNoThrow(try load(api(url)), url)
         }
         // Decided from the resolved address, not the text: these only look like loopback.
-        for url in ["http://127.attacker.example", "http://127.0.0.1.nip.io", "http://localhost.example", "http://[::2]", "http://0.0.0.0"] {
+        for url in ["http://127.attacker.example", "http://127.0.0.1.nip.io", "http://localhost.example", "http://[::2]", "http://0.0.0.0"]
+        {
             XCTAssertThrowsError(try load(api(url)), url) { error in
                 XCTAssertEqual((error as! SyncConfig.ConfigError).keyPath, "connections[0].base_url", url)
             }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import BackfillCore
 
 /// Amounts and dates as banks, cards and expense tools write them.
@@ -38,11 +39,13 @@ final class AmountAndDateSpellingTests: XCTestCase {
     func testDecimalCommaWithDotSpaceOrApostropheGrouping() {
         XCTAssertEqual(amount(AmountFormat(thousandsSeparator: ".", decimalSeparator: ","), "1.234,56 €"), "1234.56")
         XCTAssertEqual(amount(AmountFormat(thousandsSeparator: " ", decimalSeparator: ","), "1 234,56"), "1234.56")
-        XCTAssertEqual(amount(AmountFormat(thousandsSeparator: " ", decimalSeparator: ","), "-1\u{00A0}234,56"), "-1234.56",
-                       "a no-break space groups like a space")
+        XCTAssertEqual(
+            amount(AmountFormat(thousandsSeparator: " ", decimalSeparator: ","), "-1\u{00A0}234,56"), "-1234.56",
+            "a no-break space groups like a space")
         XCTAssertEqual(amount(AmountFormat(thousandsSeparator: "'", decimalSeparator: "."), "CHF 1'234.50"), "1234.50")
-        XCTAssertEqual(amount(AmountFormat(thousandsSeparator: ".", decimalSeparator: ","), "12.50"), "error: is not an exact decimal",
-                       "a lone dot where the decimal mark is a comma")
+        XCTAssertEqual(
+            amount(AmountFormat(thousandsSeparator: ".", decimalSeparator: ","), "12.50"), "error: is not an exact decimal",
+            "a lone dot where the decimal mark is a comma")
     }
 
     func testAutoDetectionReadsEachValueAndRefusesTheAmbiguous() {

@@ -1,13 +1,16 @@
 import XCTest
+
 @testable import BackfillCore
 
 final class ContractTests: XCTestCase {
     let catalog = ContractCatalog.standard
 
     func testEveryAPIRecordTypeHasAContract() {
-        let expected = ["customer", "vendor", "item", "account", "invoice", "payment", "sales_receipt", "credit_memo",
-                        "refund_receipt", "vendor_bill", "bill_payment", "expense", "vendor_credit", "quote", "sales_order",
-                        "purchase_order", "bank_account", "bank_transaction", "bank_transfer", "deposit", "journal_entry"]
+        let expected = [
+            "customer", "vendor", "item", "account", "invoice", "payment", "sales_receipt", "credit_memo",
+            "refund_receipt", "vendor_bill", "bill_payment", "expense", "vendor_credit", "quote", "sales_order",
+            "purchase_order", "bank_account", "bank_transaction", "bank_transfer", "deposit", "journal_entry",
+        ]
         XCTAssertEqual(catalog.objectTypes, expected)
         for type in expected {
             let c = catalog.contract(for: type)!
@@ -48,8 +51,10 @@ final class ContractTests: XCTestCase {
     func testTheCatalogParserRejectsUnknownOptionsAndDanglingShapes() {
         XCTAssertNoThrow(try ContractCatalog(text: "shape l\n  a string\nobject t collection=ts path=/v1/ts\n  lines [l]\n"))
         XCTAssertThrowsError(try ContractCatalog(text: "object t colection=ts\n  name string\n")) { error in
-            XCTAssertEqual("\(error)", "catalog line 1: unknown option 'colection=ts' of object t (known: alias, collection, docdate, "
-                + "native, path, total, each as key=value)")
+            XCTAssertEqual(
+                "\(error)",
+                "catalog line 1: unknown option 'colection=ts' of object t (known: alias, collection, docdate, "
+                    + "native, path, total, each as key=value)")
         }
         XCTAssertThrowsError(try ContractCatalog(text: "object t total\n  name string\n"), "a key without a value")
         XCTAssertThrowsError(try ContractCatalog(text: "object t\n  name string\n  lines [nosuch_line]\n")) { error in

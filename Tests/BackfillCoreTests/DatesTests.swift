@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import BackfillCore
 
 final class DatesTests: XCTestCase {

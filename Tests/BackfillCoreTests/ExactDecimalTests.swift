@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import BackfillCore
 
 final class ExactDecimalTests: XCTestCase {
@@ -14,7 +15,10 @@ final class ExactDecimalTests: XCTestCase {
     }
 
     func testRejectsWhatIsNotAPlainDecimal() {
-        for text in ["", "-", ".", "1.2.3", "1e5", "12,00", "abc", "1 000", "NaN", String(repeating: "9", count: 39), "1" + String(repeating: "0", count: 18)] {
+        for text in [
+            "", "-", ".", "1.2.3", "1e5", "12,00", "abc", "1 000", "NaN", String(repeating: "9", count: 39),
+            "1" + String(repeating: "0", count: 18),
+        ] {
             XCTAssertNil(ExactDecimal(text), "'\(text)' must not parse")
         }
     }
@@ -23,15 +27,19 @@ final class ExactDecimalTests: XCTestCase {
         let largest = String(repeating: "9", count: ExactDecimal.maxIntegerDigits) + "." + String(repeating: "9", count: 18)
         XCTAssertNotNil(ExactDecimal(largest), "18 digits before and 18 after the point are accepted")
         XCTAssertEqual(ExactDecimal.parse("1" + String(repeating: "0", count: 18)), .failure(.tooLarge))
-        XCTAssertEqual(ExactDecimal.parse("-000000000000000000000001.5"), .success(ExactDecimal(significand: -15, scale: 1)),
-                       "leading zeros are not digits of the amount")
+        XCTAssertEqual(
+            ExactDecimal.parse("-000000000000000000000001.5"), .success(ExactDecimal(significand: -15, scale: 1)),
+            "leading zeros are not digits of the amount")
         XCTAssertEqual(ExactDecimal.parse("1." + String(repeating: "1", count: 19)), .failure(.tooManyDecimals))
-        XCTAssertEqual(ExactDecimal.parse(String(repeating: "9", count: 10_000)), .failure(.tooLarge),
-                       "a 10,000-digit number is too large, not 'not a number'")
+        XCTAssertEqual(
+            ExactDecimal.parse(String(repeating: "9", count: 10_000)), .failure(.tooLarge),
+            "a 10,000-digit number is too large, not 'not a number'")
         XCTAssertEqual(ExactDecimal.parse(String(repeating: "9", count: 10_000) + "x"), .failure(.notANumber))
         XCTAssertEqual(ExactDecimal.parse(minorUnits: "12345", scale: 2), .success(ExactDecimal("123.45")!))
-        XCTAssertEqual(ExactDecimal.parse(minorUnits: String(repeating: "9", count: 20), scale: 2), .success(
-            ExactDecimal(String(repeating: "9", count: 18) + ".99")!), "cents: 18 digits before the point, 2 after")
+        XCTAssertEqual(
+            ExactDecimal.parse(minorUnits: String(repeating: "9", count: 20), scale: 2),
+            .success(
+                ExactDecimal(String(repeating: "9", count: 18) + ".99")!), "cents: 18 digits before the point, 2 after")
         XCTAssertEqual(ExactDecimal.parse(minorUnits: String(repeating: "9", count: 21), scale: 2), .failure(.tooLarge))
         XCTAssertEqual(ExactDecimal.parse(minorUnits: "1.5", scale: 2), .failure(.notANumber))
     }
@@ -63,8 +71,9 @@ final class ExactDecimalTests: XCTestCase {
         XCTAssertEqual(ExactDecimal("2.355")!.rounded(toScale: 2).description, "2.36")
         XCTAssertEqual(ExactDecimal("-2.345")!.rounded(toScale: 2).description, "-2.34")
         XCTAssertEqual(ExactDecimal("2.3451")!.rounded(toScale: 2).description, "2.35")
-        XCTAssertEqual(try (ExactDecimal("1.23")! * ExactDecimal("2.5")!).rounded(toScale: 2).description, "3.08",
-                       "3.075 rounds to the even cent")
+        XCTAssertEqual(
+            try (ExactDecimal("1.23")! * ExactDecimal("2.5")!).rounded(toScale: 2).description, "3.08",
+            "3.075 rounds to the even cent")
     }
 
     func testCurrencyMinorUnits() {

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import BackfillCore
 
 /// A `RecordStore` in dictionaries, with transactions as snapshots: what the
@@ -55,21 +56,26 @@ final class InMemoryRecordStore: RecordStore {
     func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
         guard let i = index(identity) else { return nil }
         let row = state.rows[i]
-        return StoredRecord(id: row.id, contentHash: row.contentHash, payload: row.payload, removedAt: row.removedAt,
-                            row: RowToken(i))
+        return StoredRecord(
+            id: row.id, contentHash: row.contentHash, payload: row.payload, removedAt: row.removedAt,
+            row: RowToken(i))
     }
 
     func insertRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
         precondition(snapshot != nil, "writes happen inside a transaction")
-        state.rows.append(Row(id: change.id, identity: change.identity, version: 1, contentHash: change.contentHash,
-                              payload: String(decoding: change.payload, as: UTF8.self), createdAt: now, updatedAt: now,
-                              runID: runID, origin: change.origin.description, parentID: change.parentID, columns: columns))
+        state.rows.append(
+            Row(
+                id: change.id, identity: change.identity, version: 1, contentHash: change.contentHash,
+                payload: String(decoding: change.payload, as: UTF8.self), createdAt: now, updatedAt: now,
+                runID: runID, origin: change.origin.description, parentID: change.parentID, columns: columns))
     }
 
     private func keep(_ i: Int, runID: Int) {
         let row = state.rows[i]
-        state.versions[row.id, default: []].append(RecordVersion(version: row.version, writtenAt: row.updatedAt, runID: row.runID,
-                                                                 origin: row.origin, payload: row.payload, removedAt: row.removedAt))
+        state.versions[row.id, default: []].append(
+            RecordVersion(
+                version: row.version, writtenAt: row.updatedAt, runID: row.runID,
+                origin: row.origin, payload: row.payload, removedAt: row.removedAt))
     }
 
     func updateRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
@@ -114,29 +120,34 @@ final class InMemoryRecordStore: RecordStore {
 
         func move(_ identity: RecordIdentity, to input: Int, line: Int?) throws {
             let e = store.state.scratch[identity.key]
-            store.state.scratch[identity.key] = RunScratchEntry(input: input, line: line, id: e?.id, contentHash: e?.contentHash,
-                                                                payload: e?.payload)
+            store.state.scratch[identity.key] = RunScratchEntry(
+                input: input, line: line, id: e?.id, contentHash: e?.contentHash,
+                payload: e?.payload)
         }
 
         func keep(_ change: RecordChange) throws {
             let e = store.state.scratch[change.identity.key]
-            store.state.scratch[change.identity.key] = RunScratchEntry(input: e?.input ?? 0, line: e?.line, id: change.id,
-                                                                       contentHash: change.contentHash,
-                                                                       payload: String(decoding: change.payload, as: UTF8.self))
+            store.state.scratch[change.identity.key] = RunScratchEntry(
+                input: e?.input ?? 0, line: e?.line, id: change.id,
+                contentHash: change.contentHash,
+                payload: String(decoding: change.payload, as: UTF8.self))
         }
     }
 
     func insertRun(mode: String, connector: String, connectionID: String?, inputs: [String], startedAt: String) throws -> Int {
         let id = state.runs.count + 1
-        state.runs.append(RunRecord(id: id, mode: mode, connector: connector, connectionID: connectionID, inputs: "\(inputs)",
-                                    startedAt: startedAt, finishedAt: nil, counts: RunCounts(), status: "running"))
+        state.runs.append(
+            RunRecord(
+                id: id, mode: mode, connector: connector, connectionID: connectionID, inputs: "\(inputs)",
+                startedAt: startedAt, finishedAt: nil, counts: RunCounts(), status: "running"))
         return id
     }
 
     func updateRun(id: Int, counts: RunCounts, status: String, finishedAt: String?) throws {
         let r = state.runs[id - 1]
-        state.runs[id - 1] = RunRecord(id: id, mode: r.mode, connector: r.connector, connectionID: r.connectionID, inputs: r.inputs,
-                                       startedAt: r.startedAt, finishedAt: finishedAt, counts: counts, status: status)
+        state.runs[id - 1] = RunRecord(
+            id: id, mode: r.mode, connector: r.connector, connectionID: r.connectionID, inputs: r.inputs,
+            startedAt: r.startedAt, finishedAt: finishedAt, counts: counts, status: status)
     }
 
     func insertReject(runID: Int, issue: RecordIssue, raw: String?, inputHeader: String?) throws {
@@ -161,21 +172,29 @@ final class InMemoryRecordStore: RecordStore {
 
     func histories(objectType: String, sourceID: String, connectionID: String?, sourceSystem: String?) throws -> [RecordHistory] {
         state.rows.filter { $0.identity.objectType == objectType && $0.identity.sourceID == sourceID }.map { row in
-            let current = RecordVersion(version: row.version, writtenAt: row.updatedAt, runID: row.runID, origin: row.origin,
-                                        payload: row.payload, removedAt: row.removedAt)
-            return RecordHistory(id: row.id, identity: row.identity, createdAt: row.createdAt, updatedAt: row.updatedAt,
-                                 versions: (state.versions[row.id] ?? []) + [current])
+            let current = RecordVersion(
+                version: row.version, writtenAt: row.updatedAt, runID: row.runID, origin: row.origin,
+                payload: row.payload, removedAt: row.removedAt)
+            return RecordHistory(
+                id: row.id, identity: row.identity, createdAt: row.createdAt, updatedAt: row.updatedAt,
+                versions: (state.versions[row.id] ?? []) + [current])
         }
     }
 
-    func exportRecords(objectType: String, connectionID: String?, sourceSystem: String?, includeRemoved: Bool,
-                       _ body: (ExportedRecord) throws -> Void) throws {
+    func exportRecords(
+        objectType: String, connectionID: String?, sourceSystem: String?, includeRemoved: Bool,
+        _ body: (ExportedRecord) throws -> Void
+    ) throws {
         let rows = state.rows.filter { $0.identity.objectType == objectType && (includeRemoved || $0.removedAt == nil) }
-            .sorted { ($0.identity.sourceSystem, $0.identity.connectionID, $0.identity.sourceID)
-                < ($1.identity.sourceSystem, $1.identity.connectionID, $1.identity.sourceID) }
+            .sorted {
+                ($0.identity.sourceSystem, $0.identity.connectionID, $0.identity.sourceID)
+                    < ($1.identity.sourceSystem, $1.identity.connectionID, $1.identity.sourceID)
+            }
         for row in rows {
-            try body(ExportedRecord(id: row.id, identity: row.identity, createdAt: row.createdAt, updatedAt: row.updatedAt,
-                                    payload: row.payload, removedAt: row.removedAt))
+            try body(
+                ExportedRecord(
+                    id: row.id, identity: row.identity, createdAt: row.createdAt, updatedAt: row.updatedAt,
+                    payload: row.payload, removedAt: row.removedAt))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import BackfillCore
 
 final class JSONArrayReaderTests: XCTestCase {
@@ -27,8 +28,10 @@ final class JSONArrayReaderTests: XCTestCase {
     }
 
     func testTruncatedAndNonJSONFilesSayWhere() throws {
-        for (text, expected) in [("[{\"a\": 1}, {\"b\": ", "truncated"), ("id,amount\n1,2", "not JSON"),
-                                 ("[{\"a\": 1} {\"b\": 2}]", "expected ','"), ("[{\"a\": tru}]", "invalid JSON in $[0].a"), ("", "empty")] {
+        for (text, expected) in [
+            ("[{\"a\": 1}, {\"b\": ", "truncated"), ("id,amount\n1,2", "not JSON"),
+            ("[{\"a\": 1} {\"b\": 2}]", "expected ','"), ("[{\"a\": tru}]", "invalid JSON in $[0].a"), ("", "empty"),
+        ] {
             XCTAssertThrowsError(try all(text), text) { error in
                 let e = error as! InputError
                 XCTAssertEqual(e.kind, .malformed)
@@ -82,8 +85,9 @@ final class JSONArrayReaderTests: XCTestCase {
         // An element counts its array's level: 255 more are allowed in the array, 254 in {"data": [...]}.
         XCTAssertEqual(try all("[" + String(repeating: "[", count: 255) + String(repeating: "]", count: 255) + "]").count, 1)
         XCTAssertEqual(failure("[" + String(repeating: "[", count: 256) + String(repeating: "]", count: 256) + "]")?.code, .tooDeep)
-        XCTAssertEqual(failure(#"{"data": ["# + String(repeating: "[", count: 255) + String(repeating: "]", count: 255) + "]}")?.code,
-                       .tooDeep)
+        XCTAssertEqual(
+            failure(#"{"data": ["# + String(repeating: "[", count: 255) + String(repeating: "]", count: 255) + "]}")?.code,
+            .tooDeep)
     }
 
     func testAnElementWithALoneSurrogateIsRejectedAloneTheRestIsRead() throws {
@@ -107,14 +111,18 @@ final class JSONArrayReaderTests: XCTestCase {
         var bomless = JSONArrayReader(input: InputFile(bytes: [0xEF, 0xBB, 0x00, 0x5B, 0x5D], name: "x.json"))
         XCTAssertThrowsError(try bomless.next(), "EF BB 00 is not a byte-order mark")
         let limits = InputLimits(maxFieldBytes: 1 << 10, maxRecordBytes: 1 << 12)
-        var big = JSONArrayReader(input: InputFile(bytes: Array(("[\"" + String(repeating: "a", count: 5000) + "\"]").utf8),
-                                                   name: "big.json"), limits: limits)
+        var big = JSONArrayReader(
+            input: InputFile(
+                bytes: Array(("[\"" + String(repeating: "a", count: 5000) + "\"]").utf8),
+                name: "big.json"), limits: limits)
         XCTAssertThrowsError(try big.next()) { error in
             XCTAssertEqual((error as! InputError).code, .tooLarge)
             XCTAssertTrue((error as! InputError).message.contains("--max-record-mib"), "\(error)")
         }
-        var field = JSONArrayReader(input: InputFile(bytes: Array(("[\"" + String(repeating: "a", count: 2000) + "\"]").utf8),
-                                                     name: "field.json"), limits: limits)
+        var field = JSONArrayReader(
+            input: InputFile(
+                bytes: Array(("[\"" + String(repeating: "a", count: 2000) + "\"]").utf8),
+                name: "field.json"), limits: limits)
         XCTAssertThrowsError(try field.next()) { error in XCTAssertEqual((error as! InputError).code, .tooLarge) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import BackfillCore
 @testable import BackfillSQLite
 
@@ -42,13 +43,17 @@ final class JSONConformanceTests: XCTestCase {
         }
     }
 
-    func refuses(_ texts: [String], rule: String, as kind: JSONParser.SyntaxError.Kind = .syntax,
-                 file: StaticString = #filePath, line: UInt = #line) throws {
+    func refuses(
+        _ texts: [String], rule: String, as kind: JSONParser.SyntaxError.Kind = .syntax,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         for text in texts { try refuses(bytes: Array(text.utf8), rule: rule, as: kind, file: file, line: line) }
     }
 
-    func refuses(bytes: [UInt8], rule: String, as kind: JSONParser.SyntaxError.Kind = .syntax,
-                 file: StaticString = #filePath, line: UInt = #line) throws {
+    func refuses(
+        bytes: [UInt8], rule: String, as kind: JSONParser.SyntaxError.Kind = .syntax,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let shown = String(decoding: bytes.prefix(60), as: UTF8.self).debugDescription
         do {
             _ = try JSONParser.parse(bytes)
@@ -58,8 +63,9 @@ final class JSONConformanceTests: XCTestCase {
             // Where SQLite is as strict as we are: it does not check UTF-8,
             // and it reads bound text only up to a NUL.
             if kind == .syntax && bytes.count < 100_000 && bytes.allSatisfy({ $0 > 0 && $0 < 0x80 }) {
-                XCTAssertFalse(try sqliteAccepts(bytes), "\(rule): SQLite accepts \(shown), which we refuse as not JSON",
-                               file: file, line: line)
+                XCTAssertFalse(
+                    try sqliteAccepts(bytes), "\(rule): SQLite accepts \(shown), which we refuse as not JSON",
+                    file: file, line: line)
             }
         }
     }
@@ -68,8 +74,9 @@ final class JSONConformanceTests: XCTestCase {
 
     func testLiteralsAreLowercaseAndExact() throws {
         try accepts(["true", "false", "null", "[true,false,null]"], rule: "§3 literals")
-        try refuses(["True", "FALSE", "nul", "nulll", "tru", "NaN", "Infinity", "-Infinity", "undefined", "[nil]"],
-                    rule: "§3 literals")
+        try refuses(
+            ["True", "FALSE", "nul", "nulll", "tru", "NaN", "Infinity", "-Infinity", "undefined", "[nil]"],
+            rule: "§3 literals")
     }
 
     func testAnyValueMayBeTheWholeText() throws {
@@ -78,8 +85,9 @@ final class JSONConformanceTests: XCTestCase {
     }
 
     func testOnlyWhiteSpaceMayFollowTheValue() throws {
-        try refuses(["1 2", "[] []", "{}x", "[1]]", "{\"a\":1}}", "[0] garbage", "\"a\"\"b\"", "[1]\u{0}", "null,"],
-                    rule: "§2 nothing after the value")
+        try refuses(
+            ["1 2", "[] []", "{}x", "[1]]", "{\"a\":1}}", "[0] garbage", "\"a\"\"b\"", "[1]\u{0}", "null,"],
+            rule: "§2 nothing after the value")
     }
 
     func testWhiteSpaceIsFourCharactersOnly() throws {
@@ -91,14 +99,21 @@ final class JSONConformanceTests: XCTestCase {
 
     func testObjectGrammar() throws {
         try accepts(["{}", "{\"a\":1}", "{ \"a\" : 1 , \"b\" : [ ] }", "{\"\":0}", "{\"a\":{\"a\":{\"a\":null}}}"], rule: "§4 objects")
-        try refuses(["{a:1}", "{'a':1}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{,\"a\":1}", "{\"a\" 1}", "{1:1}",
-                     "{\"a\":1 \"b\":2}", "{\"a\":1", "{", "}", "{\"a\"::1}", "{null:1}"], rule: "§4 objects")
+        try refuses(
+            [
+                "{a:1}", "{'a':1}", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{,\"a\":1}", "{\"a\" 1}", "{1:1}",
+                "{\"a\":1 \"b\":2}", "{\"a\":1", "{", "}", "{\"a\"::1}", "{null:1}",
+            ], rule: "§4 objects")
     }
 
     func testANameAppearsOncePerObject() throws {
-        try refuses(["{\"a\":1,\"a\":1}", "{\"external_id\":\"x\",\"external_id\":\"y\"}", "[{\"k\":{\"b\":1,\"b\":2}}]",
-                     "{\"a\":1,\"\\u0061\":2}"], rule: "§4 names SHOULD be unique", as: .duplicateKey)
-        try accepts(["{\"a\":{\"a\":1},\"b\":{\"a\":2}}", "[{\"a\":1},{\"a\":1}]", "{\"a\":1,\"A\":2}"], rule: "§4 names in different objects")
+        try refuses(
+            [
+                "{\"a\":1,\"a\":1}", "{\"external_id\":\"x\",\"external_id\":\"y\"}", "[{\"k\":{\"b\":1,\"b\":2}}]",
+                "{\"a\":1,\"\\u0061\":2}",
+            ], rule: "§4 names SHOULD be unique", as: .duplicateKey)
+        try accepts(
+            ["{\"a\":{\"a\":1},\"b\":{\"a\":2}}", "[{\"a\":1},{\"a\":1}]", "{\"a\":1,\"A\":2}"], rule: "§4 names in different objects")
         XCTAssertThrowsError(try JSONParser.parse("{\n\"data\": [],\n\"data\": [1]\n}")) { error in
             let e = error as! JSONParser.SyntaxError
             XCTAssertEqual([e.line, e.offset], [3, 14], "the second name's place")
@@ -117,8 +132,9 @@ final class JSONConformanceTests: XCTestCase {
         let limit = JSONParser.Limits.standard.maxDepth
         XCTAssertEqual(limit, 256, "the README documents 256")
         try accepts([String(repeating: "[", count: limit) + String(repeating: "]", count: limit)], rule: "depth at the limit")
-        try accepts([String(repeating: "{\"a\":", count: limit - 1) + "[]" + String(repeating: "}", count: limit - 1)],
-                    rule: "objects at the limit")
+        try accepts(
+            [String(repeating: "{\"a\":", count: limit - 1) + "[]" + String(repeating: "}", count: limit - 1)],
+            rule: "objects at the limit")
         try refuses([String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1)], rule: "depth", as: .tooDeep)
         // Far deeper than any stack: a located error, not a crash.
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
@@ -135,29 +151,44 @@ final class JSONConformanceTests: XCTestCase {
     // §6 Numbers
 
     func testNumberGrammar() throws {
-        try accepts(["0", "-0", "1", "-1", "10", "1.5", "-1.5", "0.0", "1e2", "1E2", "1e+2", "1e-2", "-1.5E-10", "0e0",
-                     "123456789012345678901234567890", "[0,1,-0.25]"], rule: "§6 numbers")
+        try accepts(
+            [
+                "0", "-0", "1", "-1", "10", "1.5", "-1.5", "0.0", "1e2", "1E2", "1e+2", "1e-2", "-1.5E-10", "0e0",
+                "123456789012345678901234567890", "[0,1,-0.25]",
+            ], rule: "§6 numbers")
         for text in ["1.10", "123456789012345678901234567890", "-0", "2.50e-3"] {
             XCTAssertEqual(try JSONParser.parse(text), .number(text), "kept as written, never through Double")
         }
-        try refuses(["01", "-01", "00", "+1", ".5", "2.", "-", "--1", "1eE2", "1e", "1e+", "1e-", "0x10", "1.2.3", "0.1.2",
-                     "1_000", "1,5", "[01]", "[2.]", "[1.e1]", "-.5", "Infinity", "1e2.5", "[-]"], rule: "§6 numbers")
+        try refuses(
+            [
+                "01", "-01", "00", "+1", ".5", "2.", "-", "--1", "1eE2", "1e", "1e+", "1e-", "0x10", "1.2.3", "0.1.2",
+                "1_000", "1,5", "[01]", "[2.]", "[1.e1]", "-.5", "Infinity", "1e2.5", "[-]",
+            ], rule: "§6 numbers")
     }
 
     // §7 Strings
 
     func testStringGrammar() throws {
-        try accepts(["\"\"", "\"a\"", "\"é\"", "\"日本\"", "\"/\"", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\u0041\\u00e9\\u65E5\"",
-                     "\"\\uD83D\\uDE00\"", "\"😀\"", "\"\\u0000\"", "\"\u{7F}\""], rule: "§7 strings")
+        try accepts(
+            [
+                "\"\"", "\"a\"", "\"é\"", "\"日本\"", "\"/\"", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\u0041\\u00e9\\u65E5\"",
+                "\"\\uD83D\\uDE00\"", "\"😀\"", "\"\\u0000\"", "\"\u{7F}\"",
+            ], rule: "§7 strings")
         XCTAssertEqual(try JSONParser.parse("\"\\uD83D\\uDE00\\u00e9\\/\""), .string("😀é/"))
-        try refuses(["\"\\x00\"", "\"\\a\"", "\"\\'\"", "\"\\U0041\"", "\"\\u00g0\"", "\"\\u12\"", "\"\\u\"", "\"\\", "\"abc",
-                     "'a'", "\"a\u{0}b\"", "\"a\u{1F}\"", "\"tab\there\"", "\"line\nbreak\""], rule: "§7 strings")
+        try refuses(
+            [
+                "\"\\x00\"", "\"\\a\"", "\"\\'\"", "\"\\U0041\"", "\"\\u00g0\"", "\"\\u12\"", "\"\\u\"", "\"\\", "\"abc",
+                "'a'", "\"a\u{0}b\"", "\"a\u{1F}\"", "\"tab\there\"", "\"line\nbreak\"",
+            ], rule: "§7 strings")
     }
 
     func testSurrogatesOnlyInPairs() throws {
         // The grammar allows these; no text can be made of them (§8.2).
-        try refuses(["\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\ud800\"", "\"\\ud800\\u0041\"", "\"\\ud800x\"", "\"\\uDBFF\\uDBFF\"",
-                     "\"\\ude00\\ud83d\"", "{\"\\ud800\":1}"], rule: "§8.2 surrogates", as: .invalidString)
+        try refuses(
+            [
+                "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\ud800\"", "\"\\ud800\\u0041\"", "\"\\ud800x\"", "\"\\uDBFF\\uDBFF\"",
+                "\"\\ude00\\ud83d\"", "{\"\\ud800\":1}",
+            ], rule: "§8.2 surrogates", as: .invalidString)
         XCTAssertThrowsError(try JSONParser.parse("[\"ok\",\n \"\\ud800\\u0041\"]")) { error in
             let e = error as! JSONParser.SyntaxError
             XCTAssertEqual([e.line, e.offset], [2, 9])
@@ -169,15 +200,19 @@ final class JSONConformanceTests: XCTestCase {
 
     func testTextIsUTF8() throws {
         try accepts(["\u{FEFF}[1]"], rule: "§8.1 a UTF-8 byte-order mark may be ignored")
-        for bad: [UInt8] in [[0x22, 0xC0, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
-                             [0x22, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22], [0xEF, 0xBB, 0x00, 0x5B, 0x5D]] {
+        for bad: [UInt8] in [
+            [0x22, 0xC0, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
+            [0x22, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22], [0xEF, 0xBB, 0x00, 0x5B, 0x5D],
+        ] {
             try refuses(bytes: bad, rule: "§8.1 UTF-8")
         }
-        for (bytes, name) in [([0xFF, 0xFE, 0x5B, 0x00, 0x5D, 0x00], "UTF-16 (little-endian"),
-                              ([0xFE, 0xFF, 0x00, 0x5B, 0x00, 0x5D], "UTF-16 (big-endian"),
-                              ([0x5B, 0x00, 0x5D, 0x00], "UTF-16 (little-endian)"),
-                              ([0xFF, 0xFE, 0x00, 0x00, 0x5B, 0x00, 0x00, 0x00], "UTF-32 (little-endian"),
-                              ([0x00, 0x00, 0x00, 0x5B], "UTF-32 (big-endian)")] as [([UInt8], String)] {
+        for (bytes, name) in [
+            ([0xFF, 0xFE, 0x5B, 0x00, 0x5D, 0x00], "UTF-16 (little-endian"),
+            ([0xFE, 0xFF, 0x00, 0x5B, 0x00, 0x5D], "UTF-16 (big-endian"),
+            ([0x5B, 0x00, 0x5D, 0x00], "UTF-16 (little-endian)"),
+            ([0xFF, 0xFE, 0x00, 0x00, 0x5B, 0x00, 0x00, 0x00], "UTF-32 (little-endian"),
+            ([0x00, 0x00, 0x00, 0x5B], "UTF-32 (big-endian)"),
+        ] as [([UInt8], String)] {
             XCTAssertThrowsError(try JSONParser.parse(bytes)) { error in
                 let e = error as! JSONParser.SyntaxError
                 XCTAssertEqual(e.kind, .encoding)

@@ -1,10 +1,12 @@
 import XCTest
+
 @testable import BackfillCore
 
 /// Builds a raw CSV-like record of `type` from string fields.
 func rawRecord(_ type: String, _ fields: Fields, line: Int = 2, connection: String? = "acme") -> RawRecord {
-    RawRecord(objectType: type, origin: Origin(file: "t.csv", line: line), sourceSystem: "csv_upload",
-              connectionID: connection, fields: fields, rawText: "raw")
+    RawRecord(
+        objectType: type, origin: Origin(file: "t.csv", line: line), sourceSystem: "csv_upload",
+        connectionID: connection, fields: fields, rawText: "raw")
 }
 
 func normalized(_ raw: RawRecord, options: NormalizeOptions = NormalizeOptions()) -> NormalizedRecord {
@@ -30,7 +32,8 @@ final class NormalizerTests: XCTestCase {
         XCTAssertEqual(r.payload["lines"], .array([]))
         XCTAssertEqual(r.payload["metadata"], .object([:]))
         XCTAssertEqual(r.payload["source_system"], .string("csv_upload"))
-        XCTAssertEqual(r.identity?.key, RecordIdentity(objectType: "expense", sourceSystem: "csv_upload", connectionID: "acme", sourceID: "e-1").key)
+        XCTAssertEqual(
+            r.identity?.key, RecordIdentity(objectType: "expense", sourceSystem: "csv_upload", connectionID: "acme", sourceID: "e-1").key)
     }
 
     func testGivenDatesAreNotOverwritten() {
@@ -43,8 +46,13 @@ final class NormalizerTests: XCTestCase {
     }
 
     func testInvoiceDocumentDateComesFromIssuedAtInUTC() {
-        let r = normalized(rawRecord("invoice", ["source_id": .string("i-1"), "currency": .string("EUR"),
-                                                 "issued_at": .string("2026-05-05T23:30:00-02:00")]))
+        let r = normalized(
+            rawRecord(
+                "invoice",
+                [
+                    "source_id": .string("i-1"), "currency": .string("EUR"),
+                    "issued_at": .string("2026-05-05T23:30:00-02:00"),
+                ]))
         XCTAssertEqual(r.issues, [])
         XCTAssertEqual(r.payload["issued_at"], .string("2026-05-06T01:30:00Z"))
         XCTAssertEqual(r.payload["document_date"], .string("2026-05-06"))
@@ -79,9 +87,14 @@ final class NormalizerTests: XCTestCase {
     }
 
     func testRequiredFieldsEnumsAndCurrencies() {
-        let r = normalized(rawRecord("expense", ["source_id": .string("e-2"), "currency": .string("ZZZ"),
-                                                 "payment_method_type": .string("Credit Card"),
-                                                 "approval_status": .string("maybe")]))
+        let r = normalized(
+            rawRecord(
+                "expense",
+                [
+                    "source_id": .string("e-2"), "currency": .string("ZZZ"),
+                    "payment_method_type": .string("Credit Card"),
+                    "approval_status": .string("maybe"),
+                ]))
         let codes = Dictionary(uniqueKeysWithValues: r.issues.map { ($0.field!, $0.code) })
         XCTAssertEqual(codes["amount"], .missingRequired)
         XCTAssertEqual(codes["status"], .missingRequired)
@@ -106,9 +119,14 @@ final class NormalizerTests: XCTestCase {
     }
 
     func testLineKeysUseTheNativeIDWhenThatIsTheSourceID() throws {
-        let r = normalized(rawRecord("refund_receipt", ["refund_id": .string("rf-9"), "currency": .string("USD"),
-                                                        "total_amount": .string("5"),
-                                                        "lines": .array([.object(["amount": .string("5")])])]))
+        let r = normalized(
+            rawRecord(
+                "refund_receipt",
+                [
+                    "refund_id": .string("rf-9"), "currency": .string("USD"),
+                    "total_amount": .string("5"),
+                    "lines": .array([.object(["amount": .string("5")])]),
+                ]))
         XCTAssertEqual(r.issues, [])
         XCTAssertEqual(r.payload["lines"]?.arrayValue?.first?["line_key"], .string("rf-9-L1"))
     }
@@ -118,39 +136,70 @@ final class NormalizerTests: XCTestCase {
         raw.unmapped = ["Card Holder": .string("J. Doe")]
         let r = normalized(raw)
         XCTAssertEqual(r.payload["metadata"], .object(["csv_upload": .object(["Card Holder": .string("J. Doe")])]))
-        let transfer = normalized(rawRecord("bank_transfer", ["source_id": .string("t-1"), "amount": .string("5"),
-                                                              "currency": .string("USD"), "status": .string("posted"),
-                                                              "transfer_date": .string("2026-01-31"),
-                                                              "from_account_id": .string("a"), "to_account_id": .string("b"),
-                                                              "lines": .array([.object(["mystery": .string("x")])])]))
-        XCTAssertEqual(transfer.payload["metadata"], .object(["csv_upload": .object(["lines": .array([.object(["mystery": .string("x")])])])]))
-        let shape = normalized(rawRecord("deposit", ["source_id": .string("d-1"), "currency": .string("USD"),
-                                                     "lines": .array([.object(["amount": .string("1"), "mystery": .string("x")])])]))
+        let transfer = normalized(
+            rawRecord(
+                "bank_transfer",
+                [
+                    "source_id": .string("t-1"), "amount": .string("5"),
+                    "currency": .string("USD"), "status": .string("posted"),
+                    "transfer_date": .string("2026-01-31"),
+                    "from_account_id": .string("a"), "to_account_id": .string("b"),
+                    "lines": .array([.object(["mystery": .string("x")])]),
+                ]))
+        XCTAssertEqual(
+            transfer.payload["metadata"], .object(["csv_upload": .object(["lines": .array([.object(["mystery": .string("x")])])])]))
+        let shape = normalized(
+            rawRecord(
+                "deposit",
+                [
+                    "source_id": .string("d-1"), "currency": .string("USD"),
+                    "lines": .array([.object(["amount": .string("1"), "mystery": .string("x")])]),
+                ]))
         XCTAssertEqual(shape.issues, [])
         XCTAssertEqual(shape.payload["lines"]?.arrayValue?.first?["metadata"], .object(["csv_upload": .object(["mystery": .string("x")])]))
-        let allocation = normalized(rawRecord("payment", ["source_id": .string("p-1"),
-                                                          "allocations": .array([.object(["invoice_id": .string("i"), "amount": .string("1"),
-                                                                                          "mystery": .string("x")])])]))
+        let allocation = normalized(
+            rawRecord(
+                "payment",
+                [
+                    "source_id": .string("p-1"),
+                    "allocations": .array([
+                        .object([
+                            "invoice_id": .string("i"), "amount": .string("1"),
+                            "mystery": .string("x"),
+                        ])
+                    ]),
+                ]))
         XCTAssertEqual(allocation.issues.map(\.code), [.unknownField], "a shape without metadata refuses, never drops")
     }
 
     func testLinesGetNumbersKeysAndTypedDetails() throws {
         let lines: Value = .array([
-            .object(["line_type": .string("product"), "amount": .string("1250"), "quantity": .string("4"),
-                     "unit_amount": .string("312.5"), "item_id": .string("chair"), "description": .string("Chair")]),
+            .object([
+                "line_type": .string("product"), "amount": .string("1250"), "quantity": .string("4"),
+                "unit_amount": .string("312.5"), "item_id": .string("chair"), "description": .string("Chair"),
+            ]),
             .object(["line_type": .string("shipping"), "amount": .string("85")]),
             .object(["line_type": .string("description_only"), "description": .string("Note"), "line_ref": .string("L-9")]),
             .object(["line_type": .string("subtotal"), "amount": .string("1335")]),
         ])
-        let r = normalized(rawRecord("vendor_bill", ["source_id": .string("b-1"), "currency": .string("USD"),
-                                                     "bill_date": .string("2026-04-01"), "lines": lines]))
+        let r = normalized(
+            rawRecord(
+                "vendor_bill",
+                [
+                    "source_id": .string("b-1"), "currency": .string("USD"),
+                    "bill_date": .string("2026-04-01"), "lines": lines,
+                ]))
         XCTAssertEqual(r.issues, [])
         let out = try XCTUnwrap(r.payload["lines"]?.arrayValue)
         XCTAssertEqual(out.map { $0["line_number"] }, [.integer(1), .integer(2), .integer(3), .integer(4)])
         XCTAssertEqual(out[0]["line_key"], .string("b-1-L1"), "derived from the document identity and position")
         XCTAssertEqual(out[2]["line_key"], .string("L-9"), "the provider's line ref when present")
-        XCTAssertEqual(out[0]["detail"], .object(["type": .string("item"), "quantity": .decimal(ExactDecimal("4")!),
-                                                  "unit_amount": .decimal(ExactDecimal("312.5")!), "item_id": .string("chair")]))
+        XCTAssertEqual(
+            out[0]["detail"],
+            .object([
+                "type": .string("item"), "quantity": .decimal(ExactDecimal("4")!),
+                "unit_amount": .decimal(ExactDecimal("312.5")!), "item_id": .string("chair"),
+            ]))
         XCTAssertEqual(out[0]["unit_amount"], .decimal(ExactDecimal("312.5")!), "flat fields stay; unit amounts keep precision")
         XCTAssertNil(out[1]["detail"], "the contract has no detail variant for shipping lines")
         XCTAssertEqual(out[2]["detail"], .object(["type": .string("description_only")]))
@@ -172,8 +221,12 @@ final class NormalizerTests: XCTestCase {
     }
 
     func testLineErrorsNameTheLinesOwnRow() {
-        var raw = rawRecord("vendor_bill", ["source_id": .string("b-1"), "currency": .string("USD"),
-                                            "lines": .array([.object(["amount": .string("1")]), .object(["amount": .string("x")])])])
+        var raw = rawRecord(
+            "vendor_bill",
+            [
+                "source_id": .string("b-1"), "currency": .string("USD"),
+                "lines": .array([.object(["amount": .string("1")]), .object(["amount": .string("x")])]),
+            ])
         raw.lineOrigins = [Origin(file: "t.csv", line: 2), Origin(file: "t.csv", line: 3)]
         let r = normalized(raw)
         XCTAssertEqual(r.issues.map(\.origin.line), [3])

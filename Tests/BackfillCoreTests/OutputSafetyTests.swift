@@ -1,19 +1,24 @@
 import XCTest
+
 @testable import BackfillCore
 
 final class OutputSafetyTests: XCTestCase {
     func testRegisteredSecretsBearerCredentialsAndUserinfoAreRedacted() {
         Secrets.register("sk_live_abc123")
         XCTAssertEqual(Secrets.redact("token sk_live_abc123 was sent"), "token [redacted] was sent")
-        XCTAssertEqual(Secrets.redact("authorization: Bearer eyJhbGciOi.J9x-_~+/=; host: x"),
-                       "authorization: Bearer [redacted]; host: x", "a token never registered, caught by its shape")
+        XCTAssertEqual(
+            Secrets.redact("authorization: Bearer eyJhbGciOi.J9x-_~+/=; host: x"),
+            "authorization: Bearer [redacted]; host: x", "a token never registered, caught by its shape")
         XCTAssertEqual(Secrets.redact("AUTHORIZATION: bearer\tabc"), "AUTHORIZATION: bearer\t[redacted]")
-        XCTAssertEqual(Secrets.redact("see https://admin:pw@db.example/x and ftp://u@h"),
-                       "see https://[redacted]@db.example/x and ftp://[redacted]@h")
-        XCTAssertEqual(Secrets.redact("mail me@example.com, https://example.com/a@b"), "mail me@example.com, https://example.com/a@b",
-                       "an @ after the host is not userinfo")
-        XCTAssertEqual(Secrets.redact("the bearer of bad news"), "the bearer [redacted] bad news",
-                       "a word after 'bearer' may be a token: removed, erring on the safe side")
+        XCTAssertEqual(
+            Secrets.redact("see https://admin:pw@db.example/x and ftp://u@h"),
+            "see https://[redacted]@db.example/x and ftp://[redacted]@h")
+        XCTAssertEqual(
+            Secrets.redact("mail me@example.com, https://example.com/a@b"), "mail me@example.com, https://example.com/a@b",
+            "an @ after the host is not userinfo")
+        XCTAssertEqual(
+            Secrets.redact("the bearer of bad news"), "the bearer [redacted] bad news",
+            "a word after 'bearer' may be a token: removed, erring on the safe side")
         XCTAssertEqual(Secrets.redact("plain text"), "plain text")
         XCTAssertEqual(Secrets.redact("unbearable"), "unbearable", "only the word Bearer")
     }

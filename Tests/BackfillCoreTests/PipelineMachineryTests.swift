@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import BackfillCore
 
 /// The two pieces the speed work added under the pipeline: the sorted object
@@ -72,26 +73,31 @@ final class PipelineMachineryTests: XCTestCase {
         mutating func next() throws(InputError) -> RawRecord? {
             guard produced < count else {
                 if failAtEnd {
-                    throw InputError(kind: .malformed, origin: Origin(file: "f.json", line: 9), code: .malformedInput,
-                                     message: "truncated")
+                    throw InputError(
+                        kind: .malformed, origin: Origin(file: "f.json", line: 9), code: .malformedInput,
+                        message: "truncated")
                 }
                 return nil
             }
             produced += 1
-            return RawRecord(objectType: "expense", origin: Origin(file: "f.json", line: produced), sourceSystem: "test",
-                             connectionID: nil, fields: ["source_id": .string("r\(produced)")], rawText: "")
+            return RawRecord(
+                objectType: "expense", origin: Origin(file: "f.json", line: produced), sourceSystem: "test",
+                connectionID: nil, fields: ["source_id": .string("r\(produced)")], rawText: "")
         }
     }
 
     func testReadAheadKeepsOrderAndDeliversTheInputErrorAfterTheRecordsBeforeIt() {
-        let ahead = ReadAhead(stream: CountingStream(count: 1000, failAtEnd: true), batchSize: 64, depth: 2,
-                              prepare: { PreparedRecord(raw: $0, record: nil, content: nil) })
+        let ahead = ReadAhead(
+            stream: CountingStream(count: 1000, failAtEnd: true), batchSize: 64, depth: 2,
+            prepare: { PreparedRecord(raw: $0, record: nil, content: nil) })
         var lines: [Int] = []
         var failure: InputError?
         reading: while true {
             switch ahead.next() {
             case .batch(let batch): lines += batch.map { $0.raw.origin.line ?? -1 }
-            case .failed(let error): failure = error; break reading
+            case .failed(let error):
+                failure = error
+                break reading
             case .end: break reading
             }
         }
@@ -101,8 +107,9 @@ final class PipelineMachineryTests: XCTestCase {
     }
 
     func testReadAheadStopsReadingWhenTheConsumerGivesUp() {
-        let ahead = ReadAhead(stream: CountingStream(count: 1_000_000, failAtEnd: false), batchSize: 10, depth: 2,
-                              prepare: { PreparedRecord(raw: $0, record: nil, content: nil) })
+        let ahead = ReadAhead(
+            stream: CountingStream(count: 1_000_000, failAtEnd: false), batchSize: 10, depth: 2,
+            prepare: { PreparedRecord(raw: $0, record: nil, content: nil) })
         guard case .batch(let first) = ahead.next() else { return XCTFail("expected a batch") }
         XCTAssertEqual(first.count, 10)
         // The queue holds at most `depth` batches: the producer cannot have

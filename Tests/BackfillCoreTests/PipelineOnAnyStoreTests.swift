@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import BackfillCore
 
 /// The pipeline and the sync runner against `InMemoryRecordStore`: no SQLite
@@ -15,15 +16,20 @@ final class PipelineOnAnyStoreTests: XCTestCase {
         }
     }
 
-    func runner(_ store: InMemoryRecordStore, mode: ImportRun.Mode = .apply, observer: CollectingObserver = CollectingObserver())
-        -> SyncRunner {
+    func runner(
+        _ store: InMemoryRecordStore, mode: ImportRun.Mode = .apply, observer: CollectingObserver = CollectingObserver()
+    )
+        -> SyncRunner
+    {
         SyncRunner(store: store, mode: mode, observer: BreakdownObserver(forwardingTo: observer))
     }
 
     func testImportUpdateAndRollbackOnAStoreWithoutSQLite() throws {
         let store = InMemoryRecordStore()
-        let inputs = ["a.csv": ArrayStream([expenseRecord("e-1", amount: "10"), expenseRecord("e-2", amount: "20", line: 3)]),
-                      "b.csv": ArrayStream([expenseRecord("e-3", amount: "30", file: "b.csv")], failAfter: 1)]
+        let inputs = [
+            "a.csv": ArrayStream([expenseRecord("e-1", amount: "10"), expenseRecord("e-2", amount: "20", line: 3)]),
+            "b.csv": ArrayStream([expenseRecord("e-3", amount: "30", file: "b.csv")], failAfter: 1),
+        ]
         let first = try runner(store).importFiles(["a.csv", "b.csv", "gone.csv"], with: fileImport(inputs), strict: false)
         XCTAssertEqual(first.counts.created, 2)
         XCTAssertEqual(first.counts.failed, 2, "b.csv failed midway, gone.csv could not be opened")
@@ -52,8 +58,10 @@ final class PipelineOnAnyStoreTests: XCTestCase {
 
     func testADryRunWritesNothingAndStillSeesItsOwnEarlierInputs() throws {
         let store = InMemoryRecordStore()
-        let inputs = ["a.csv": ArrayStream([expenseRecord("e-1", amount: "10")]),
-                      "b.csv": ArrayStream([expenseRecord("e-1", amount: "11", file: "b.csv")])]
+        let inputs = [
+            "a.csv": ArrayStream([expenseRecord("e-1", amount: "10")]),
+            "b.csv": ArrayStream([expenseRecord("e-1", amount: "11", file: "b.csv")]),
+        ]
         let result = try runner(store, mode: .dryRun).importFiles(["a.csv", "b.csv"], with: fileImport(inputs), strict: false)
         XCTAssertEqual(result.counts, RunCounts(created: 1, updated: 1), "b.csv diffs against what a.csv would have written")
         XCTAssertTrue(store.state.rows.isEmpty && store.state.runs.isEmpty, "a dry run leaves no record and no run row")
@@ -119,10 +127,16 @@ final class PipelineOnAnyStoreTests: XCTestCase {
         let context = SyncContext(dryRun: false) { _ in }
         var sources: [ScriptedSource] = []
         let connection = ScriptedConnection(entry) {
-            let source = ScriptedSource([self.page(1, cursor: "after-1"), self.page(2, cursor: "after-2"),
-                                         .failed(SourceFailure(.temporary, InputError(kind: .malformed, origin: Origin(file: "page 3"),
-                                                                                      code: .fetchFailed, message: "retries exhausted"))),
-                                         self.page(4, cursor: "never")])
+            let source = ScriptedSource([
+                self.page(1, cursor: "after-1"), self.page(2, cursor: "after-2"),
+                .failed(
+                    SourceFailure(
+                        .temporary,
+                        InputError(
+                            kind: .malformed, origin: Origin(file: "page 3"),
+                            code: .fetchFailed, message: "retries exhausted"))),
+                self.page(4, cursor: "never"),
+            ])
             sources.append(source)
             return [source]
         }

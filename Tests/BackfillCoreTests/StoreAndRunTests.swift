@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import BackfillCore
 @testable import BackfillSQLite
 
@@ -35,8 +36,10 @@ final class StoreAndRunTests: XCTestCase {
             let v2 = try Database(path: path)
             for sql in Schema.migrations.prefix(2) { try v2.execute(sql) }
             try v2.execute("PRAGMA user_version = 2")
-            try v2.execute("INSERT INTO runs (id, mode, connector, inputs, started_at, status) VALUES (1, 'apply', 'layer', '[]', 't', 'succeeded')")
-            try v2.execute("""
+            try v2.execute(
+                "INSERT INTO runs (id, mode, connector, inputs, started_at, status) VALUES (1, 'apply', 'layer', '[]', 't', 'succeeded')")
+            try v2.execute(
+                """
                 INSERT INTO records (id, object_type, source_system, connection_id, source_id, version, content_hash, payload,
                                      created_at, updated_at, created_run, updated_run)
                 VALUES ('a', 'expense', 'csv_upload', '', 'e1', 1, 'h', '{"amount":"1234.56","currency":"USD"}', 't', 't', 1, 1),
@@ -47,11 +50,13 @@ final class StoreAndRunTests: XCTestCase {
         let store = try SQLiteStore.openForWriting(path: path)
         XCTAssertEqual(count(store, "PRAGMA user_version"), Schema.migrations.count)
         XCTAssertEqual(try store.database.scalarText("SELECT connector FROM runs"), "layer_bills")
-        XCTAssertEqual(try store.database.scalarText("SELECT amount || ' ' || amount_minor || ' ' || currency FROM expenses WHERE source_id = 'e1'"),
-                       "1234.56 123456 USD")
+        XCTAssertEqual(
+            try store.database.scalarText("SELECT amount || ' ' || amount_minor || ' ' || currency FROM expenses WHERE source_id = 'e1'"),
+            "1234.56 123456 USD")
         XCTAssertEqual(try store.database.scalarText("SELECT total_amount || ' ' || total_amount_minor FROM vendor_bills"), "12.345 12345")
-        XCTAssertEqual(try store.database.scalarText("SELECT amount || ' ' || ifnull(amount_minor, 'null') FROM expenses WHERE source_id = 'e2'"),
-                       "7.5 null", "no currency, no minor units")
+        XCTAssertEqual(
+            try store.database.scalarText("SELECT amount || ' ' || ifnull(amount_minor, 'null') FROM expenses WHERE source_id = 'e2'"),
+            "7.5 null", "no currency, no minor units")
     }
 
     func testReimportIsIdempotent() throws {
@@ -63,8 +68,9 @@ final class StoreAndRunTests: XCTestCase {
         let (second, status) = try runImport(store, [("a.csv", ArrayStream(records))])
         XCTAssertEqual(second.counts, RunCounts(unchanged: 2))
         XCTAssertEqual(status, .succeeded)
-        XCTAssertEqual(try store.database.scalarText("SELECT group_concat(id || updated_at || version || content_hash) FROM records"),
-                       before, "no new version, no timestamp churn")
+        XCTAssertEqual(
+            try store.database.scalarText("SELECT group_concat(id || updated_at || version || content_hash) FROM records"),
+            before, "no new version, no timestamp churn")
         XCTAssertEqual(count(store, "SELECT count(*) FROM record_versions"), 0)
         XCTAssertEqual(count(store, "SELECT count(*) FROM runs"), 2, "only a run row is written")
     }
@@ -76,7 +82,8 @@ final class StoreAndRunTests: XCTestCase {
         let observer = CollectingObserver()
         let (run, _) = try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "12")]))], observer: observer)
         XCTAssertEqual(run.counts, RunCounts(updated: 1))
-        XCTAssertEqual(observer.changes.first?.fields, [FieldChange(path: "amount", from: .string("10.00"), to: .decimal(ExactDecimal("12.00")!))])
+        XCTAssertEqual(
+            observer.changes.first?.fields, [FieldChange(path: "amount", from: .string("10.00"), to: .decimal(ExactDecimal("12.00")!))])
         XCTAssertEqual(try store.database.scalarText("SELECT id FROM records"), id, "the canonical id never changes")
         XCTAssertEqual(count(store, "SELECT version FROM records"), 2)
         XCTAssertEqual(try store.database.scalarText("SELECT json_extract(payload, '$.amount') FROM record_versions"), "10.00")
@@ -97,12 +104,15 @@ final class StoreAndRunTests: XCTestCase {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let reader = try XCTUnwrap(SQLiteStore.openForReading(path: path))
         let observer = CollectingObserver()
-        let (run, _) = try runImport(reader, [
-            ("a.csv", ArrayStream([expenseRecord("e-1", amount: "11"), expenseRecord("e-2", amount: "5", line: 3)])),
-            ("b.csv", ArrayStream([expenseRecord("e-2", amount: "6", file: "b.csv")])),
-        ], mode: .dryRun, observer: observer)
-        XCTAssertEqual(observer.changes.map(\.action), [.update, .create, .update],
-                       "b.csv's e-2 is diffed against what a.csv would have created")
+        let (run, _) = try runImport(
+            reader,
+            [
+                ("a.csv", ArrayStream([expenseRecord("e-1", amount: "11"), expenseRecord("e-2", amount: "5", line: 3)])),
+                ("b.csv", ArrayStream([expenseRecord("e-2", amount: "6", file: "b.csv")])),
+            ], mode: .dryRun, observer: observer)
+        XCTAssertEqual(
+            observer.changes.map(\.action), [.update, .create, .update],
+            "b.csv's e-2 is diffed against what a.csv would have created")
         XCTAssertNil(run.runID)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), bytes)
         XCTAssertEqual(count(store, "SELECT count(*) FROM runs"), 1)
@@ -112,9 +122,18 @@ final class StoreAndRunTests: XCTestCase {
     func testASecondRowWithTheSameIdentityInOneFileIsRejected() throws {
         let store = try SQLiteStore.openForWriting(path: path)
         let observer = CollectingObserver()
-        let (run, status) = try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "10", line: 2),
-                                                                         expenseRecord("e-1", amount: "99", line: 9)]))],
-                                          observer: observer)
+        let (run, status) = try runImport(
+            store,
+            [
+                (
+                    "a.csv",
+                    ArrayStream([
+                        expenseRecord("e-1", amount: "10", line: 2),
+                        expenseRecord("e-1", amount: "99", line: 9),
+                    ])
+                )
+            ],
+            observer: observer)
         XCTAssertEqual(run.counts, RunCounts(created: 1, failed: 1))
         XCTAssertEqual(status, .partial)
         let issue = try XCTUnwrap(observer.rejects.first?.first)
@@ -128,11 +147,18 @@ final class StoreAndRunTests: XCTestCase {
     func testTheSameIdentityInTwoFilesIsNoDuplicateButARepeatInTheSecondIs() throws {
         let store = try SQLiteStore.openForWriting(path: path)
         let observer = CollectingObserver()
-        let (run, _) = try runImport(store, [
-            ("a.csv", ArrayStream([expenseRecord("e-1", amount: "10", line: 2)])),
-            ("b.csv", ArrayStream([expenseRecord("e-1", amount: "12", line: 5, file: "b.csv"),
-                                   expenseRecord("e-1", amount: "13", line: 7, file: "b.csv")])),
-        ], observer: observer)
+        let (run, _) = try runImport(
+            store,
+            [
+                ("a.csv", ArrayStream([expenseRecord("e-1", amount: "10", line: 2)])),
+                (
+                    "b.csv",
+                    ArrayStream([
+                        expenseRecord("e-1", amount: "12", line: 5, file: "b.csv"),
+                        expenseRecord("e-1", amount: "13", line: 7, file: "b.csv"),
+                    ])
+                ),
+            ], observer: observer)
         XCTAssertEqual(run.counts, RunCounts(created: 1, updated: 1, failed: 1))
         let issue = try XCTUnwrap(observer.rejects.first?.first)
         XCTAssertEqual(issue.code, .duplicateIdentity)
@@ -145,11 +171,13 @@ final class StoreAndRunTests: XCTestCase {
         try runImport(store, [("a.csv", ArrayStream([expenseRecord("e-1", amount: "10")]))])
         let reader = try XCTUnwrap(SQLiteStore.openForReading(path: path))
         let observer = CollectingObserver()
-        try runImport(reader, [
-            ("a.csv", ArrayStream([expenseRecord("e-1", amount: "11")])),
-            ("b.csv", ArrayStream([expenseRecord("e-1", amount: "11", file: "b.csv")])),
-            ("c.csv", ArrayStream([expenseRecord("e-1", amount: "10", file: "c.csv")])),
-        ], mode: .dryRun, observer: observer)
+        try runImport(
+            reader,
+            [
+                ("a.csv", ArrayStream([expenseRecord("e-1", amount: "11")])),
+                ("b.csv", ArrayStream([expenseRecord("e-1", amount: "11", file: "b.csv")])),
+                ("c.csv", ArrayStream([expenseRecord("e-1", amount: "10", file: "c.csv")])),
+            ], mode: .dryRun, observer: observer)
         // b.csv repeats what a.csv planned; c.csv puts back the stored 10.00,
         // which is a change from the planned 11.00, not "unchanged".
         XCTAssertEqual(observer.changes.map(\.action), [.update, .unchanged, .update])
@@ -166,10 +194,12 @@ final class StoreAndRunTests: XCTestCase {
 
     func testStrictAppliesNothingWhenAnythingIsRejected() throws {
         let store = try SQLiteStore.openForWriting(path: path)
-        let (_, status) = try runImport(store, [
-            ("a.csv", ArrayStream([expenseRecord("e-1", amount: "10")])),
-            ("b.csv", ArrayStream([expenseRecord("e-2", amount: "bad", file: "b.csv")])),
-        ], strict: true)
+        let (_, status) = try runImport(
+            store,
+            [
+                ("a.csv", ArrayStream([expenseRecord("e-1", amount: "10")])),
+                ("b.csv", ArrayStream([expenseRecord("e-2", amount: "bad", file: "b.csv")])),
+            ], strict: true)
         XCTAssertEqual(status, .rejected)
         XCTAssertEqual(count(store, "SELECT count(*) FROM records"), 0)
         XCTAssertEqual(try store.database.scalarText("SELECT status FROM runs"), "rejected")
@@ -183,14 +213,17 @@ final class StoreAndRunTests: XCTestCase {
     func testAFailingInputIsRolledBackAndOthersStillApply() throws {
         let store = try SQLiteStore.openForWriting(path: path)
         let observer = CollectingObserver()
-        let (run, status) = try runImport(store, [
-            ("bad.csv", ArrayStream([expenseRecord("e-1", amount: "10"), expenseRecord("e-2", amount: "20", line: 3)], failAfter: 1)),
-            ("good.csv", ArrayStream([expenseRecord("e-3", amount: "30", file: "good.csv")])),
-        ], observer: observer)
+        let (run, status) = try runImport(
+            store,
+            [
+                ("bad.csv", ArrayStream([expenseRecord("e-1", amount: "10"), expenseRecord("e-2", amount: "20", line: 3)], failAfter: 1)),
+                ("good.csv", ArrayStream([expenseRecord("e-3", amount: "30", file: "good.csv")])),
+            ], observer: observer)
         XCTAssertEqual(status, .partial)
         XCTAssertEqual(observer.inputErrors.count, 1)
-        XCTAssertEqual(try store.database.scalarText("SELECT group_concat(source_id) FROM records"), "e-3",
-                       "nothing of the failed file is half-written")
+        XCTAssertEqual(
+            try store.database.scalarText("SELECT group_concat(source_id) FROM records"), "e-3",
+            "nothing of the failed file is half-written")
         XCTAssertEqual(run.counts, RunCounts(created: 1, failed: 1))
         XCTAssertEqual(count(store, "SELECT count(*) FROM rejects WHERE code = 'invalid_encoding'"), 1)
     }
@@ -198,7 +231,8 @@ final class StoreAndRunTests: XCTestCase {
     func testDryRunAgainstAMissingStoreUsesAnEmptyOne() throws {
         XCTAssertNil(try SQLiteStore.openForReading(path: path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "opening for reading never creates the file")
-        let (run, _) = try runImport(try SQLiteStore.inMemory(), [("a.csv", ArrayStream([expenseRecord("e-1", amount: "1")]))], mode: .dryRun)
+        let (run, _) = try runImport(
+            try SQLiteStore.inMemory(), [("a.csv", ArrayStream([expenseRecord("e-1", amount: "1")]))], mode: .dryRun)
         XCTAssertEqual(run.counts, RunCounts(created: 1))
     }
 

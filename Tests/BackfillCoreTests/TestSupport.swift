@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import BackfillCore
 @testable import BackfillSQLite
 
@@ -43,18 +44,24 @@ func temporaryDirectory() throws -> URL {
 }
 
 func expenseRecord(_ id: String, amount: String, line: Int = 2, file: String = "t.csv") -> RawRecord {
-    RawRecord(objectType: "expense", origin: Origin(file: file, line: line), sourceSystem: "csv_upload", connectionID: "acme",
-              fields: ["source_id": .string(id), "amount": .string(amount), "currency": .string("USD"),
-                       "status": .string("approved"), "expense_date": .string("2026-03-02")],
-              rawText: "\(id),\(amount)")
+    RawRecord(
+        objectType: "expense", origin: Origin(file: file, line: line), sourceSystem: "csv_upload", connectionID: "acme",
+        fields: [
+            "source_id": .string(id), "amount": .string(amount), "currency": .string("USD"),
+            "status": .string("approved"), "expense_date": .string("2026-03-02"),
+        ],
+        rawText: "\(id),\(amount)")
 }
 
 /// Runs `inputs` (name → records) through one import run.
 @discardableResult
-func runImport(_ store: SQLiteStore, _ inputs: [(String, ArrayStream)], mode: ImportRun.Mode = .apply, strict: Bool = false,
-               observer: CollectingObserver = CollectingObserver()) throws -> (ImportRun, ImportRun.Status) {
-    let run = try ImportRun(store: store, mode: mode, strict: strict, connector: "csv_upload", connectionID: "acme",
-                            inputs: inputs.map(\.0), normalizer: Normalizer(), observer: observer)
+func runImport(
+    _ store: SQLiteStore, _ inputs: [(String, ArrayStream)], mode: ImportRun.Mode = .apply, strict: Bool = false,
+    observer: CollectingObserver = CollectingObserver()
+) throws -> (ImportRun, ImportRun.Status) {
+    let run = try ImportRun(
+        store: store, mode: mode, strict: strict, connector: "csv_upload", connectionID: "acme",
+        inputs: inputs.map(\.0), normalizer: Normalizer(), observer: observer)
     for (name, stream) in inputs {
         var s = stream
         try run.process(input: name, stream: &s)
@@ -63,5 +70,8 @@ func runImport(_ store: SQLiteStore, _ inputs: [(String, ArrayStream)], mode: Im
 }
 
 func count(_ store: SQLiteStore, _ sql: String, file: StaticString = #filePath, line: UInt = #line) -> Int {
-    do { return try store.database.scalarInt(sql) ?? -1 } catch { XCTFail("\(error)", file: file, line: line); return -1 }
+    do { return try store.database.scalarInt(sql) ?? -1 } catch {
+        XCTFail("\(error)", file: file, line: line)
+        return -1
+    }
 }

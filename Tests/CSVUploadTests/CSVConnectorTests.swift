@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-@testable import CSVUpload
+
 @testable import BackfillCore
+@testable import CSVUpload
 
 func records(_ connector: CSVConnector, _ path: String) throws -> [RawRecord] {
     var stream = try connector.open(path)
@@ -12,7 +13,8 @@ func records(_ connector: CSVConnector, _ path: String) throws -> [RawRecord] {
 
 final class CSVConnectorTests: XCTestCase {
     func testHeadersMatchFieldsAndCommonAliases() throws {
-        let path = try writeFile(Array("Transaction ID,Date,Payee,Amount,Expense Account Code,Notes,Card Holder\nt1,2026-01-02,Acme,5,6100,hi,Jo\n".utf8))
+        let path = try writeFile(
+            Array("Transaction ID,Date,Payee,Amount,Expense Account Code,Notes,Card Holder\nt1,2026-01-02,Acme,5,6100,hi,Jo\n".utf8))
         let connector = try CSVConnector(objectType: "expense", connectionID: "bank")
         let r = try XCTUnwrap(records(connector, path).first)
         XCTAssertEqual(r.fields["source_id"], .string("t1"))
@@ -37,12 +39,12 @@ final class CSVConnectorTests: XCTestCase {
 
     func testRowsWithLineColumnsGroupIntoDocuments() throws {
         let csv = """
-        source_id,currency,lines.description,lines.amount
-        b1,USD,Chair,100
-        b1,USD,Desk,200
-        b2,USD,Lamp,30
-        b1,USD,Late,1
-        """
+            source_id,currency,lines.description,lines.amount
+            b1,USD,Chair,100
+            b1,USD,Desk,200
+            b2,USD,Lamp,30
+            b1,USD,Late,1
+            """
         let recs = try records(try CSVConnector(objectType: "vendor_bill", connectionID: nil), try writeFile(Array(csv.utf8)))
         XCTAssertEqual(recs.count, 3, "consecutive rows only: the last b1 is its own (duplicate) document")
         XCTAssertEqual(recs[0].fields["lines"]?.arrayValue?.count, 2)
@@ -75,19 +77,22 @@ final class CSVConnectorTests: XCTestCase {
     }
 
     func testRaggedRowIsFlagged() throws {
-        let r = try records(try CSVConnector(objectType: "expense", connectionID: nil),
-                            try writeFile(Array("id,amount\ne1,1,extra\n".utf8)))
+        let r = try records(
+            try CSVConnector(objectType: "expense", connectionID: nil),
+            try writeFile(Array("id,amount\ne1,1,extra\n".utf8)))
         XCTAssertEqual(r.first?.issues.map(\.code), [.raggedRow])
         XCTAssertEqual(r.first?.issues.first?.sourceID, "e1")
     }
 
     func testMappingRenamesSetsConstantsAndDefaults() throws {
-        let mappingPath = try writeFile(Array("""
-        {"columns": {"Posted": "expense_date", "Ref": "source_id", "Debit": "amount", "Card": "payment_method_details.last4"},
-         "constants": {"currency": "USD"}, "defaults": {"status": "open"},
-         "date_formats": ["MM/DD/YYYY"], "amounts": {"thousands_separator": ",", "parentheses_negative": true, "negate": true},
-         "ignore_columns": ["Balance"]}
-        """.utf8), name: "m.json")
+        let mappingPath = try writeFile(
+            Array(
+                """
+                {"columns": {"Posted": "expense_date", "Ref": "source_id", "Debit": "amount", "Card": "payment_method_details.last4"},
+                 "constants": {"currency": "USD"}, "defaults": {"status": "open"},
+                 "date_formats": ["MM/DD/YYYY"], "amounts": {"thousands_separator": ",", "parentheses_negative": true, "negate": true},
+                 "ignore_columns": ["Balance"]}
+                """.utf8), name: "m.json")
         let mapping = try CSVMapping.load(path: mappingPath)
         let csv = "Posted,Ref,Debit,Balance,Card,Status\n03/02/2026,r1,\"(1,250.00)\",99,4421,\n03/03/2026,r2,5.00,98,4421,approved\n"
         let connector = try CSVConnector(objectType: "expense", connectionID: "bank", mapping: mapping)
@@ -99,7 +104,8 @@ final class CSVConnectorTests: XCTestCase {
         var normalized = Normalizer(options: mapping.options).normalize(recs[0])
         Validator().validate(&normalized, objectType: "expense")
         XCTAssertEqual(normalized.issues, [])
-        XCTAssertEqual(normalized.payload["amount"], .decimal(ExactDecimal("1250.00")!), "(1,250.00) negated: money out is a positive expense")
+        XCTAssertEqual(
+            normalized.payload["amount"], .decimal(ExactDecimal("1250.00")!), "(1,250.00) negated: money out is a positive expense")
         XCTAssertEqual(normalized.payload["expense_date"], .string("2026-03-02"))
     }
 
@@ -113,7 +119,9 @@ final class CSVConnectorTests: XCTestCase {
         let typo = try writeFile(Array(#"{"colums": {}}"#.utf8), name: "m.json")
         XCTAssertThrowsError(try CSVMapping.load(path: typo)) { XCTAssertEqual(($0 as! CSVMapping.MappingError).path, "$.colums") }
         let badDate = try writeFile(Array(#"{"date_formats": ["MM/DD"]}"#.utf8), name: "m.json")
-        XCTAssertThrowsError(try CSVMapping.load(path: badDate)) { XCTAssertEqual(($0 as! CSVMapping.MappingError).path, "$.date_formats[0]") }
+        XCTAssertThrowsError(try CSVMapping.load(path: badDate)) {
+            XCTAssertEqual(($0 as! CSVMapping.MappingError).path, "$.date_formats[0]")
+        }
     }
 
     func testTwoColumnsFeedingOneFieldIsRefused() throws {

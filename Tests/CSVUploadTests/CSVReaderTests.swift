@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-@testable import CSVUpload
+
 @testable import BackfillCore
+@testable import CSVUpload
 
 func writeFile(_ bytes: [UInt8], name: String = "in.csv") throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csv-tests-\(UUID().uuidString)")
@@ -20,20 +21,23 @@ func readAll(_ path: String, encoding: TextEncoding = .utf8) throws -> [CSVRow] 
 
 final class CSVReaderTests: XCTestCase {
     func testRFC4180EdgeCases() throws {
-        let text = "\u{FEFF}id,desc,amount\r\n"
+        let text =
+            "\u{FEFF}id,desc,amount\r\n"
             + "a,\"Coffee, beans\",1.00\r\n"
             + "b,\"He said \"\"hi\"\"\",2.00\n"
             + "c,\"line one\r\nline two\nline three\",3.00\r\n"
             + "d,,4.00\n"
             + "\n"
         let rows = try readAll(try writeFile(Array(text.utf8)))
-        XCTAssertEqual(rows.map(\.fields), [
-            ["id", "desc", "amount"],
-            ["a", "Coffee, beans", "1.00"],
-            ["b", "He said \"hi\"", "2.00"],
-            ["c", "line one\r\nline two\nline three", "3.00"],
-            ["d", "", "4.00"],
-        ], "BOM dropped, quoted commas, doubled quotes, multi-line fields, CRLF and LF, blank trailing line")
+        XCTAssertEqual(
+            rows.map(\.fields),
+            [
+                ["id", "desc", "amount"],
+                ["a", "Coffee, beans", "1.00"],
+                ["b", "He said \"hi\"", "2.00"],
+                ["c", "line one\r\nline two\nline three", "3.00"],
+                ["d", "", "4.00"],
+            ], "BOM dropped, quoted commas, doubled quotes, multi-line fields, CRLF and LF, blank trailing line")
         XCTAssertEqual(rows.map(\.line), [1, 2, 3, 4, 7], "physical lines, counting every line of a multi-line field")
         XCTAssertEqual(rows[2].text, "b,\"He said \"\"hi\"\"\",2.00", "the raw row as read, for the rejects table")
     }

@@ -1,6 +1,7 @@
+import BackfillCore
 import Foundation
 import XCTest
-import BackfillCore
+
 @testable import BackfillSQLite
 
 /// The conformance suite every connector passes over its `samples/`: records
@@ -24,14 +25,17 @@ public enum ConnectorConformance {
     /// Runs `connector` over `sample` twice into `store` and checks the rules;
     /// returns the first pass's changes for further checks.
     @discardableResult
-    public static func check<C: Connector>(_ connector: C, sample: String, store: SQLiteStore, normalizer: Normalizer = Normalizer(),
-                                           expectedRecords: Int, file: StaticString = #filePath, line: UInt = #line) throws -> [RecordChange] {
+    public static func check<C: Connector>(
+        _ connector: C, sample: String, store: SQLiteStore, normalizer: Normalizer = Normalizer(),
+        expectedRecords: Int, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> [RecordChange] {
         let path = samples.appendingPathComponent(sample).path
         var firstPass: [RecordChange] = []
         for pass in 1...2 {
             let observer = Observer()
-            let run = try ImportRun(store: store, mode: .apply, strict: false, connector: connector.sourceSystem,
-                                    connectionID: "conformance", inputs: [path], normalizer: normalizer, observer: observer)
+            let run = try ImportRun(
+                store: store, mode: .apply, strict: false, connector: connector.sourceSystem,
+                connectionID: "conformance", inputs: [path], normalizer: normalizer, observer: observer)
             var stream = try connector.open(path)
             try run.process(input: path, stream: &stream)
             try run.finish()
@@ -40,7 +44,8 @@ public enum ConnectorConformance {
             var identities: Set<String> = []
             for change in observer.changes {
                 XCTAssertEqual(change.origin.file, path, file: file, line: line)
-                XCTAssertTrue(change.origin.line != nil || change.origin.jsonPath != nil, "origin of \(change.identity)", file: file, line: line)
+                XCTAssertTrue(
+                    change.origin.line != nil || change.origin.jsonPath != nil, "origin of \(change.identity)", file: file, line: line)
                 XCTAssertTrue(identities.insert(change.identity.key).inserted, "unique identity \(change.identity)", file: file, line: line)
                 XCTAssertEqual(change.identity.sourceSystem, connector.sourceSystem, file: file, line: line)
             }

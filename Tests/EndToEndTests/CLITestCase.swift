@@ -1,6 +1,7 @@
+import BackfillCore
 import Foundation
 import XCTest
-import BackfillCore
+
 @testable import BackfillSQLite
 
 /// Runs the built `backfill-sync` binary in a scratch directory holding a copy
@@ -15,7 +16,8 @@ class CLITestCase: XCTestCase {
     var dir: URL!
     var db: String { dir.appendingPathComponent("backfill.sqlite").path }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// `swift test` builds every product next to the test bundle.
     static var binary: URL {
@@ -39,7 +41,8 @@ class CLITestCase: XCTestCase {
         process.arguments = args
         process.currentDirectoryURL = dir
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -47,8 +50,9 @@ class CLITestCase: XCTestCase {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let result = Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                            stderr: String(decoding: errData, as: UTF8.self))
+        let result = Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
         assertPlainErrors(result.stderr, file: file, line: line)
         return result
     }
@@ -99,8 +103,10 @@ class CLITestCase: XCTestCase {
     func importSamples() throws -> [Result] {
         [
             try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--report", "json"]),
-            try run(["import", "csv", "samples/bank_export.csv", "--object", "expense", "--connection", "bank",
-                     "--mapping", "samples/mappings/bank.json", "--report", "json"]),
+            try run([
+                "import", "csv", "samples/bank_export.csv", "--object", "expense", "--connection", "bank",
+                "--mapping", "samples/mappings/bank.json", "--report", "json",
+            ]),
             try run(["import", "csv", "samples/vendor_bills.csv", "--object", "vendor_bill", "--connection", "acme", "--report", "json"]),
         ]
     }

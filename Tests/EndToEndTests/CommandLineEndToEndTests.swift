@@ -3,11 +3,14 @@ import XCTest
 
 final class CommandLineEndToEndTests: CLITestCase {
     func testEveryCommandHasHelp() throws {
-        for args in [["--help"], ["import", "--help"], ["import", "csv", "--help"], ["import", "layer-bills", "--help"],
-                     ["export", "--help"], ["runs", "--help"], ["sync", "--help"], ["cursors", "--help"], ["help", "import", "csv"]] {
+        for args in [
+            ["--help"], ["import", "--help"], ["import", "csv", "--help"], ["import", "layer-bills", "--help"],
+            ["export", "--help"], ["runs", "--help"], ["sync", "--help"], ["cursors", "--help"], ["help", "import", "csv"],
+        ] {
             let r = try run(args)
             XCTAssertEqual(r.status, 0, "\(args)")
-            XCTAssertTrue(r.stdout.contains("OVERVIEW:") && r.stdout.contains("USAGE:") && r.stdout.contains("OPTIONS:"), "\(args): \(r.stdout)")
+            XCTAssertTrue(
+                r.stdout.contains("OVERVIEW:") && r.stdout.contains("USAGE:") && r.stdout.contains("OPTIONS:"), "\(args): \(r.stdout)")
         }
         XCTAssertTrue(try run(["import", "csv", "--help"]).stdout.contains("--dry-run"))
         XCTAssertTrue(try run(["sync", "--help"]).stdout.contains("EXIT CODES"))

@@ -15,8 +15,9 @@ final class ExportSafetyEndToEndTests: CLITestCase {
         let safe = try run(["export", "expense", "--format", "csv"])
         XCTAssertEqual(safe.status, 0, safe.stderr)
         for p in payloads {
-            XCTAssertTrue(safe.stdout.contains("'" + p) || safe.stdout.contains("\"'" + p.replacingOccurrences(of: "\"", with: "\"\"")),
-                          "\(p.debugDescription) neutralized: \(safe.stdout)")
+            XCTAssertTrue(
+                safe.stdout.contains("'" + p) || safe.stdout.contains("\"'" + p.replacingOccurrences(of: "\"", with: "\"\"")),
+                "\(p.debugDescription) neutralized: \(safe.stdout)")
         }
         XCTAssertTrue(safe.stdout.contains(",-12.00,"), "a number in a decimal field is not touched")
         XCTAssertFalse(safe.stdout.contains(",'-12.00"))

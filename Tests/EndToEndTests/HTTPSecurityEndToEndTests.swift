@@ -1,7 +1,7 @@
-import Foundation
-import XCTest
 import BackfillAPIStub
 import BackfillCore
+import Foundation
+import XCTest
 
 /// The token goes to base_url's origin and nowhere else, is never written
 /// down, and no server can hold a sync past its timeouts. Loopback only.
@@ -9,14 +9,17 @@ final class HTTPSecurityEndToEndTests: SyncTestCase {
     func testARedirectToAnotherOriginIsRefusedAndTheSecondServerSeesNoToken() throws {
         let elsewhere = try stub { $0.token = nil }
         let redirecting = try stub {
-            $0.redirects = ["expenses": "\(elsewhere.baseURL)/v1/expenses?limit=2&page=1",
-                            "customers": "https://127.0.0.1:\(elsewhere.port)/v1/customers"]
+            $0.redirects = [
+                "expenses": "\(elsewhere.baseURL)/v1/expenses?limit=2&page=1",
+                "customers": "https://127.0.0.1:\(elsewhere.port)/v1/customers",
+            ]
         }
         config(redirecting, objects: ["expense", "customer", "vendor"])
         let r = try sync()
         XCTAssertEqual(r.status, 64, "a redirect is a base_url to fix, not a retry: \(r.stderr)")
-        XCTAssertTrue(r.stderr.contains("/v1/expenses?limit=2&page=1: HTTP 302 redirect to http://127.0.0.1:\(elsewhere.port) not followed"),
-                      r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("/v1/expenses?limit=2&page=1: HTTP 302 redirect to http://127.0.0.1:\(elsewhere.port) not followed"),
+            r.stderr)
         XCTAssertTrue(r.stderr.contains("redirect to https://127.0.0.1:\(elsewhere.port) not followed"), r.stderr)
         XCTAssertEqual(elsewhere.requests, [], "the second server was never asked, so it never saw the Authorization header")
         XCTAssertEqual(try sqlite("select count(*) from vendors"), "5", "the resource after the refused ones ran")
@@ -28,14 +31,16 @@ final class HTTPSecurityEndToEndTests: SyncTestCase {
         for format in ["json", "text", "markdown"] {
             let r = try sync(["--report", format, "--report-file", "report.\(format)"])
             XCTAssertEqual(r.status, 64, "the 400 is a refused request: \(r.stderr)")
-            XCTAssertTrue(r.stderr.contains("HTTP 400: cannot serve this request; you sent accept: application/json;")
-                          && r.stderr.contains("authorization: Bearer [redacted]"),
-                          "the server's message is quoted, the token removed: \(r.stderr)")
+            XCTAssertTrue(
+                r.stderr.contains("HTTP 400: cannot serve this request; you sent accept: application/json;")
+                    && r.stderr.contains("authorization: Bearer [redacted]"),
+                "the server's message is quoted, the token removed: \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("HTTP 500: cannot serve this request"), r.stderr)
             XCTAssertFalse(r.stderr.contains(Self.token) || r.stdout.contains(Self.token))
         }
-        XCTAssertEqual(try sqlite("select count(*) from rejects where message like '%Bearer [redacted]%'"), "6",
-                       "two rejects per run, three runs, each quoting the echo without the token")
+        XCTAssertEqual(
+            try sqlite("select count(*) from rejects where message like '%Bearer [redacted]%'"), "6",
+            "two rejects per run, three runs, each quoting the echo without the token")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         XCTAssertTrue(files.contains("backfill.sqlite-wal") || files.contains("backfill.sqlite"))
         for file in files where file.hasPrefix("backfill.sqlite") || file.hasPrefix("report.") {
@@ -87,8 +92,10 @@ final class HTTPSecurityEndToEndTests: SyncTestCase {
     }
 
     func testASilentServerAndATricklingServerBothEndWithinTheTimeout() throws {
-        for configure: (inout StubServer.Options) -> Void in [{ $0.silentResources = ["expenses"] },
-                                                             { $0.tricklingResources = ["expenses"] }] {
+        for configure: (inout StubServer.Options) -> Void in [
+            { $0.silentResources = ["expenses"] },
+            { $0.tricklingResources = ["expenses"] },
+        ] {
             let server = try stub(configure)
             config(server, objects: ["expense"], maxRetries: 0, timeout: 2)
             let (r, seconds) = try timedSync()
@@ -100,9 +107,13 @@ final class HTTPSecurityEndToEndTests: SyncTestCase {
     }
 
     func testRetryAfterIsCappedAndTheResourceDeadlineHolds() throws {
-        let server = try stub { $0.every429 = 1; $0.retryAfter = "3600" }
-        config(server, objects: ["expense"], maxRetries: 50,
-               settings: #", "max_retry_after_seconds": 1, "resource_deadline_seconds": 2.5"#)
+        let server = try stub {
+            $0.every429 = 1
+            $0.retryAfter = "3600"
+        }
+        config(
+            server, objects: ["expense"], maxRetries: 50,
+            settings: #", "max_retry_after_seconds": 1, "resource_deadline_seconds": 2.5"#)
         let (r, seconds) = try timedSync()
         XCTAssertEqual(r.status, 75, r.stderr)
         XCTAssertTrue(r.stderr.contains("retry 1 of 50 in 1.0 s"), "Retry-After: 3600 cut to 1 s: \(r.stderr)")

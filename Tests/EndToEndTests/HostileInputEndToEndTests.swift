@@ -1,7 +1,7 @@
-import Foundation
-import XCTest
 import BackfillAPIStub
 import BackfillCore
+import Foundation
+import XCTest
 
 /// Inputs a hostile world sends: each gets a located error and the exit code
 /// the README gives, never a signal, and never poisons the store.
@@ -24,13 +24,16 @@ final class HostileInputEndToEndTests: CLITestCase {
         let r = try importLayer(write(deep, to: "deep.json"))
         assertNoSignal(r, "a 100,000-deep Layer file")
         XCTAssertEqual(r.status, 65, r.stderr)
-        XCTAssertTrue(r.stderr.contains("deep.json:1: error: [too_deep]") && r.stderr.contains("deeper than 256 levels (byte 256)"),
-                      r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("deep.json:1: error: [too_deep]") && r.stderr.contains("deeper than 256 levels (byte 256)"),
+            r.stderr)
     }
 
     func testLoneSurrogatesRejectTheirBillAndTheOthersLand() throws {
-        let bills = [Self.bill("G-1"), Self.bill("S-1", description: #"\ud800\ud800"#), Self.bill("S-2", description: #"\ud800\u0041"#),
-                     Self.bill("S-3", description: #"\udc00"#), Self.bill("G-2")]
+        let bills = [
+            Self.bill("G-1"), Self.bill("S-1", description: #"\ud800\ud800"#), Self.bill("S-2", description: #"\ud800\u0041"#),
+            Self.bill("S-3", description: #"\udc00"#), Self.bill("G-2"),
+        ]
         let r = try importLayer(write("[\n" + bills.joined(separator: ",\n") + "\n]", to: "sur.json"))
         assertNoSignal(r, "surrogates")
         XCTAssertEqual(r.status, 65, r.stderr)
@@ -45,8 +48,9 @@ final class HostileInputEndToEndTests: CLITestCase {
         let r = try importLayer(write("[" + Self.bill("BIG", unitPrice: huge) + ", " + Self.bill("OK") + "]", to: "big.json"))
         assertNoSignal(r, "a 38-digit unit_price")
         XCTAssertEqual(r.status, 65, r.stderr)
-        XCTAssertTrue(r.stderr.contains("$[0].line_items[0].unit_price: error: [invalid_decimal]") && r.stderr.contains("too large"),
-                      r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("$[0].line_items[0].unit_price: error: [invalid_decimal]") && r.stderr.contains("too large"),
+            r.stderr)
         XCTAssertEqual(try sqlite("select source_id from vendor_bills"), "OK")
 
         // Two amounts each within the limit whose sum is not: the document is rejected, the other lands.
@@ -75,23 +79,29 @@ final class HostileInputEndToEndTests: CLITestCase {
     }
 
     func testBrokenFilesApplyNothingAndNameLineAndByte() throws {
-        let bill = Self.bill("B-1"), other = Self.bill("B-2")
+        let bill = Self.bill("B-1")
+        let other = Self.bill("B-2")
         let cases: [(String, String, String)] = [
             ("[\(bill)] garbage", "trailing.json", "unexpected 'g' after the top-level JSON value"),
             ("[\(bill)][\(other)]", "two.json", "unexpected '[' after the top-level JSON value"),
             ("{\"data\":[\(bill)]", "open.json", "the file ends inside the top-level object"),
-            ("[\(bill),\n" + other.replacingOccurrences(of: #""vendor_id""#, with: #""external_id": "B-3", "vendor_id""#) + "]",
-             "twice.json", "[duplicate_key]"),
-            ("[\(bill),\n" + other.replacingOccurrences(of: #""quantity": 2"#, with: #""quantity": 0.1.2"#) + "]",
-             "number.json", "expected ',' or '}' but found '.'"),
+            (
+                "[\(bill),\n" + other.replacingOccurrences(of: #""vendor_id""#, with: #""external_id": "B-3", "vendor_id""#) + "]",
+                "twice.json", "[duplicate_key]"
+            ),
+            (
+                "[\(bill),\n" + other.replacingOccurrences(of: #""quantity": 2"#, with: #""quantity": 0.1.2"#) + "]",
+                "number.json", "expected ',' or '}' but found '.'"
+            ),
         ]
         for (text, name, expected) in cases {
             let r = try importLayer(write(text, to: name))
             assertNoSignal(r, name)
             XCTAssertEqual(r.status, 65, "\(name): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(expected), "\(name): \(r.stderr)")
-            XCTAssertTrue(r.stderr.range(of: #"\#(name):[0-9]+: error: .*\(byte [0-9]+\)"#, options: .regularExpression) != nil,
-                          "names the line and byte: \(r.stderr)")
+            XCTAssertTrue(
+                r.stderr.range(of: #"\#(name):[0-9]+: error: .*\(byte [0-9]+\)"#, options: .regularExpression) != nil,
+                "names the line and byte: \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("nothing from this file was applied"), r.stderr)
         }
         XCTAssertEqual(try sqlite("select count(*) from vendor_bills"), "0", "nothing from any of these files landed")
@@ -113,8 +123,9 @@ final class HostileInputEndToEndTests: CLITestCase {
         handle.closeFile()
         let cell = try run(["import", "csv", "cell.csv", "--object", "expense"])
         XCTAssertEqual(cell.status, 65, cell.stderr)
-        XCTAssertTrue(cell.stderr.contains("cell.csv:2: error: [too_large] field 2 of the row starting here is larger than 16 MiB"),
-                      cell.stderr)
+        XCTAssertTrue(
+            cell.stderr.contains("cell.csv:2: error: [too_large] field 2 of the row starting here is larger than 16 MiB"),
+            cell.stderr)
         try FileManager.default.removeItem(atPath: path)
         XCTAssertLessThan(Self.peakChildMiB(), 256, "every child so far, these included, stayed under 256 MiB")
 
@@ -141,7 +152,8 @@ final class HostileInputEndToEndTests: CLITestCase {
         for target in ["csv", "layer"] {
             for name in try FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent(target).path).sorted() {
                 let file = fixtures.appendingPathComponent(target).appendingPathComponent(name).path
-                let r = target == "csv"
+                let r =
+                    target == "csv"
                     ? try run(["import", "csv", file, "--object", name.contains("lines") ? "vendor_bill" : "expense", "--connection", "fx"])
                     : try run(["import", "layer-bills", file, "--connection", "fx-\(name)"])
                 assertNoSignal(r, name)

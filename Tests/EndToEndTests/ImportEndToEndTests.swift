@@ -21,7 +21,8 @@ final class ImportEndToEndTests: CLITestCase {
         XCTAssertEqual(exportAfter, exportBefore, "byte-identical")
         XCTAssertEqual(try sqlite("select count(*) from record_versions"), "0")
         XCTAssertEqual(try sqlite("select amount_minor from expenses where source_id = 'exp-1004'"), "48200", "JPY has no minor unit")
-        XCTAssertEqual(try sqlite("select document_date || ' ' || amount_minor from expenses where source_id = 'TXN-88120'"), "2026-03-02 125000")
+        XCTAssertEqual(
+            try sqlite("select document_date || ' ' || amount_minor from expenses where source_id = 'TXN-88120'"), "2026-03-02 125000")
     }
 
     func testDryRunOfOneEditedAmountShowsExactlyThatUpdateAndWritesNothing() throws {
@@ -31,8 +32,10 @@ final class ImportEndToEndTests: CLITestCase {
         XCTAssertNotEqual(edited, original)
         _ = write(edited, to: "expenses-edited.csv")
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
-        let r = try run(["import", "csv", "expenses-edited.csv", "--object", "expense", "--connection", "acme",
-                         "--dry-run", "--report", "json", "--detailed-exitcode"])
+        let r = try run([
+            "import", "csv", "expenses-edited.csv", "--object", "expense", "--connection", "acme",
+            "--dry-run", "--report", "json", "--detailed-exitcode",
+        ])
         XCTAssertEqual(r.status, 2, "changes present")
         let report = try json(r.stdout)
         XCTAssertEqual(report["mode"] as? String, "dry_run")
@@ -62,7 +65,8 @@ final class ImportEndToEndTests: CLITestCase {
     }
 
     func testRFC4180EdgeCasesImportCorrectly() throws {
-        let good = "\u{FEFF}ID,Date,Amount,Currency,Status,Description,Memo\r\n"
+        let good =
+            "\u{FEFF}ID,Date,Amount,Currency,Status,Description,Memo\r\n"
             + "q1,2026-01-05,10.00,USD,approved,\"Lunch, team of 4\",\r\n"
             + "q2,2026-01-06,20.00,USD,approved,\"The \"\"best\"\" pizza\",note\n"
             + "q3,2026-01-07,30.00,USD,approved,\"Line one\nLine two\",\r\n"
@@ -71,26 +75,28 @@ final class ImportEndToEndTests: CLITestCase {
         let name = write(good, to: "edge.csv")
         let r = try run(["import", "csv", name, "--object", "expense", "--report", "json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try sqlite("select group_concat(source_id || '=' || amount_minor, ' ') from expenses"), "q1=1000 q2=2000 q3=3000 q4=4000")
+        XCTAssertEqual(
+            try sqlite("select group_concat(source_id || '=' || amount_minor, ' ') from expenses"), "q1=1000 q2=2000 q3=3000 q4=4000")
         XCTAssertEqual(try sqlite("select description from expenses where source_id = 'q1'"), "Lunch, team of 4")
         XCTAssertEqual(try sqlite("select description from expenses where source_id = 'q2'"), "The \"best\" pizza")
         XCTAssertEqual(try sqlite("select description from expenses where source_id = 'q3'"), "Line one\nLine two")
-        XCTAssertEqual(try sqlite("select coalesce(description, 'NULL') from expenses where source_id = 'q4'"), "NULL", "empty optional field")
+        XCTAssertEqual(
+            try sqlite("select coalesce(description, 'NULL') from expenses where source_id = 'q4'"), "NULL", "empty optional field")
         let origins = (try json(r.stdout)["changes"] as! [[String: Any]]).map { $0["origin"] as! String }
         XCTAssertEqual(origins, ["edge.csv:2", "edge.csv:3", "edge.csv:4", "edge.csv:6"], "physical lines")
     }
 
     func testBadRowsExit65NameFileLineAndFieldAndGoodRowsLand() throws {
         let csv = """
-        ID,Date,Amount,Currency,Status
-        g1,2026-01-05,10.00,USD,approved
-        r1,2026-01-06,11.00,USD,approved,EXTRA
-        d1,2026-02-30,12.00,USD,approved
-        n1,2026-01-07,twelve,USD,approved
-        ,2026-01-08,13.00,USD,approved
-        g2,2026-01-09,14.00,USD,approved
+            ID,Date,Amount,Currency,Status
+            g1,2026-01-05,10.00,USD,approved
+            r1,2026-01-06,11.00,USD,approved,EXTRA
+            d1,2026-02-30,12.00,USD,approved
+            n1,2026-01-07,twelve,USD,approved
+            ,2026-01-08,13.00,USD,approved
+            g2,2026-01-09,14.00,USD,approved
 
-        """
+            """
         let name = write(csv, to: "bad.csv")
         let r = try run(["import", "csv", name, "--object", "expense", "--report", "json"])
         XCTAssertEqual(r.status, 65)
@@ -104,8 +110,9 @@ final class ImportEndToEndTests: CLITestCase {
         XCTAssertEqual(errors[1]["field"] as? String, "expense_date")
         XCTAssertEqual(errors[1]["code"] as? String, "invalid_date")
         XCTAssertEqual(try sqlite("select group_concat(source_id) from expenses"), "g1,g2", "the good rows still land")
-        XCTAssertEqual(try sqlite("select count(*) || ' ' || group_concat(distinct code) from rejects"),
-                       "4 ragged_row,invalid_date,invalid_decimal,missing_required")
+        XCTAssertEqual(
+            try sqlite("select count(*) || ' ' || group_concat(distinct code) from rejects"),
+            "4 ragged_row,invalid_date,invalid_decimal,missing_required")
         XCTAssertEqual(try sqlite("select raw from rejects where code = 'invalid_date'"), "d1,2026-02-30,12.00,USD,approved")
         XCTAssertEqual(try sqlite("select status || ' ' || created || ' ' || failed from runs"), "partial 2 4")
 
@@ -115,7 +122,8 @@ final class ImportEndToEndTests: CLITestCase {
     }
 
     func testInvalidUTF8RejectsTheFileUnlessTheEncodingIsGiven() throws {
-        var bytes = Data("ID,Date,Amount,Currency,Status,Description\nw1,2026-01-05,1.00,EUR,approved,ok\nw2,2026-01-06,2.00,EUR,approved,Caf".utf8)
+        var bytes = Data(
+            "ID,Date,Amount,Currency,Status,Description\nw1,2026-01-05,1.00,EUR,approved,ok\nw2,2026-01-06,2.00,EUR,approved,Caf".utf8)
         bytes.append(0xE9)
         bytes.append(Data("\n".utf8))
         try bytes.write(to: dir.appendingPathComponent("latin.csv"))
@@ -144,7 +152,9 @@ final class ImportEndToEndTests: CLITestCase {
     }
 
     func testReportFileLeavesStdoutEmpty() throws {
-        let r = try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--report", "markdown", "--report-file", "report.md"])
+        let r = try run([
+            "import", "csv", "samples/expenses.csv", "--object", "expense", "--report", "markdown", "--report-file", "report.md",
+        ])
         XCTAssertEqual(r.status, 0)
         XCTAssertEqual(r.stdout, "")
         let report = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)

@@ -31,17 +31,24 @@ final class JSONLEndToEndTests: CLITestCase {
 
     func testRecordsMoveBetweenStoresAndASecondPassIsAllUnchanged() throws {
         let samples = Self.packageRoot.appendingPathComponent("samples")
-        XCTAssertEqual(try run(["import", "csv", samples.appendingPathComponent("expenses.csv").path, "--object", "expense",
-                                "--connection", "acme", "--db", db]).status, 0)
-        XCTAssertEqual(try run(["import", "layer-bills", samples.appendingPathComponent("layer_bills.json").path,
-                                "--connection", "acme-layer", "--db", db]).status, 0)
+        XCTAssertEqual(
+            try run([
+                "import", "csv", samples.appendingPathComponent("expenses.csv").path, "--object", "expense",
+                "--connection", "acme", "--db", db,
+            ]).status, 0)
+        XCTAssertEqual(
+            try run([
+                "import", "layer-bills", samples.appendingPathComponent("layer_bills.json").path,
+                "--connection", "acme-layer", "--db", db,
+            ]).status, 0)
         let other = dir.appendingPathComponent("other.sqlite").path
         for type in ["expense", "vendor_bill", "bill_payment", "vendor"] {
             let before = try exported(type, db: db)
             XCTAssertFalse(before.isEmpty, type)
             for pass in 1...2 {
-                let moved = try pipeline("\"$B\" export \(type) --db '\(db)' | \"$B\" import jsonl - --object \(type) --db '\(other)' "
-                    + "--report json --report-file pass\(pass).json")
+                let moved = try pipeline(
+                    "\"$B\" export \(type) --db '\(db)' | \"$B\" import jsonl - --object \(type) --db '\(other)' "
+                        + "--report json --report-file pass\(pass).json")
                 XCTAssertEqual(moved.status, 0, moved.stderr)
                 let report = try json(String(contentsOf: dir.appendingPathComponent("pass\(pass).json"), encoding: .utf8))
                 let counts = try XCTUnwrap(report["summary"] as? [String: Int], "\(report)")
@@ -58,7 +65,8 @@ final class JSONLEndToEndTests: CLITestCase {
     }
 
     func testABrokenLineIsRejectedWithItsLineAndTheRestImports() throws {
-        let file = write("""
+        let file = write(
+            """
             {"source_system":"tool","source_id":"a","amount":"1.00","currency":"USD","status":"approved","expense_date":"2026-01-02"}
             {"source_system":"tool","source_id":"b","amount":
             {"source_system":"tool","source_id":"c","amount":"3.00","currency":"USD","status":"approved","expense_date":"2026-01-03"}
@@ -68,7 +76,10 @@ final class JSONLEndToEndTests: CLITestCase {
         XCTAssertEqual(r.status, 65, r.stderr)
         XCTAssertTrue(r.stderr.contains("tool.jsonl:2"), r.stderr)
         XCTAssertEqual(try rows("SELECT source_id FROM records ORDER BY source_id"), ["a", "c"])
-        XCTAssertEqual(try run(["import", "jsonl", dir.appendingPathComponent("none.jsonl").path, "--object", "expense",
-                                "--db", db]).status, 66)
+        XCTAssertEqual(
+            try run([
+                "import", "jsonl", dir.appendingPathComponent("none.jsonl").path, "--object", "expense",
+                "--db", db,
+            ]).status, 66)
     }
 }

@@ -9,12 +9,14 @@ final class LayerEndToEndTests: CLITestCase {
     func testSampleImportCreatesBillsExpensePaymentsAndVendors() throws {
         let r = try importLayer("samples/layer_bills.json")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try json(r.stdout)["summary"] as? [String: Int],
-                       ["created": 11, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
+        XCTAssertEqual(
+            try json(r.stdout)["summary"] as? [String: Int],
+            ["created": 11, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
         XCTAssertEqual(try sqlite("select count(*) from vendor_bills"), "5")
         XCTAssertEqual(try sqlite("select count(*) from expenses"), "1")
         XCTAssertEqual(try sqlite("select count(*) from bill_payments"), "3")
-        XCTAssertEqual(try sqlite("select group_concat(name, '|') from (select name from vendors order by name)"), "Acme Cleaning Co|Jordan Lee")
+        XCTAssertEqual(
+            try sqlite("select group_concat(name, '|') from (select name from vendors order by name)"), "Acme Cleaning Co|Jordan Lee")
 
         let export = try run(["export", "vendor_bill"])
         XCTAssertTrue(export.stdout.contains(#""unit_amount":"1.23""#), "unit_price 123 cents")
@@ -25,8 +27,9 @@ final class LayerEndToEndTests: CLITestCase {
         XCTAssertEqual(try sqlite("select amount_minor || ' ' || expense_date from expenses"), "4720 2026-04-08")
 
         let again = try importLayer("samples/layer_bills.json")
-        XCTAssertEqual(try json(again.stdout)["summary"] as? [String: Int],
-                       ["created": 0, "updated": 0, "unchanged": 11, "failed": 0, "removed": 0])
+        XCTAssertEqual(
+            try json(again.stdout)["summary"] as? [String: Int],
+            ["created": 0, "updated": 0, "unchanged": 11, "failed": 0, "removed": 0])
     }
 
     func testPaymentsOmittedAreKeptAndAnEmptyListRemovesThem() throws {
@@ -38,8 +41,9 @@ final class LayerEndToEndTests: CLITestCase {
         bills[index].removeValue(forKey: "payments")
         _ = write(String(decoding: try JSONSerialization.data(withJSONObject: bills), as: UTF8.self), to: "omitted.json")
         let omitted = try importLayer("omitted.json")
-        XCTAssertEqual(try json(omitted.stdout)["summary"] as? [String: Int],
-                       ["created": 0, "updated": 0, "unchanged": 9, "failed": 0, "removed": 0], "payments untouched")
+        XCTAssertEqual(
+            try json(omitted.stdout)["summary"] as? [String: Int],
+            ["created": 0, "updated": 0, "unchanged": 9, "failed": 0, "removed": 0], "payments untouched")
         XCTAssertEqual(try sqlite("select count(*) from bill_payments"), "3")
 
         bills[index]["payments"] = [Any]()
@@ -58,10 +62,14 @@ final class LayerEndToEndTests: CLITestCase {
         let applied = try importLayer("emptied.json")
         XCTAssertEqual((try json(applied.stdout)["summary"] as? [String: Int])?["removed"], 2)
         XCTAssertEqual(try sqlite("select count(*) from bill_payments"), "1", "views leave removed records out")
-        XCTAssertEqual(try sqlite("select count(*) from records where object_type = 'bill_payment' and removed_at is not null"), "2",
-                       "a tombstone, not a delete")
-        XCTAssertEqual(try sqlite("select count(*) from record_versions where removed_at is null and record_id in (select id from records where removed_at is not null)"), "2",
-                       "the version before removal is kept")
+        XCTAssertEqual(
+            try sqlite("select count(*) from records where object_type = 'bill_payment' and removed_at is not null"), "2",
+            "a tombstone, not a delete")
+        XCTAssertEqual(
+            try sqlite(
+                "select count(*) from record_versions where removed_at is null and record_id in (select id from records where removed_at is not null)"
+            ), "2",
+            "the version before removal is kept")
         XCTAssertEqual(try run(["export", "bill_payment"]).stdout.split(separator: "\n").count, 1)
         XCTAssertTrue(try run(["export", "bill_payment", "--include-removed"]).stdout.contains("removed_at"))
 
@@ -73,24 +81,26 @@ final class LayerEndToEndTests: CLITestCase {
 
     func testBadBillsExit65WithJSONPathsAndGoodBillsLand() throws {
         let metadata = String(repeating: "m", count: 2048)
-        let good = #"{"external_id": "G-%@", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v", "line_items": [{"unit_price": 1000, "quantity": 1}]}"#
+        let good =
+            #"{"external_id": "G-%@", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v", "line_items": [{"unit_price": 1000, "quantity": 1}]}"#
         let file = """
-        [\(String(format: good, "1")),
-         {"received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v", "line_items": []},
-         {"external_id": "BAD-DUE", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "due_at": "2026-04-09T00:00:00Z", "vendor_id": "v", "line_items": []},
-         {"external_id": "BAD-AMOUNT", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v",
-          "line_items": [{"unit_price": "10.00", "quantity": 1}],
-          "payments": [{"external_id": "P-BAD", "amount": 1000}]},
-         {"external_id": "BAD-META", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v", "line_items": [],
-          "metadata": {"blob": "\(metadata)"}},
-         \(String(format: good, "2"))]
-        """
+            [\(String(format: good, "1")),
+             {"received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v", "line_items": []},
+             {"external_id": "BAD-DUE", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "due_at": "2026-04-09T00:00:00Z", "vendor_id": "v", "line_items": []},
+             {"external_id": "BAD-AMOUNT", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v",
+              "line_items": [{"unit_price": "10.00", "quantity": 1}],
+              "payments": [{"external_id": "P-BAD", "amount": 1000}]},
+             {"external_id": "BAD-META", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v", "line_items": [],
+              "metadata": {"blob": "\(metadata)"}},
+             \(String(format: good, "2"))]
+            """
         _ = write(file, to: "bad.json")
         let r = try importLayer("bad.json")
         XCTAssertEqual(r.status, 65)
         let errors = try XCTUnwrap(try json(r.stdout)["errors"] as? [[String: Any]])
-        XCTAssertEqual(errors.map { $0["json_path"] as? String },
-                       ["$[1].external_id", "$[2].due_at", "$[3].line_items[0].unit_price", "$[4].metadata"])
+        XCTAssertEqual(
+            errors.map { $0["json_path"] as? String },
+            ["$[1].external_id", "$[2].due_at", "$[3].line_items[0].unit_price", "$[4].metadata"])
         XCTAssertEqual(errors.map { $0["file"] as? String }, Array(repeating: "bad.json", count: 4))
         XCTAssertTrue(r.stderr.contains("$[3].line_items[0].unit_price"), r.stderr)
         XCTAssertEqual(try sqlite("select group_concat(source_id) from vendor_bills"), "G-1,G-2", "the good bills applied")
@@ -102,8 +112,9 @@ final class LayerEndToEndTests: CLITestCase {
         _ = write(String(sample.prefix(sample.count / 2)), to: "truncated.json")
         let truncated = try importLayer("truncated.json")
         XCTAssertEqual(truncated.status, 65)
-        XCTAssertTrue(truncated.stderr.contains("truncated.json:") && truncated.stderr.contains("truncated") && truncated.stderr.contains("byte"),
-                      truncated.stderr)
+        XCTAssertTrue(
+            truncated.stderr.contains("truncated.json:") && truncated.stderr.contains("truncated") && truncated.stderr.contains("byte"),
+            truncated.stderr)
         let applied = FileManager.default.fileExists(atPath: db) ? try sqlite("select count(*) from records") : "0"
         XCTAssertEqual(applied, "0", "nothing from a truncated file is applied")
 

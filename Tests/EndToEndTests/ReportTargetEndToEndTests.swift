@@ -1,6 +1,6 @@
+import BackfillCore
 import Foundation
 import XCTest
-import BackfillCore
 
 /// Reports are whole or absent, and go exactly where they were sent: never
 /// over the store, never through a planted link, never replacing a device.
@@ -24,15 +24,19 @@ final class ReportTargetEndToEndTests: CLITestCase {
         XCTAssertEqual(try sqlite("select count(*) from expenses"), "20000", "the data itself committed")
 
         // The spool of report sections (TMPDIR) full: the same, for standard output too.
-        let again = try run(["import", "csv", bigCSV("big2.csv", rows: 20_000, prefix: "f"), "--object", "expense"],
-                            environment: ["TMPDIR": small.url.path])
+        let again = try run(
+            ["import", "csv", bigCSV("big2.csv", rows: 20_000, prefix: "f"), "--object", "expense"],
+            environment: ["TMPDIR": small.url.path])
         XCTAssertEqual(again.status, 74, again.stderr)
-        XCTAssertTrue(again.stderr.contains("\(small.url.path)/: cannot write the report's temporary file (TMPDIR): No space left on device")
-                      || again.stderr.contains("\(small.url.path): cannot write the report's temporary file (TMPDIR): No space left on device"),
-                      again.stderr)
+        XCTAssertTrue(
+            again.stderr.contains("\(small.url.path)/: cannot write the report's temporary file (TMPDIR): No space left on device")
+                || again.stderr.contains("\(small.url.path): cannot write the report's temporary file (TMPDIR): No space left on device"),
+            again.stderr)
 
         // A device that is always full: written directly, the failure seen.
-        let full = try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--report", "json", "--report-file", "/dev/full"])
+        let full = try run([
+            "import", "csv", "samples/expenses.csv", "--object", "expense", "--report", "json", "--report-file", "/dev/full",
+        ])
         XCTAssertEqual(full.status, 74, full.stderr)
         XCTAssertTrue(full.stderr.contains("/dev/full: cannot write the report: No space left on device"), full.stderr)
     }
@@ -42,10 +46,13 @@ final class ReportTargetEndToEndTests: CLITestCase {
         // Every name the old spool could have had, for the next 3000 pids.
         let base = ProcessInfo.processInfo.processIdentifier
         for pid in base..<(base + 3000) {
-            try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("report.json.partial-\(pid)").path,
-                                                       withDestinationPath: victim)
+            try FileManager.default.createSymbolicLink(
+                atPath: dir.appendingPathComponent("report.json.partial-\(pid)").path,
+                withDestinationPath: victim)
         }
-        let r = try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--report", "json", "--report-file", "report.json"])
+        let r = try run([
+            "import", "csv", "samples/expenses.csv", "--object", "expense", "--report", "json", "--report-file", "report.json",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent(victim), encoding: .utf8), "precious\n")
         XCTAssertNotNil(try json(String(contentsOf: dir.appendingPathComponent("report.json"), encoding: .utf8))["summary"])
@@ -56,13 +63,16 @@ final class ReportTargetEndToEndTests: CLITestCase {
     func testTheStoreIsNeverAReportTargetAndDevicesFIFOsAndLinksKeepTheirKind() throws {
         XCTAssertEqual(try run(["import", "csv", "samples/expenses.csv", "--object", "expense"]).status, 0)
         let before = try sqlite("select count(*) from records")
-        for target in ["backfill.sqlite", "./backfill.sqlite", dir.appendingPathComponent("backfill.sqlite").path,
-                       "backfill.sqlite-wal", "backfill.sqlite-shm", "backfill.sqlite.lock"] {
+        for target in [
+            "backfill.sqlite", "./backfill.sqlite", dir.appendingPathComponent("backfill.sqlite").path,
+            "backfill.sqlite-wal", "backfill.sqlite-shm", "backfill.sqlite.lock",
+        ] {
             let r = try run(["import", "csv", "samples/vendor_bills.csv", "--object", "vendor_bill", "--report-file", target])
             XCTAssertEqual(r.status, 64, "\(target): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("\(target): refusing to write the report over the store"), r.stderr)
         }
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("store-link").path, withDestinationPath: "backfill.sqlite")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("store-link").path, withDestinationPath: "backfill.sqlite")
         XCTAssertEqual(try run(["runs", "--db", "backfill.sqlite"]).status, 0)
         let linked = try run(["import", "csv", "samples/vendor_bills.csv", "--object", "vendor_bill", "--report-file", "store-link"])
         XCTAssertEqual(linked.status, 64, "a link to the store is the store: \(linked.stderr)")
@@ -106,8 +116,9 @@ final class ReportTargetEndToEndTests: CLITestCase {
 
         // A symbolic link: the file it points to is replaced, the link stays a link.
         _ = write("old\n", to: "reports-real.txt")
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("latest.txt").path,
-                                                   withDestinationPath: "reports-real.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("latest.txt").path,
+            withDestinationPath: "reports-real.txt")
         let l = try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--report-file", "latest.txt"])
         XCTAssertEqual(l.status, 0, l.stderr)
         XCTAssertEqual(try kind(dir.appendingPathComponent("latest.txt").path, following: false), S_IFLNK)
@@ -118,7 +129,9 @@ final class ReportTargetEndToEndTests: CLITestCase {
         try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("loop1").path, withDestinationPath: "loop2")
         try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("loop2").path, withDestinationPath: "loop1")
         let runsBefore = try sqlite("select count(*) from runs")
-        for (target, message) in [("adir", "adir: is a directory"), ("loop1", "loop1: cannot use it for the report: a loop of symbolic links")] {
+        for (target, message) in [
+            ("adir", "adir: is a directory"), ("loop1", "loop1: cannot use it for the report: a loop of symbolic links"),
+        ] {
             let r = try run(["import", "csv", "samples/vendor_bills.csv", "--object", "vendor_bill", "--report-file", target])
             XCTAssertEqual(r.status, 64, r.stderr)
             XCTAssertTrue(r.stderr.contains(message), r.stderr)
@@ -140,10 +153,23 @@ final class ReceivedText: @unchecked Sendable {
     private var value = ""
     private var finished = false
     var text: String {
-        get { lock.lock(); defer { lock.unlock() }; return value }
-        set { lock.lock(); value = newValue; finished = true; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return value
+        }
+        set {
+            lock.lock()
+            value = newValue
+            finished = true
+            lock.unlock()
+        }
     }
-    var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
+    var done: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return finished
+    }
 }
 
 /// A small tmpfs mounted for one test: a disk that fills up. Needs root

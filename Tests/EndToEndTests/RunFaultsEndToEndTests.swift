@@ -1,7 +1,8 @@
-import Foundation
-import XCTest
 import BackfillAPIStub
 import BackfillCore
+import Foundation
+import XCTest
+
 @testable import BackfillSQLite
 
 /// Signals, dead processes, full disks, read-only stores, locks: every run
@@ -44,8 +45,10 @@ final class RunFaultsEndToEndTests: SyncTestCase {
 
     func testSIGTERMDuringAnImportClosesTheRunAsInterruptedAndExits143() throws {
         // One file: stopped inside it, so nothing of it stays, but the run is recorded.
-        let one = try launch(["import", "csv", bigCSV("a.csv", rows: 400_000, prefix: "a"), "--object", "expense",
-                              "--report", "json", "--report-file", "one.json"])
+        let one = try launch([
+            "import", "csv", bigCSV("a.csv", rows: 400_000, prefix: "a"), "--object", "expense",
+            "--report", "json", "--report-file", "one.json",
+        ])
         Thread.sleep(forTimeInterval: 1.5)
         let r = terminate(one)
         XCTAssertEqual(r.status, 143, r.stderr)
@@ -54,12 +57,15 @@ final class RunFaultsEndToEndTests: SyncTestCase {
         XCTAssertEqual(try sqlite("select status || ' ' || created from runs"), "interrupted 0")
         XCTAssertEqual(try sqlite("select count(*) from records"), "0", "the input in flight rolled back")
         XCTAssertEqual(try leftovers(), [])
-        XCTAssertEqual(try json(String(contentsOf: dir.appendingPathComponent("one.json"), encoding: .utf8))["status"] as? String,
-                       "interrupted", "the report says what happened")
+        XCTAssertEqual(
+            try json(String(contentsOf: dir.appendingPathComponent("one.json"), encoding: .utf8))["status"] as? String,
+            "interrupted", "the report says what happened")
 
         // Several files: the first committed, the second in flight.
-        let many = try launch(["import", "csv", "samples/expenses.csv", bigCSV("b.csv", rows: 400_000, prefix: "b"), "--object", "expense",
-                               "--report-file", "many.txt"])
+        let many = try launch([
+            "import", "csv", "samples/expenses.csv", bigCSV("b.csv", rows: 400_000, prefix: "b"), "--object", "expense",
+            "--report-file", "many.txt",
+        ])
         waitForARunningRow()
         let m = terminate(many)
         XCTAssertEqual(m.status, 143, m.stderr)
@@ -105,7 +111,9 @@ final class RunFaultsEndToEndTests: SyncTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("adir.lock").path))
         // A file that is not SQLite: 64, for writing and for reading.
         _ = write("just some text, not a database at all\n", to: "notes.txt")
-        for args in [["import", "csv", "samples/expenses.csv", "--object", "expense", "--db", "notes.txt"], ["runs", "--db", "notes.txt"]] {
+        for args in [
+            ["import", "csv", "samples/expenses.csv", "--object", "expense", "--db", "notes.txt"], ["runs", "--db", "notes.txt"],
+        ] {
             let r = try run(args)
             XCTAssertEqual(r.status, 64, r.stderr)
             XCTAssertTrue(r.stderr.contains("notes.txt: is not a backfill-sync store (not a SQLite database)"), r.stderr)
@@ -161,8 +169,10 @@ final class RunFaultsEndToEndTests: SyncTestCase {
         try Database(path: db).execute("PRAGMA wal_checkpoint(TRUNCATE)")
         try FileManager.default.copyItem(atPath: db, toPath: copy)
         XCTAssertTrue(fs.remountReadOnly())
-        for args in [["runs", "--db", copy], ["export", "expense", "--db", copy],
-                     ["import", "csv", "samples/expenses.csv", "--object", "expense", "--db", copy, "--dry-run"]] {
+        for args in [
+            ["runs", "--db", copy], ["export", "expense", "--db", copy],
+            ["import", "csv", "samples/expenses.csv", "--object", "expense", "--db", copy, "--dry-run"],
+        ] {
             let r = try run(args)
             XCTAssertEqual(r.status, 0, "\(args[0]): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("read as an immutable snapshot"), r.stderr)
@@ -178,8 +188,10 @@ final class RunFaultsEndToEndTests: SyncTestCase {
         XCTAssertEqual(try run(["import", "csv", "samples/expenses.csv", "--object", "expense"]).status, 0)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Self.binary.path,
-                             "import", "csv", "samples/expenses.csv", "--object", "expense"]
+        process.arguments = [
+            "--reuid=65534", "--regid=65534", "--clear-groups", Self.binary.path,
+            "import", "csv", "samples/expenses.csv", "--object", "expense",
+        ]
         process.currentDirectoryURL = dir
         let err = Pipe()
         process.standardError = err

@@ -13,20 +13,26 @@ final class StoreCommandsEndToEndTests: CLITestCase {
             r-3,2026-03-02,5.00,USD,Fine,approved
 
             """
-        let first = try run(["import", "csv", write(csv, to: "bad.csv"), "--object", "expense", "--connection", "fix", "--report-file", "/dev/null"])
+        let first = try run([
+            "import", "csv", write(csv, to: "bad.csv"), "--object", "expense", "--connection", "fix", "--report-file", "/dev/null",
+        ])
         XCTAssertEqual(first.status, 65, first.stderr)
 
         let text = try run(["rejects"])
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.hasPrefix("Run 1: 2 reject(s)"), text.stdout)
         XCTAssertTrue(text.stdout.contains("bad.csv:2: error: [invalid_date] expense_date: 2026-02-30 is not a date"), text.stdout)
-        let json = try JSONSerialization.jsonObject(with: Data(try run(["rejects", "--run", "1", "--format", "json"]).stdout.utf8)) as? [[String: Any]]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(try run(["rejects", "--run", "1", "--format", "json"]).stdout.utf8))
+            as? [[String: Any]]
         XCTAssertEqual(json?.map { $0["code"] as? String }, ["invalid_date", "invalid_decimal"])
         XCTAssertEqual(json?.first?["raw"] as? String, "r-1,2026-02-30,10.00,USD,Acme,approved")
 
         let fix = try run(["rejects", "--format", "csv"])
         XCTAssertEqual(fix.status, 0, fix.stderr)
-        XCTAssertEqual(fix.stdout, """
+        XCTAssertEqual(
+            fix.stdout,
+            """
             id,expense_date,amount,currency,vendor_name,status,backfill_error_line,backfill_error_field,backfill_error_code,backfill_error_message
             r-1,2026-02-30,10.00,USD,Acme,approved,2,expense_date,invalid_date,2026-02-30 is not a date
             r-2,2026-03-01,12.5x,USD,"Big, ""Quoted""
@@ -36,11 +42,15 @@ final class StoreCommandsEndToEndTests: CLITestCase {
         // The user's fix, as sed would make it, and the same command as before.
         let fixed = fix.stdout.replacingOccurrences(of: "2026-02-30,10.00", with: "2026-02-28,10.00")
             .replacingOccurrences(of: "12.5x,USD", with: "12.50,USD")
-        let again = try run(["import", "csv", write(fixed, to: "fix.csv"), "--object", "expense", "--connection", "fix", "--report", "json"])
+        let again = try run([
+            "import", "csv", write(fixed, to: "fix.csv"), "--object", "expense", "--connection", "fix", "--report", "json",
+        ])
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual(try rows("select source_id || ' ' || expense_date || ' ' || amount_minor from expenses order by source_id"),
-                       ["r-1 2026-02-28 1000", "r-2 2026-03-01 1250", "r-3 2026-03-02 500"], "the rejected rows landed")
-        XCTAssertEqual(try sqlite("select count(*) from expenses where metadata like '%backfill_error%'"), "0", "the error columns are left out")
+        XCTAssertEqual(
+            try rows("select source_id || ' ' || expense_date || ' ' || amount_minor from expenses order by source_id"),
+            ["r-1 2026-02-28 1000", "r-2 2026-03-01 1250", "r-3 2026-03-02 500"], "the rejected rows landed")
+        XCTAssertEqual(
+            try sqlite("select count(*) from expenses where metadata like '%backfill_error%'"), "0", "the error columns are left out")
         XCTAssertTrue(try run(["rejects", "--run", "2"]).stdout.contains("Run 2 has no rejects."))
         XCTAssertEqual(try run(["rejects", "--run", "9"]).status, 64, "no such run")
     }
@@ -50,7 +60,9 @@ final class StoreCommandsEndToEndTests: CLITestCase {
         let text = try XCTUnwrap(String(data: original, encoding: .windowsCP1252))
         let broken = text.replacingOccurrences(of: "\"03-03-2026\";\"Caf", with: "\"31-02-2026\";\"Caf")
         XCTAssertNotEqual(broken, text)
-        XCTAssertTrue(FileManager.default.createFile(atPath: dir.appendingPathComponent("broken.csv").path, contents: broken.data(using: .windowsCP1252)))
+        XCTAssertTrue(
+            FileManager.default.createFile(
+                atPath: dir.appendingPathComponent("broken.csv").path, contents: broken.data(using: .windowsCP1252)))
         let mapping = ["--object", "bank_transaction", "--connection", "nl", "--mapping", "samples/mappings/eu_bank.json"]
         let first = try run(["import", "csv", "broken.csv"] + mapping + ["--report-file", "/dev/null"])
         XCTAssertEqual(first.status, 65, first.stderr)
@@ -61,7 +73,8 @@ final class StoreCommandsEndToEndTests: CLITestCase {
         let fixed = write(fix.stdout.replacingOccurrences(of: "31-02-2026", with: "03-03-2026"), to: "fixed.csv")
         let again = try run(["import", "csv", fixed] + mapping + ["--encoding", "utf-8", "--report", "json"])
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual(try json(again.stdout)["summary"] as? [String: Int], ["created": 1, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
+        XCTAssertEqual(
+            try json(again.stdout)["summary"] as? [String: Int], ["created": 1, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
         XCTAssertEqual(try sqlite("select count(*) from bank_transactions"), "7", "every booking of the export is in")
     }
 
@@ -71,18 +84,24 @@ final class StoreCommandsEndToEndTests: CLITestCase {
         XCTAssertEqual(try run(["import", "csv", a, b, "--object", "expense", "--report-file", "/dev/null"]).status, 65)
         let both = try run(["rejects", "--format", "csv"])
         XCTAssertEqual(both.status, 64)
-        XCTAssertTrue(both.stderr.contains("run 1 has rejects from 2 files (a.csv, b.csv); a CSV holds one: choose it with --file"), both.stderr)
+        XCTAssertTrue(
+            both.stderr.contains("run 1 has rejects from 2 files (a.csv, b.csv); a CSV holds one: choose it with --file"), both.stderr)
         let one = try run(["rejects", "--format", "csv", "--file", "b.csv"])
         XCTAssertEqual(one.status, 0, one.stderr)
         XCTAssertTrue(one.stdout.contains("b1,2026-01-01,x,USD,approved,2,amount,invalid_decimal"), one.stdout)
     }
 
     func testHistoryAndShowTellOneRecordsStory() throws {
-        XCTAssertEqual(try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--report-file", "/dev/null"]).status, 0)
+        XCTAssertEqual(
+            try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--report-file", "/dev/null"])
+                .status, 0)
         let edited = try String(contentsOf: dir.appendingPathComponent("samples/expenses.csv"), encoding: .utf8)
             .replacingOccurrences(of: ",1234.56,", with: ",1243.56,")
-        XCTAssertEqual(try run(["import", "csv", write(edited, to: "edited.csv"), "--object", "expense", "--connection", "acme",
-                                "--report-file", "/dev/null"]).status, 0)
+        XCTAssertEqual(
+            try run([
+                "import", "csv", write(edited, to: "edited.csv"), "--object", "expense", "--connection", "acme",
+                "--report-file", "/dev/null",
+            ]).status, 0)
         let history = try run(["history", "expense", "exp-1005", "--connection", "acme"])
         XCTAssertEqual(history.status, 0, history.stderr)
         let lines = history.stdout.split(separator: "\n").map(String.init)
@@ -110,7 +129,8 @@ final class StoreCommandsEndToEndTests: CLITestCase {
         XCTAssertTrue(nosuch.stderr.contains("no help for 'nosuch'"), nosuch.stderr)
         let nested = try run(["import", "help", "csv"])
         XCTAssertEqual(nested.status, 0)
-        XCTAssertTrue(nested.stdout.hasPrefix("OVERVIEW: Import CSV exports"), "import help csv is the csv help: \(nested.stdout.prefix(80))")
+        XCTAssertTrue(
+            nested.stdout.hasPrefix("OVERVIEW: Import CSV exports"), "import help csv is the csv help: \(nested.stdout.prefix(80))")
         let version = try run(["--version"])
         XCTAssertEqual(version.status, 0)
         XCTAssertTrue(version.stdout.hasPrefix("backfill-sync "), version.stdout)
@@ -129,7 +149,8 @@ final class StoreCommandsEndToEndTests: CLITestCase {
         XCTAssertTrue(r.stderr.contains("nope.csv: error: [malformed_input] no such file"), r.stderr)
         XCTAssertEqual(try run(["runs"]).stdout, "No runs yet.\n", "nothing was read, so no run is recorded")
         // Beside a file that exists, the missing one is part of the run.
-        XCTAssertEqual(try run(["import", "csv", "nope.csv", "samples/expenses.csv", "--object", "expense", "--report-file", "/dev/null"]).status, 66)
+        XCTAssertEqual(
+            try run(["import", "csv", "nope.csv", "samples/expenses.csv", "--object", "expense", "--report-file", "/dev/null"]).status, 66)
         XCTAssertEqual(try sqlite("select count(*) || ' ' || max(failed) from runs"), "1 1")
         XCTAssertEqual(try sqlite("select file from rejects"), "nope.csv")
     }
@@ -165,13 +186,15 @@ final class SyncCheckEndToEndTests: SyncTestCase {
         XCTAssertEqual(plain.status, 64)
         XCTAssertEqual(server.requests.count, 0)
         let noToken = try run(["sync", "--check", "--config", "config.json"])
-        XCTAssertTrue(noToken.stderr.contains("connections[0].token_env: the environment variable BACKFILL_TOKEN is not set"), noToken.stderr)
+        XCTAssertTrue(
+            noToken.stderr.contains("connections[0].token_env: the environment variable BACKFILL_TOKEN is not set"), noToken.stderr)
 
         // Fixed, --check says so and still pulls nothing.
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("drops/bank"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("drops/layer"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("mappings"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: dir.appendingPathComponent("samples/mappings/bank.json"), to: dir.appendingPathComponent("mappings/bank.json"))
+        try FileManager.default.copyItem(
+            at: dir.appendingPathComponent("samples/mappings/bank.json"), to: dir.appendingPathComponent("mappings/bank.json"))
         let ok = try run(["sync", "--check", "--config", "config.json"], environment: ["BACKFILL_TOKEN": Self.token])
         XCTAssertEqual(ok.status, 0, ok.stderr)
         XCTAssertTrue(ok.stdout.contains("the config is valid: 3 connection(s)"), ok.stdout)
@@ -191,14 +214,17 @@ final class SyncCheckEndToEndTests: SyncTestCase {
     func testAMissingConfigSaysHowToMakeOne() throws {
         let r = try run(["sync"])
         XCTAssertEqual(r.status, 64)
-        XCTAssertTrue(r.stderr.contains("backfill-sync.json: the config file is missing. Name one with --config PATH, "
-            + "or start from the example: cp config.example.json backfill-sync.json"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains(
+                "backfill-sync.json: the config file is missing. Name one with --config PATH, "
+                    + "or start from the example: cp config.example.json backfill-sync.json"), r.stderr)
     }
 
     func testAGlobThatMatchesNothingIsSaid() throws {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("drops"), withIntermediateDirectories: true)
-        _ = write(#"{"version": 1, "connections": [{"name": "bank", "connector": "csv_upload", "connection_id": "b", "glob": "drops/*.csv", "object": "expense"}]}"#,
-                  to: "sync.json")
+        _ = write(
+            #"{"version": 1, "connections": [{"name": "bank", "connector": "csv_upload", "connection_id": "b", "glob": "drops/*.csv", "object": "expense"}]}"#,
+            to: "sync.json")
         let r = try run(["sync", "--config", "sync.json", "--report", "json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("warning: bank: no file matches "), r.stderr)

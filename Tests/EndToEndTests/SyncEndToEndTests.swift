@@ -1,7 +1,7 @@
-import Foundation
-import XCTest
 import BackfillAPIStub
 import BackfillCore
+import Foundation
+import XCTest
 
 final class SyncEndToEndTests: SyncTestCase {
     func testASyncPullsEveryRecordOnceAndTheTokenStaysSecret() throws {
@@ -15,9 +15,12 @@ final class SyncEndToEndTests: SyncTestCase {
         XCTAssertEqual(server.requests.count, 21 * 3, "3 pages per resource, each requested once")
         XCTAssertTrue(server.requests.allSatisfy { $0.hasSuffix("Authorization: Bearer \(Self.token)") })
         XCTAssertEqual(try sqlite("select count(*) from records"), "120")
-        XCTAssertEqual(try sqlite("select count(distinct source_id) from records where source_system <> 'csv_upload' and object_type = 'customer'"), "5")
+        XCTAssertEqual(
+            try sqlite("select count(distinct source_id) from records where source_system <> 'csv_upload' and object_type = 'customer'"),
+            "5")
 
-        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file.hasPrefix("backfill.sqlite") || file == "report.json" {
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        where file.hasPrefix("backfill.sqlite") || file == "report.json" {
             let bytes = try Data(contentsOf: dir.appendingPathComponent(file))
             XCTAssertNil(bytes.range(of: Data(Self.token.utf8)), "the token is in \(file)")
         }
@@ -28,15 +31,17 @@ final class SyncEndToEndTests: SyncTestCase {
         let second = try json(again.stdout)
         XCTAssertEqual(second["summary"] as? [String: Int], ["created": 0, "updated": 0, "unchanged": 105, "failed": 0, "removed": 0])
         let notes = second["notes"] as? [String] ?? []
-        XCTAssertEqual(notes.filter { $0.contains("file(s) unchanged since their last import, skipped") }.count, 2,
-                       "both dropped files unchanged, skipped: \(notes)")
+        XCTAssertEqual(
+            notes.filter { $0.contains("file(s) unchanged since their last import, skipped") }.count, 2,
+            "both dropped files unchanged, skipped: \(notes)")
         // Where the time went: the requests, and how long the sync stood waiting for them.
         XCTAssertTrue(notes.contains { $0.contains("63 HTTP request(s) in") && $0.contains("stood waiting for pages") }, "\(notes)")
         let cursors = try run(["cursors"])
         XCTAssertEqual(cursors.status, 0)
         XCTAssertTrue(cursors.stdout.hasPrefix("CONNECTION"), "a header names the columns: \(cursors.stdout)")
         XCTAssertTrue(cursors.stdout.contains("last complete pass 20"), cursors.stdout)
-        XCTAssertTrue(cursors.stdout.contains("file of ") && cursors.stdout.contains("sha256 "), "a file drop's cursor in words: \(cursors.stdout)")
+        XCTAssertTrue(
+            cursors.stdout.contains("file of ") && cursors.stdout.contains("sha256 "), "a file drop's cursor in words: \(cursors.stdout)")
         let json = try JSONSerialization.jsonObject(with: Data(try run(["cursors", "--format", "json"]).stdout.utf8)) as? [[String: Any]]
         XCTAssertEqual(json?.count, cursors.stdout.split(separator: "\n").count - 1, "one JSON array, an element per cursor")
     }
@@ -48,7 +53,11 @@ final class SyncEndToEndTests: SyncTestCase {
         XCTAssertEqual(try sync().status, 0)
         let reference = try exportAll(db: "clean.sqlite")
 
-        let faulty = try stub { $0.every429 = 3; $0.retryAfter = "1"; $0.every500 = 5 }
+        let faulty = try stub {
+            $0.every429 = 3
+            $0.retryAfter = "1"
+            $0.every500 = 5
+        }
         config(faulty, objects: objects)
         let r = try sync()
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -158,12 +167,15 @@ final class SyncEndToEndTests: SyncTestCase {
         let healthy = try stub()
         config(healthy, objects: ["expense"])
         XCTAssertEqual(try sync().status, 0)
-        XCTAssertEqual(healthy.requests.map { $0.components(separatedBy: " ")[1] },
-                       ["/v1/expenses?limit=2&page=2", "/v1/expenses?limit=2&page=3"], "resumed at page 2")
+        XCTAssertEqual(
+            healthy.requests.map { $0.components(separatedBy: " ")[1] },
+            ["/v1/expenses?limit=2&page=2", "/v1/expenses?limit=2&page=3"], "resumed at page 2")
         XCTAssertEqual(try sqlite("select count(*) from expenses"), "5")
 
         // Config errors: 64 with the key path; an unset token names the variable.
-        _ = write(#"{"version": 1, "connections": [{"name": "x", "connector": "backfill_api", "connection_id": "c", "base_url": "http://example.com", "token_env": "T"}]}"#, to: "bad.json")
+        _ = write(
+            #"{"version": 1, "connections": [{"name": "x", "connector": "backfill_api", "connection_id": "c", "base_url": "http://example.com", "token_env": "T"}]}"#,
+            to: "bad.json")
         let bad = try run(["sync", "--config", "bad.json"])
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("connections[0].base_url"), bad.stderr)
@@ -185,14 +197,17 @@ final class SyncEndToEndTests: SyncTestCase {
     }
 
     func testAFileDropsNotesReachTheSyncReport() throws {
-        _ = write(#"{"version": 1, "connections": [{"name": "card-drops", "connector": "csv_upload", "connection_id": "card", "glob": "samples/card_statement.csv", "object": "expense", "mapping": "samples/mappings/card_statement.json"}]}"#,
-                  to: "sync.json")
+        _ = write(
+            #"{"version": 1, "connections": [{"name": "card-drops", "connector": "csv_upload", "connection_id": "card", "glob": "samples/card_statement.csv", "object": "expense", "mapping": "samples/mappings/card_statement.json"}]}"#,
+            to: "sync.json")
         let r = try sync(["--report", "json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("warning: samples/card_statement.csv: 1 row(s) skipped by the mapping's skip_if")
-                      || r.stderr.contains("card_statement.csv: 1 row(s) skipped by the mapping's skip_if"), r.stderr)
-        XCTAssertTrue((try json(r.stdout)["notes"] as? [String] ?? []).contains { $0.hasPrefix("card-drops: ") && $0.contains("1 row(s) skipped") },
-                      r.stdout)
+        XCTAssertTrue(
+            r.stderr.contains("warning: samples/card_statement.csv: 1 row(s) skipped by the mapping's skip_if")
+                || r.stderr.contains("card_statement.csv: 1 row(s) skipped by the mapping's skip_if"), r.stderr)
+        XCTAssertTrue(
+            (try json(r.stdout)["notes"] as? [String] ?? []).contains { $0.hasPrefix("card-drops: ") && $0.contains("1 row(s) skipped") },
+            r.stdout)
     }
 
     func testDryRunSyncWritesNothing() throws {
@@ -218,12 +233,14 @@ final class SyncEndToEndTests: SyncTestCase {
         let r = try sync(["--report", "json", "--report-file", "last.json"])
         XCTAssertEqual(r.status, 75, "temporary: the next run tries these pages again. \(r.stderr)")
         XCTAssertTrue(r.stderr.contains("/v1/expenses?limit=2&page=1: malformed JSON (nested deeper than 256 levels"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("/v1/customers?limit=2&page=1: malformed JSON (a number may not") ||
-                      r.stderr.contains("/v1/customers?limit=2&page=1: malformed JSON (expected ','"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("/v1/customers?limit=2&page=1: malformed JSON (a number may not")
+                || r.stderr.contains("/v1/customers?limit=2&page=1: malformed JSON (expected ','"), r.stderr)
         XCTAssertTrue(r.stderr.contains("/v1/vendors?limit=2&page=1: JSON of the wrong shape"), r.stderr)
         XCTAssertEqual(try sqlite("select count(*) from items"), "5", "the resource after the broken ones ran")
-        XCTAssertEqual(try sqlite("select count(*) from records where connection_id = 'conn_layer'") != "0", true,
-                       "and so did the connections after it")
+        XCTAssertEqual(
+            try sqlite("select count(*) from records where connection_id = 'conn_layer'") != "0", true,
+            "and so did the connections after it")
         XCTAssertEqual(try sqlite("select count(*) from runs where status = 'running'"), "0", "every run row is closed")
         let report = try json(String(decoding: try Data(contentsOf: dir.appendingPathComponent("last.json")), as: UTF8.self))
         XCTAssertEqual((report["errors"] as? [Any])?.count, 3, "the report is written, with one error per failed resource")

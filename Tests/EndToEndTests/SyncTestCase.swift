@@ -1,7 +1,7 @@
-import Foundation
-import XCTest
 import BackfillAPIStub
 import BackfillCore
+import Foundation
+import XCTest
 
 /// End-to-end tests of `sync` against the loopback stub server.
 class SyncTestCase: CLITestCase {
@@ -9,7 +9,7 @@ class SyncTestCase: CLITestCase {
     var servers: [StubServer] = []
 
     override func tearDownWithError() throws {
-        servers.forEach { $0.stop() }
+        for server in servers { server.stop() }
         try super.tearDownWithError()
     }
 
@@ -25,14 +25,21 @@ class SyncTestCase: CLITestCase {
     /// A config with one API connection to `server` (and, if asked, the file
     /// drops). `settings` adds keys to it: `, "max_retry_after_seconds": 1`.
     @discardableResult
-    func config(_ server: StubServer, name: String = "sync.json", store: String = "backfill.sqlite", pageSize: Int = 2,
-                objects: [String]? = nil, maxRetries: Int = 5, timeout: Double = 5, settings: String = "",
-                drops: Bool = false) -> String {
+    func config(
+        _ server: StubServer, name: String = "sync.json", store: String = "backfill.sqlite", pageSize: Int = 2,
+        objects: [String]? = nil, maxRetries: Int = 5, timeout: Double = 5, settings: String = "",
+        drops: Bool = false
+    ) -> String {
         let objectList = objects.map { ", \"objects\": [" + $0.map { "\"\($0)\"" }.joined(separator: ", ") + "]" } ?? ""
-        var connections = [#"{"name": "acme-api", "connector": "backfill_api", "connection_id": "conn_acme", "base_url": "\#(server.baseURL)", "token_env": "BACKFILL_TOKEN", "page_size": \#(pageSize), "max_requests_per_second": 1000, "burst": 1000, "max_retries": \#(maxRetries), "timeout_seconds": \#(timeout)\#(settings)\#(objectList)}"#]
+        var connections = [
+            #"{"name": "acme-api", "connector": "backfill_api", "connection_id": "conn_acme", "base_url": "\#(server.baseURL)", "token_env": "BACKFILL_TOKEN", "page_size": \#(pageSize), "max_requests_per_second": 1000, "burst": 1000, "max_retries": \#(maxRetries), "timeout_seconds": \#(timeout)\#(settings)\#(objectList)}"#
+        ]
         if drops {
-            connections.append(#"{"name": "bank-drops", "connector": "csv_upload", "connection_id": "conn_bank", "glob": "samples/bank_export.csv", "object": "expense", "mapping": "samples/mappings/bank.json"}"#)
-            connections.append(#"{"name": "layer-drops", "connector": "layer_bills", "connection_id": "conn_layer", "glob": "samples/layer_bills.json"}"#)
+            connections.append(
+                #"{"name": "bank-drops", "connector": "csv_upload", "connection_id": "conn_bank", "glob": "samples/bank_export.csv", "object": "expense", "mapping": "samples/mappings/bank.json"}"#
+            )
+            connections.append(
+                #"{"name": "layer-drops", "connector": "layer_bills", "connection_id": "conn_layer", "glob": "samples/layer_bills.json"}"#)
         }
         return write(#"{"version": 1, "store": {"path": "\#(store)"}, "connections": [\#(connections.joined(separator: ", "))]}"#, to: name)
     }

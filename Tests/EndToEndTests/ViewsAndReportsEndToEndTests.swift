@@ -1,6 +1,6 @@
+import BackfillCore
 import Foundation
 import XCTest
-import BackfillCore
 
 /// What a new user meets after the walkthrough: SQL on the views, reports
 /// that read like a plan, the HTML page of a dry run.
@@ -16,7 +16,9 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
             m6,2026-03-06,Dinar,12.345,KWD,approved
 
             """
-        let r = try run(["import", "csv", write(csv, to: "money.csv"), "--object", "expense", "--connection", "c", "--report-file", "/dev/null"])
+        let r = try run([
+            "import", "csv", write(csv, to: "money.csv"), "--object", "expense", "--connection", "c", "--report-file", "/dev/null",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let customers = "customer_id,name,tax_exempt,credit_limit,currency\nc1,Acme,true,2500.00,USD\nc2,Globex,false,900.00,USD\n"
         let c = try run(["import", "csv", write(customers, to: "customers.csv"), "--object", "customer", "--report-file", "/dev/null"])
@@ -25,19 +27,26 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
 
     func testViewColumnsCompareSortAndAggregateAsNumbers() throws {
         try importMoney()
-        XCTAssertEqual(try sqlite("select count(*) from expenses where currency = 'USD' and amount > 1000"), "2", "5000.00 and 1000.01, not '999.99'")
+        XCTAssertEqual(
+            try sqlite("select count(*) from expenses where currency = 'USD' and amount > 1000"), "2", "5000.00 and 1000.01, not '999.99'")
         XCTAssertEqual(try sqlite("select max(amount) from expenses where currency = 'USD'"), "5000.0")
         XCTAssertEqual(try sqlite("select source_id from expenses where currency = 'USD' order by amount desc limit 1"), "m2")
         XCTAssertEqual(try sqlite("select min(amount) from expenses"), "-20.5")
-        XCTAssertEqual(try sqlite("select typeof(amount) || ' ' || typeof(amount_minor) || ' ' || typeof(expense_date) from expenses limit 1"),
-                       "real integer text", "numbers are numbers, dates ISO text")
-        XCTAssertEqual(try rows("select source_id || ' ' || amount_minor from expenses order by source_id"),
-                       ["m1 99999", "m2 500000", "m3 100001", "m4 -2050", "m5 48200", "m6 12345"],
-                       "minor units at each currency's scale: cents, yen, fils")
-        XCTAssertEqual(try rows("select name || ' ' || typeof(tax_exempt) || ' ' || tax_exempt from customers where tax_exempt = 1 or credit_limit < 1000 order by name"),
-                       ["Acme integer 1", "Globex integer 0"], "booleans are 0/1")
+        XCTAssertEqual(
+            try sqlite("select typeof(amount) || ' ' || typeof(amount_minor) || ' ' || typeof(expense_date) from expenses limit 1"),
+            "real integer text", "numbers are numbers, dates ISO text")
+        XCTAssertEqual(
+            try rows("select source_id || ' ' || amount_minor from expenses order by source_id"),
+            ["m1 99999", "m2 500000", "m3 100001", "m4 -2050", "m5 48200", "m6 12345"],
+            "minor units at each currency's scale: cents, yen, fils")
+        XCTAssertEqual(
+            try rows(
+                "select name || ' ' || typeof(tax_exempt) || ' ' || tax_exempt from customers where tax_exempt = 1 or credit_limit < 1000 order by name"
+            ),
+            ["Acme integer 1", "Globex integer 0"], "booleans are 0/1")
         // The README's exact total: integer minor units, formatted back at the currency's scale.
-        XCTAssertEqual(try rows("select currency || ' ' || total from (\(Self.readmeExactTotal))"), ["JPY 48200", "KWD 12.345", "USD 6979.50"])
+        XCTAssertEqual(
+            try rows("select currency || ' ' || total from (\(Self.readmeExactTotal))"), ["JPY 48200", "KWD 12.345", "USD 6979.50"])
     }
 
     /// The query the README gives for exact totals per currency, character for character.
@@ -52,7 +61,9 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
         // The 1M-row bench CSV, written by scripts/bench itself.
         let generate = Process()
         generate.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generate.arguments = ["python3", Self.packageRoot.appendingPathComponent("scripts/bench").path, "--inputs-only", dir.path, "--rows", "1000000"]
+        generate.arguments = [
+            "python3", Self.packageRoot.appendingPathComponent("scripts/bench").path, "--inputs-only", dir.path, "--rows", "1000000",
+        ]
         try generate.run()
         generate.waitUntilExit()
         XCTAssertEqual(generate.terminationStatus, 0, "scripts/bench --inputs-only")
@@ -62,7 +73,9 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
         // module reads it and its Decimal adds, per currency.
         let totals = Process()
         totals.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        totals.arguments = ["python3", "-c", """
+        totals.arguments = [
+            "python3", "-c",
+            """
             import csv, decimal, sys
             t, n = {}, 0
             with open(sys.argv[1], newline="") as f:
@@ -72,7 +85,8 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
                     n += 1
             print(n)
             for c in sorted(t): print(c, t[c])
-            """, file]
+            """, file,
+        ]
         let pipe = Pipe()
         totals.standardOutput = pipe
         try totals.run()
@@ -87,7 +101,9 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
         }
         XCTAssertEqual(expected.keys.sorted(), ["EUR", "JPY", "USD"])
 
-        let r = try run(["import", "csv", file, "--object", "expense", "--connection", "bench", "--report", "json", "--report-file", "/dev/null"])
+        let r = try run([
+            "import", "csv", file, "--object", "expense", "--connection", "bench", "--report", "json", "--report-file", "/dev/null",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         // Way one: the README's exact query over integer minor units.
         let exact = try rows("select currency || ' ' || total from (\(Self.readmeExactTotal))")
@@ -97,16 +113,19 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
             let real = try sqlite("select printf('%.2f', sum(amount)) from expenses where currency = '\(code)'")
             XCTAssertEqual(real, "\(total.rescaled(exactlyTo: 2)!)", "\(code): sum(amount) rounded to cents")
         }
-        XCTAssertEqual(try sqlite("select count(*) from expenses where amount > 1000 and currency = 'USD'"),
-                       try sqlite("select count(*) from expenses where amount_minor > 100000 and currency = 'USD'"))
+        XCTAssertEqual(
+            try sqlite("select count(*) from expenses where amount > 1000 and currency = 'USD'"),
+            try sqlite("select count(*) from expenses where amount_minor > 100000 and currency = 'USD'"))
     }
 
     func testTextReportsListChangesAndCountTheUnchanged() throws {
         let first = try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme"])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stdout.contains("+ create  expense exp-1001"), first.stdout)
-        XCTAssertTrue(first.stdout.contains(#"      expense_date: "2026-03-02"  amount: "18.75"  currency: "USD"  vendor_name: "Blue Bottle Coffee""#),
-                      "a create shows its key fields: \(first.stdout)")
+        XCTAssertTrue(
+            first.stdout.contains(
+                #"      expense_date: "2026-03-02"  amount: "18.75"  currency: "USD"  vendor_name: "Blue Bottle Coffee""#),
+            "a create shows its key fields: \(first.stdout)")
 
         let noOp = try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme"])
         XCTAssertFalse(noOp.stdout.contains("= same"), noOp.stdout)
@@ -114,21 +133,27 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
         let listed = try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--show-unchanged"])
         XCTAssertEqual(listed.stdout.components(separatedBy: "= same").count - 1, 6, listed.stdout)
 
-        let edited = write(try String(contentsOf: dir.appendingPathComponent("samples/expenses.csv"), encoding: .utf8)
-            .replacingOccurrences(of: ",1234.56,", with: ",1243.56,") + "exp-2001,2026-03-20,Cafe,Coffee,4.50,USD,approved,Meals,,\n", to: "edited.csv")
+        let edited = write(
+            try String(contentsOf: dir.appendingPathComponent("samples/expenses.csv"), encoding: .utf8)
+                .replacingOccurrences(of: ",1234.56,", with: ",1243.56,") + "exp-2001,2026-03-20,Cafe,Coffee,4.50,USD,approved,Meals,,\n",
+            to: "edited.csv")
         let plan = try run(["import", "csv", edited, "--object", "expense", "--connection", "acme", "--dry-run", "--verbose"])
         XCTAssertTrue(plan.stdout.contains(#"      amount: "1234.56" → "1243.56""#), plan.stdout)
-        XCTAssertTrue(plan.stdout.contains(#"      metadata: {}"#) || plan.stdout.contains("      status: \"approved\"\n"),
-                      "--verbose: every field of a create on its own line: \(plan.stdout)")
+        XCTAssertTrue(
+            plan.stdout.contains(#"      metadata: {}"#) || plan.stdout.contains("      status: \"approved\"\n"),
+            "--verbose: every field of a create on its own line: \(plan.stdout)")
         let quiet = try run(["import", "csv", edited, "--object", "expense", "--connection", "acme", "--dry-run", "--quiet"])
         XCTAssertEqual(quiet.stdout, "would be 1 created, 1 updated, 5 unchanged, 0 rejected\n")
 
-        let markdown = try run(["import", "csv", edited, "--object", "expense", "--connection", "acme", "--dry-run", "--report", "markdown"])
+        let markdown = try run([
+            "import", "csv", edited, "--object", "expense", "--connection", "acme", "--dry-run", "--report", "markdown",
+        ])
         XCTAssertTrue(markdown.stdout.contains("| update | expense | exp-1005 |"), markdown.stdout)
         XCTAssertTrue(markdown.stdout.contains(#"amount: "4.50""#), "a create's key fields: \(markdown.stdout)")
         XCTAssertFalse(markdown.stdout.contains("| unchanged | expense"), markdown.stdout)
 
-        let json = try json(try run(["import", "csv", edited, "--object", "expense", "--connection", "acme", "--dry-run", "--report", "json"]).stdout)
+        let json = try json(
+            try run(["import", "csv", edited, "--object", "expense", "--connection", "acme", "--dry-run", "--report", "json"]).stdout)
         XCTAssertEqual(json["format_version"] as? Int, 1, "JSON keeps its shape")
         XCTAssertEqual((json["changes"] as? [Any])?.count, 2)
     }
@@ -144,13 +169,17 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
     }
 
     func testTheHTMLReportIsOneSelfContainedPageAReviewerCanRead() throws {
-        XCTAssertEqual(try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--report-file", "/dev/null"]).status, 0)
+        XCTAssertEqual(
+            try run(["import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--report-file", "/dev/null"])
+                .status, 0)
         let original = try String(contentsOf: dir.appendingPathComponent("samples/expenses.csv"), encoding: .utf8)
         var changed = original.replacingOccurrences(of: ",1234.56,", with: ",1243.56,")
         changed += "exp-2001,2026-03-20,<script>alert(1)</script>,Coffee,4.50,USD,approved,Meals,,\n"
         changed += "exp-2002,2026-02-30,Bad date,Lunch,1.00,USD,approved,Meals,,\n"
-        let r = try run(["import", "csv", write(changed, to: "changed.csv"), "--object", "expense", "--connection", "acme",
-                         "--dry-run", "--report", "html", "--report-file", "plan.html"])
+        let r = try run([
+            "import", "csv", write(changed, to: "changed.csv"), "--object", "expense", "--connection", "acme",
+            "--dry-run", "--report", "html", "--report-file", "plan.html",
+        ])
         XCTAssertEqual(r.status, 65, r.stderr)
         let html = try String(contentsOf: dir.appendingPathComponent("plan.html"), encoding: .utf8)
         XCTAssertTrue(html.hasPrefix("<!doctype html>"))
@@ -160,11 +189,13 @@ final class ViewsAndReportsEndToEndTests: CLITestCase {
         XCTAssertFalse(html.contains("src=") || html.contains("href=") || html.contains("url("), "no external asset")
         XCTAssertTrue(html.contains("<del>&quot;1234.56&quot;</del> → <ins>&quot;1243.56&quot;</ins>"), "from → to")
         XCTAssertTrue(html.contains("<b>1</b>created") && html.contains("<b>1</b>updated") && html.contains("<b>1</b>rejected"))
-        XCTAssertTrue(html.contains("changed.csv:10") && html.contains("<code>invalid_date</code>") && html.contains("2026-02-30 is not a date"),
-                      "a reject names its place, code and message")
+        XCTAssertTrue(
+            html.contains("changed.csv:10") && html.contains("<code>invalid_date</code>") && html.contains("2026-02-30 is not a date"),
+            "a reject names its place, code and message")
         XCTAssertTrue(html.contains("<pre>exp-2002,2026-02-30,Bad date,Lunch,1.00,USD,approved,Meals,,</pre>"), "and shows its raw row")
         // Totals per currency: the create adds 4.50; the update moves 1234.56 to 1243.56 (+9.00).
-        XCTAssertTrue(html.contains("<tr><td>USD</td><td class=n>1</td><td class=n>4.50</td><td class=n>1</td><td class=n>9.00</td></tr>"), html)
+        XCTAssertTrue(
+            html.contains("<tr><td>USD</td><td class=n>1</td><td class=n>4.50</td><td class=n>1</td><td class=n>9.00</td></tr>"), html)
     }
 
     func testALargeHTMLReportComesInPages() throws {

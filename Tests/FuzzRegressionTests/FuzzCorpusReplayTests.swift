@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import FuzzTargets
+import XCTest
 
 /// Replays every seed and every crash `scripts/fuzz` ever found through its
 /// target, so a fixed finding stays fixed. An input passes when its target

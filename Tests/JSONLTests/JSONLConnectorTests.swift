@@ -1,5 +1,6 @@
-import XCTest
 import BackfillCore
+import XCTest
+
 @testable import JSONL
 
 /// JSON Lines as jsonlines.org defines it (UTF-8, one JSON value a line,
@@ -17,7 +18,8 @@ final class JSONLConnectorTests: XCTestCase {
         return (out, stream.notes)
     }
 
-    let exported = #"{"amount":"18.75","connection_id":"acme","created_at":"2026-12-01T19:03:49.108Z","currency":"USD","id":"bf13c8e5-8f0e-8eb8-8695-c37a364c5b57","source_id":"exp-1001","source_system":"csv_upload","status":"approved","updated_at":"2026-12-01T19:03:49.108Z","expense_date":"2026-03-02"}"#
+    let exported =
+        #"{"amount":"18.75","connection_id":"acme","created_at":"2026-12-01T19:03:49.108Z","currency":"USD","id":"bf13c8e5-8f0e-8eb8-8695-c37a364c5b57","source_id":"exp-1001","source_system":"csv_upload","status":"approved","updated_at":"2026-12-01T19:03:49.108Z","expense_date":"2026-03-02"}"#
 
     func testAnExportedLineKeepsItsIdentityAndIdAndDropsTheStoresTimestamps() throws {
         let r = try records(exported + "\n").records

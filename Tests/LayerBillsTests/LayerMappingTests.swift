@@ -1,14 +1,16 @@
+import ConnectorConformance
 import Foundation
 import XCTest
-import ConnectorConformance
-@testable import LayerBills
+
 @testable import BackfillCore
 @testable import BackfillSQLite
+@testable import LayerBills
 
 final class LayerMappingTests: XCTestCase {
     func testSampleConformsAndYieldsTheExpectedRecords() throws {
-        let changes = try ConnectorConformance.check(LayerConnector(connectionID: "conformance"), sample: "layer_bills.json",
-                                                     store: try SQLiteStore.inMemory(), expectedRecords: 11)
+        let changes = try ConnectorConformance.check(
+            LayerConnector(connectionID: "conformance"), sample: "layer_bills.json",
+            store: try SQLiteStore.inMemory(), expectedRecords: 11)
         let byType = Dictionary(grouping: changes, by: \.identity.objectType).mapValues { $0.map(\.identity.sourceID).sorted() }
         XCTAssertEqual(byType["vendor_bill"], ["LB-0990", "LB-1001", "LB-1002", "LB-1004", "d4e5f6a7-b8c9-4d0e-8f1a-2b3c4d5e6f70"])
         XCTAssertEqual(byType["expense"], ["LB-1003"])
@@ -37,10 +39,14 @@ final class LayerMappingTests: XCTestCase {
         XCTAssertEqual(lines[0]["unit_amount"], decimal("325.00"))
         XCTAssertEqual(lines[0]["discount_amount"], decimal("50.00"))
         XCTAssertEqual(lines[0]["tax_amount"], decimal("103.13"))
-        XCTAssertEqual(lines[0]["tax_details"], .array([.object([
-            "tax_detail_ref": .string("CALIFORNIA_VAT-1"), "tax_name": .string("CALIFORNIA_VAT"), "tax_amount": decimal("103.13"),
-            "amount_includes_tax": .bool(false), "metadata": .object(["layer": .object(["tax_account_type": .string("Tax_Name")])]),
-        ])]))
+        XCTAssertEqual(
+            lines[0]["tax_details"],
+            .array([
+                .object([
+                    "tax_detail_ref": .string("CALIFORNIA_VAT-1"), "tax_name": .string("CALIFORNIA_VAT"), "tax_amount": decimal("103.13"),
+                    "amount_includes_tax": .bool(false), "metadata": .object(["layer": .object(["tax_account_type": .string("Tax_Name")])]),
+                ])
+            ]))
         XCTAssertEqual(lines[0]["account_id"], .string("3c90c3cc-0d44-4b50-8888-8dd25736052a"))
         XCTAssertEqual(lines[0]["line_key"], .string("LB-1001-1"))
         XCTAssertEqual(lines[0]["dimensions"], .object(["department": .string("operations")]))
@@ -66,7 +72,8 @@ final class LayerMappingTests: XCTestCase {
 
         // LB-1002: 12.5 h × 180.00 = 2250.00; payments 1000.00 and 500.00.
         let payments = records.filter { $0.identity?.objectType == "bill_payment" && $0.payload["bill_id"] != nil }
-        let b2ID = RecordIdentity(objectType: "vendor_bill", sourceSystem: "layer", connectionID: "acme", sourceID: "LB-1002").derivedCanonicalID
+        let b2ID = RecordIdentity(objectType: "vendor_bill", sourceSystem: "layer", connectionID: "acme", sourceID: "LB-1002")
+            .derivedCanonicalID
         let b2Payments = payments.filter { $0.payload["bill_id"] == .string(b2ID) }
         XCTAssertEqual(b2Payments.map { $0.payload["amount"] }, [decimal("1000.00"), decimal("500.00")])
         XCTAssertEqual(b2Payments.map { $0.identity?.sourceID }, ["PAY-5001", "LB-1002-payment-2"])
@@ -84,14 +91,16 @@ final class LayerMappingTests: XCTestCase {
     }
 
     func testAmountsMustBeIntegerCents() throws {
-        let records = try layerRecords("""
-        [\(bill("B-1", #""additional_discount": "5.00""#)),
-         {"external_id": "B-2", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", "vendor_id": "v",
-          "line_items": [{"unit_price": 12.5, "quantity": -1}]}]
-        """)
+        let records = try layerRecords(
+            """
+            [\(bill("B-1", #""additional_discount": "5.00""#)),
+             {"external_id": "B-2", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", "vendor_id": "v",
+              "line_items": [{"unit_price": 12.5, "quantity": -1}]}]
+            """)
         XCTAssertEqual(records[0].issues.map(\.origin.jsonPath), ["$[0].additional_discount"])
         XCTAssertEqual(records[0].issues.map(\.code), [.invalidDecimal])
-        XCTAssertEqual(Set(records[1].issues.compactMap(\.origin.jsonPath)), ["$[1].line_items[0].unit_price", "$[1].line_items[0].quantity"])
+        XCTAssertEqual(
+            Set(records[1].issues.compactMap(\.origin.jsonPath)), ["$[1].line_items[0].unit_price", "$[1].line_items[0].quantity"])
     }
 
     func testMinorUnitsFollowTheCurrency() throws {
@@ -102,14 +111,15 @@ final class LayerMappingTests: XCTestCase {
     }
 
     func testLayersEitherOrRules() throws {
-        let records = try layerRecords("""
-        [{"external_id": "B-1", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", "bill_terms": "NET_30",
-          "vendor_id": "v", "line_items": []},
-         {"external_id": "B-2", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", "vendor_id": "v",
-          "vendor_external_id": "x", "line_items": []},
-         {"external_id": "B-3", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_45", "line_items": []},
-         {"received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v", "line_items": []}]
-        """)
+        let records = try layerRecords(
+            """
+            [{"external_id": "B-1", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", "bill_terms": "NET_30",
+              "vendor_id": "v", "line_items": []},
+             {"external_id": "B-2", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", "vendor_id": "v",
+              "vendor_external_id": "x", "line_items": []},
+             {"external_id": "B-3", "received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_45", "line_items": []},
+             {"received_at": "2026-04-02T00:00:00Z", "bill_terms": "NET_10", "vendor_id": "v", "line_items": []}]
+            """)
         XCTAssertEqual(records[0].issues.map(\.origin.jsonPath), ["$[0].due_at"])
         XCTAssertEqual(records[1].issues.map(\.origin.jsonPath), ["$[1].vendor_id"])
         XCTAssertEqual(Set(records[2].issues.map(\.code)), [.invalidEnum, .missingRequired], "unknown terms, and no vendor")
@@ -137,12 +147,13 @@ final class LayerMappingTests: XCTestCase {
     }
 
     func testStatedTotalsMustMatch() throws {
-        let records = try layerRecords("""
-        {"data": [{"id": "L-1", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z",
-                   "vendor": {"id": "v-9", "company_name": "V"},
-                   "line_items": [{"unit_price": 1000, "quantity": 3, "subtotal": 3000}],
-                   "subtotal": 3000, "total_amount": 3100}]}
-        """)
+        let records = try layerRecords(
+            """
+            {"data": [{"id": "L-1", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z",
+                       "vendor": {"id": "v-9", "company_name": "V"},
+                       "line_items": [{"unit_price": 1000, "quantity": 3, "subtotal": 3000}],
+                       "subtotal": 3000, "total_amount": 3100}]}
+            """)
         let bill = try XCTUnwrap(records.first { $0.identity?.objectType == "vendor_bill" })
         XCTAssertEqual(bill.identity?.sourceID, "L-1", "the Layer id when there is no external_id")
         XCTAssertEqual(bill.issues.map(\.code), [.totalMismatch])
@@ -152,9 +163,9 @@ final class LayerMappingTests: XCTestCase {
     func testRepeatedVendorsAreEmittedOnce() throws {
         let vendor = #""vendor": {"id": "v-9", "external_id": "acme", "company_name": "Acme"}"#
         let json = """
-        {"data": [{"id": "L-1", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", \(vendor), "line_items": []},
-                  {"id": "L-2", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", \(vendor), "line_items": []}]}
-        """
+            {"data": [{"id": "L-1", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", \(vendor), "line_items": []},
+                      {"id": "L-2", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", \(vendor), "line_items": []}]}
+            """
         let records = try layerRecords(json)
         XCTAssertEqual(records.filter { $0.identity?.objectType == "vendor" }.count, 1)
         XCTAssertEqual(records.filter { $0.identity?.objectType == "vendor_bill" }.count, 2)

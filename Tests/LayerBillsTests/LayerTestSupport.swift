@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-@testable import LayerBills
+
 @testable import BackfillCore
+@testable import LayerBills
 
 func writeJSON(_ text: String) throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("layer-tests-\(UUID().uuidString)")

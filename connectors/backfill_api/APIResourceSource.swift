@@ -1,5 +1,5 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// Where a resource's pass stands: its bookmark, stored as JSON in the
 /// store's sync cursors.
@@ -22,12 +22,13 @@ struct APICursor: Equatable {
     }
 
     var json: String {
-        CanonicalJSON.string(.object([
-            "next_page": nextPage.map(Value.integer) ?? .null,
-            "pass_started_at": passStartedAt.map(Value.string) ?? .null,
-            "max_updated_at": maxUpdatedAt.map(Value.string) ?? .null,
-            "last_complete_pass_at": lastCompletePassAt.map(Value.string) ?? .null,
-        ]))
+        CanonicalJSON.string(
+            .object([
+                "next_page": nextPage.map(Value.integer) ?? .null,
+                "pass_started_at": passStartedAt.map(Value.string) ?? .null,
+                "max_updated_at": maxUpdatedAt.map(Value.string) ?? .null,
+                "last_complete_pass_at": lastCompletePassAt.map(Value.string) ?? .null,
+            ]))
     }
 }
 
@@ -49,8 +50,10 @@ final class APIResourceSource: SyncSource {
     private var pending: PagedList.PendingPage?
     private var done = false
 
-    init(object: String, path: String, connection: BackfillAPIConnection, client: APIClient, connector: BackfillAPIConnector,
-         context: SyncContext) {
+    init(
+        object: String, path: String, connection: BackfillAPIConnection, client: APIClient, connector: BackfillAPIConnector,
+        context: SyncContext
+    ) {
         objectType = object
         self.connection = connection
         self.client = client
@@ -98,8 +101,11 @@ final class APIResourceSource: SyncSource {
         cursor = next
         page += 1
         let records = mapped.records
-        return .input(SyncInput(label: "\(connection.entry.name) \(fetched.label)", cursor: (objectType, next.json),
-                                knownCount: records.count) { AnyRecordStream(RecordList(records)) })
+        return .input(
+            SyncInput(
+                label: "\(connection.entry.name) \(fetched.label)", cursor: (objectType, next.json),
+                knownCount: records.count
+            ) { AnyRecordStream(RecordList(records)) })
     }
 
     /// The client is not left in use by a thread nobody waits for.
@@ -119,7 +125,8 @@ final class APIResourceSource: SyncSource {
         case .unauthorized(let status, _):
             kind = .credentials
             code = .unauthorized
-            message = "connection '\(name)': HTTP \(status): the token in \(connection.settings.tokenEnv) was refused; its remaining resources were skipped"
+            message =
+                "connection '\(name)': HTTP \(status): the token in \(connection.settings.tokenEnv) was refused; its remaining resources were skipped"
         case .rejected, .redirected:
             kind = .refused
             code = .fetchFailed
@@ -127,10 +134,14 @@ final class APIResourceSource: SyncSource {
         case .retriesExhausted, .tooLarge, .deadlineExceeded, .interrupted:
             kind = .temporary
             code = .fetchFailed
-            message = "connection '\(name)' \(objectType) page \(page): \(error). "
+            message =
+                "connection '\(name)' \(objectType) page \(page): \(error). "
                 + (context.dryRun ? "Nothing was written (dry run)" : "Complete pages are committed; the next run resumes here")
         }
-        return SourceFailure(kind, InputError(kind: .malformed, origin: Origin(file: "GET \(pages.url(page: page).path)?page=\(page)"),
-                                              code: code, message: message))
+        return SourceFailure(
+            kind,
+            InputError(
+                kind: .malformed, origin: Origin(file: "GET \(pages.url(page: page).path)?page=\(page)"),
+                code: code, message: message))
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// The `backfill_api` connector as a plug-in: sync only (it reads no files).
 public struct BackfillAPIFactory: ConnectorFactory {
@@ -31,9 +31,11 @@ public struct BackfillAPISettings: Sendable {
     public var maxResponseBytes = InputLimits.standard.maxResponseBytes
 
     init(_ entry: ConnectionEntry) throws(SyncConfig.ConfigError) {
-        entry.warnUnknown(besides: ["base_url", "token_env", "objects", "page_size", "max_requests_per_second", "burst",
-                                    "max_retries", "timeout_seconds", "max_response_mib", "resource_deadline_seconds",
-                                    "max_retry_after_seconds"])
+        entry.warnUnknown(besides: [
+            "base_url", "token_env", "objects", "page_size", "max_requests_per_second", "burst",
+            "max_retries", "timeout_seconds", "max_response_mib", "resource_deadline_seconds",
+            "max_retry_after_seconds",
+        ])
         let base = try entry.string("base_url", required: true)!
         guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host else {
             throw entry.fail("base_url", "'\(Excerpt(base))' is not a URL")
@@ -106,10 +108,11 @@ public final class BackfillAPIConnection: SyncConnection {
 
     public func sources(_ context: SyncContext) throws -> [SyncSource] {
         let s = settings
-        let client = APIClient(transport: CurlTransport(), token: token ?? "",
-                               retry: RetryPolicy(maxRetries: s.maxRetries, maxDelay: s.maxRetryAfterSeconds),
-                               bucket: TokenBucket(rate: s.maxRequestsPerSecond, burst: s.burst, clock: context.clock),
-                               timeout: s.timeoutSeconds, limits: InputLimits(maxResponseBytes: s.maxResponseBytes), clock: context.clock)
+        let client = APIClient(
+            transport: CurlTransport(), token: token ?? "",
+            retry: RetryPolicy(maxRetries: s.maxRetries, maxDelay: s.maxRetryAfterSeconds),
+            bucket: TokenBucket(rate: s.maxRequestsPerSecond, burst: s.burst, clock: context.clock),
+            timeout: s.timeoutSeconds, limits: InputLimits(maxResponseBytes: s.maxResponseBytes), clock: context.clock)
         let name = entry.name
         let log = context.log
         client.onRetry = { url, attempt, problem, wait in
@@ -134,9 +137,11 @@ public final class BackfillAPIConnection: SyncConnection {
         let total = clock.now() - started
         func s(_ x: Double) -> String { String(format: "%.2f s", x) }
         let share = total > 0 ? String(format: " (%.0f%%)", 100 * stall.seconds / total) : ""
-        return ["\(entry.name): \(client.requests) HTTP request(s) in \(s(total)): responses took \(s(client.secondsInRequests)), "
-            + "\(s(client.secondsHoldingBack)) went to rate-limit and retry waits, and the sync stood waiting for pages "
-            + "\(s(stall.seconds))\(share)"]
+        return [
+            "\(entry.name): \(client.requests) HTTP request(s) in \(s(total)): responses took \(s(client.secondsInRequests)), "
+                + "\(s(client.secondsHoldingBack)) went to rate-limit and retry waits, and the sync stood waiting for pages "
+                + "\(s(stall.seconds))\(share)"
+        ]
     }
 }
 

@@ -38,16 +38,23 @@ public struct BackfillAPIConnector: Sendable {
             let origin = Origin(file: page.label, jsonPath: "$.data[\(i)]")
             let rawText = CanonicalJSON.string(item)
             guard case .object(let envelope) = item, case .object(var data)? = envelope["data"] else {
-                out.append(RawRecord(objectType: objectType, origin: origin, sourceSystem: Self.sourceSystem, connectionID: connectionID,
-                                     fields: [:], rawText: rawText,
-                                     issues: [RecordIssue(origin: origin, field: nil, code: .malformedInput,
-                                                          message: "a list item must be {\"data\": {…}, \"id\": …, \"object\": …}")]))
+                out.append(
+                    RawRecord(
+                        objectType: objectType, origin: origin, sourceSystem: Self.sourceSystem, connectionID: connectionID,
+                        fields: [:], rawText: rawText,
+                        issues: [
+                            RecordIssue(
+                                origin: origin, field: nil, code: .malformedInput,
+                                message: "a list item must be {\"data\": {…}, \"id\": …, \"object\": …}")
+                        ]))
                 continue
             }
             var issues: [RecordIssue] = []
             if let object = envelope["object"]?.stringValue, object != objectType {
-                issues.append(RecordIssue(origin: origin, field: "object", code: .invalidValue,
-                                          message: "'\(Excerpt(object))' in the \(objectType) list"))
+                issues.append(
+                    RecordIssue(
+                        origin: origin, field: "object", code: .invalidValue,
+                        message: "'\(Excerpt(object))' in the \(objectType) list"))
             }
             let envelopeID = envelope["id"]?.stringValue
             let nativeID = contract?.nativeIDField.flatMap { nonEmpty(data[$0]) }
@@ -65,8 +72,10 @@ public struct BackfillAPIConnector: Sendable {
             if let updated = data["updated_at"]?.stringValue, updated > (maxUpdatedAt ?? "") { maxUpdatedAt = updated }
             var unmapped: Fields = [:]
             for (key, value) in page.extras { unmapped["list_" + key] = value }
-            out.append(RawRecord(objectType: objectType, origin: origin, sourceSystem: sourceSystem, connectionID: connection,
-                                 canonicalID: envelopeID, fields: data, unmapped: unmapped, rawText: rawText, issues: issues))
+            out.append(
+                RawRecord(
+                    objectType: objectType, origin: origin, sourceSystem: sourceSystem, connectionID: connection,
+                    canonicalID: envelopeID, fields: data, unmapped: unmapped, rawText: rawText, issues: issues))
         }
         return (out, maxUpdatedAt)
     }

@@ -1,4 +1,5 @@
 import BackfillCore
+import Foundation
 
 /// The `csv_upload` connector: bank and expense exports, one record per row,
 /// or one document per run of rows sharing a source_id when the file has line
@@ -17,13 +18,16 @@ public struct CSVConnector: Connector {
     /// rather than going to metadata with a warning.
     public var strictColumns = false
 
-    public init(objectType: String, connectionID: String?, mapping: CSVMapping = CSVMapping(),
-                encoding: TextEncoding = .utf8, catalog: ContractCatalog = .standard,
-                limits: InputLimits = .standard) throws(InputError) {
+    public init(
+        objectType: String, connectionID: String?, mapping: CSVMapping = CSVMapping(),
+        encoding: TextEncoding = .utf8, catalog: ContractCatalog = .standard,
+        limits: InputLimits = .standard
+    ) throws(InputError) {
         self.limits = limits
         guard let contract = catalog.contract(for: objectType) else {
-            throw InputError(kind: .malformed, origin: Origin(file: "--object"), code: .unknownObjectType,
-                             message: "'\(objectType)' is not a canonical object type")
+            throw InputError(
+                kind: .malformed, origin: Origin(file: "--object"), code: .unknownObjectType,
+                message: "'\(objectType)' is not a canonical object type")
         }
         self.objectType = objectType
         self.connectionID = connectionID
@@ -54,9 +58,10 @@ public struct CSVConnector: Connector {
         func index(of column: String) throws(InputError) -> Int {
             let key = CSVHeaderMapper.matchKey(column)
             guard let i = addresses.firstIndex(of: key) else {
-                throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
-                                 message: "the mapping's rules name column '\(Excerpt(column))', which this file does not have "
-                                    + "(its columns: \(headers.map { Excerpt($0, limit: 30).description }.joined(separator: ", ")))")
+                throw InputError(
+                    kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                    message: "the mapping's rules name column '\(Excerpt(column))', which this file does not have "
+                        + "(its columns: \(headers.map { Excerpt($0, limit: 30).description }.joined(separator: ", ")))")
             }
             return i
         }
@@ -66,40 +71,51 @@ public struct CSVConnector: Connector {
         var claimed: [CSVHeaderMapper.Target: String] = [:]
         for (header, target) in zip(headers, mapper.targets) where target != .ignored {
             if let other = claimed[target] {
-                throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
-                                 message: "columns '\(Excerpt(other))' and '\(Excerpt(header))' both map to \(target.displayName); "
-                                    + "rename one in a mapping file (a repeated name is addressed as 'Name#2') or list it in ignore_columns")
+                throw InputError(
+                    kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                    message: "columns '\(Excerpt(other))' and '\(Excerpt(header))' both map to \(target.displayName); "
+                        + "rename one in a mapping file (a repeated name is addressed as 'Name#2') or list it in ignore_columns")
             }
             claimed[target] = header
         }
         if rules.amount != nil, let total = contract.totalField, claimed[.document([total])] != nil {
-            throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
-                             message: "the mapping has an amount rule and also maps a column to \(total); keep one")
+            throw InputError(
+                kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                message: "the mapping has an amount rule and also maps a column to \(total); keep one")
         }
         var notes: [String] = []
         let missing = mapping.columnHeaders.filter { !addresses.contains(CSVHeaderMapper.matchKey($0)) }
         if !missing.isEmpty {
-            let text = "the mapping names column(s) this file does not have: " + missing.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", ")
+            let text =
+                "the mapping names column(s) this file does not have: "
+                + missing.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", ")
             if strictMapping {
-                throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput, message: text + " (--strict)")
+                throw InputError(
+                    kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                    message: text + " (--strict)")
             }
             notes.append("\(input): " + text)
         }
-        let unmatched = mapper.targets.compactMap { target -> String? in if case .unmapped(let h) = target { return h } else { return nil } }
+        let unmatched = mapper.targets.compactMap { target -> String? in if case .unmapped(let h) = target { return h } else { return nil }
+        }
         if !unmatched.isEmpty {
             let text = "\(unmatched.count) column(s) match no \(contract.objectType) field"
             let list = unmatched.map { "'\(Excerpt($0, limit: 30))'" }.joined(separator: ", ")
             if strictColumns {
-                throw InputError(kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
-                                 message: "\(text) (--strict-columns): \(list); map or ignore each in the mapping")
+                throw InputError(
+                    kind: .malformed, origin: Origin(file: input, line: headerRow.line), code: .malformedInput,
+                    message: "\(text) (--strict-columns): \(list); map or ignore each in the mapping")
             }
             notes.append("\(input): \(text) and are kept under metadata.csv_upload: \(list)")
         }
-        var stream = CSVRecordStream(reader: reader, file: input, headers: headers, trailingEmpty: trailingEmpty, mapper: mapper,
-                                     rules: rules, notes: notes, connector: self)
+        var stream = CSVRecordStream(
+            reader: reader, file: input, headers: headers, trailingEmpty: trailingEmpty, mapper: mapper,
+            rules: rules, notes: notes, connector: self)
         if !mapping.detectHeader { above.append(headerRow.text) }
-        stream.inputHeader = CanonicalJSON.string(.object([
-            "text": .string(above.joined(separator: "\n")), "delimiter": .string(String(UnicodeScalar(mapping.delimiter)))]))
+        stream.inputHeader = CanonicalJSON.string(
+            .object([
+                "text": .string(above.joined(separator: "\n")), "delimiter": .string(String(UnicodeScalar(mapping.delimiter))),
+            ]))
         return stream
     }
 
@@ -115,8 +131,9 @@ public struct CSVConnector: Connector {
         }
         guard mapping.detectHeader else {
             guard let row = try reader.next() else {
-                throw InputError(kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
-                                 message: "the file is empty; expected a header row")
+                throw InputError(
+                    kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
+                    message: "the file is empty; expected a header row")
             }
             return row
         }
@@ -132,9 +149,10 @@ public struct CSVConnector: Connector {
                 return row
             }
         }
-        throw InputError(kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
-                         message: "no header row among the first 50 rows"
-                            + (wanted.isEmpty ? "" : " holds every column the mapping names (\(mapping.columnHeaders.joined(separator: ", ")))"))
+        throw InputError(
+            kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
+            message: "no header row among the first 50 rows"
+                + (wanted.isEmpty ? "" : " holds every column the mapping names (\(mapping.columnHeaders.joined(separator: ", ")))"))
     }
 }
 
@@ -180,8 +198,10 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
     }
     private let baseNotes: [String]
 
-    init(reader: CSVReader, file: String, headers: [String], trailingEmpty: Int = 0, mapper: CSVHeaderMapper,
-         rules: CompiledRules = CompiledRules(), notes: [String] = [], connector: CSVConnector) {
+    init(
+        reader: CSVReader, file: String, headers: [String], trailingEmpty: Int = 0, mapper: CSVHeaderMapper,
+        rules: CompiledRules = CompiledRules(), notes: [String] = [], connector: CSVConnector
+    ) {
         self.reader = reader
         self.file = file
         self.headers = headers
@@ -253,7 +273,8 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         }
         guard var row = next else { return nil }
         if trailingEmpty > 0, row.fields.count > headers.count, row.fields.count <= headers.count + trailingEmpty,
-           row.fields[headers.count...].allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            row.fields[headers.count...].allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty })
+        {
             row.fields.removeLast(row.fields.count - headers.count)
         }
         var parsed = ParsedRow(row: row)
@@ -262,16 +283,19 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         if headers.count >= 3 && filled <= 1 {
             // "March 2026" or "Total;;;1.234,56": named for what it is, not as
             // a ragged row or a record missing every field.
-            parsed.issues.append(RecordIssue(
-                origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .notARecord,
-                message: "has \(filled) filled cell\(filled == 1 ? "" : "s") of \(headers.count): a sub-heading or total, not a record; "
-                    + "a skip_if rule in the mapping leaves such rows out"))
+            parsed.issues.append(
+                RecordIssue(
+                    origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .notARecord,
+                    message:
+                        "has \(filled) filled cell\(filled == 1 ? "" : "s") of \(headers.count): a sub-heading or total, not a record; "
+                        + "a skip_if rule in the mapping leaves such rows out"))
             return parsed
         }
         if row.fields.count != headers.count {
-            parsed.issues.append(RecordIssue(
-                origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .raggedRow,
-                message: "has \(row.fields.count) field\(row.fields.count == 1 ? "" : "s"); the header has \(headers.count)"))
+            parsed.issues.append(
+                RecordIssue(
+                    origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .raggedRow,
+                    message: "has \(row.fields.count) field\(row.fields.count == 1 ? "" : "s"); the header has \(headers.count)"))
         }
         for index in columnOrder where index < row.fields.count {
             let value = row.fields[index]
@@ -341,10 +365,13 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
                 guard case .string(let s) = value, !s.isEmpty else { continue }
                 if case .string(let existing)? = document[key], !existing.isEmpty {
                     if existing != s {
-                        issues.append(RecordIssue(
-                            origin: Origin(file: file, line: later.row.line), sourceID: first.sourceID, field: key,
-                            code: .invalidValue,
-                            message: "'\(Excerpt(s))' differs from '\(Excerpt(existing))' on line \(first.row.line); rows of one document must agree on document fields"))
+                        issues.append(
+                            RecordIssue(
+                                origin: Origin(file: file, line: later.row.line), sourceID: first.sourceID, field: key,
+                                code: .invalidValue,
+                                message:
+                                    "'\(Excerpt(s))' differs from '\(Excerpt(existing))' on line \(first.row.line); rows of one document must agree on document fields"
+                            ))
                     }
                 } else {
                     document[key] = value
@@ -362,10 +389,11 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         if mapper.hasLineColumns {
             document["lines"] = .array(rows.map { .object($0.line) })
         }
-        var raw = RawRecord(objectType: connector.objectType, origin: Origin(file: file, line: first.row.line),
-                            sourceSystem: connector.sourceSystem, connectionID: connector.connectionID,
-                            fields: document, unmapped: unmapped,
-                            rawText: rows.map(\.row.text).joined(separator: "\n"), issues: issues)
+        var raw = RawRecord(
+            objectType: connector.objectType, origin: Origin(file: file, line: first.row.line),
+            sourceSystem: connector.sourceSystem, connectionID: connector.connectionID,
+            fields: document, unmapped: unmapped,
+            rawText: rows.map(\.row.text).joined(separator: "\n"), issues: issues)
         if mapper.hasLineColumns {
             raw.lineOrigins = rows.map { Origin(file: file, line: $0.row.line) }
         }
@@ -380,5 +408,3 @@ extension Optional {
         return self
     }
 }
-
-import Foundation

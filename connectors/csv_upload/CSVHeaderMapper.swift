@@ -1,4 +1,5 @@
 import BackfillCore
+import Foundation
 
 /// Decides which canonical field each CSV column feeds.
 ///
@@ -53,8 +54,10 @@ public struct CSVHeaderMapper {
         }
     }
 
-    public init(headers: [String], contract: ObjectContract, mapping: CSVMapping, catalog: ContractCatalog = .standard,
-                consumed: Set<String> = []) {
+    public init(
+        headers: [String], contract: ObjectContract, mapping: CSVMapping, catalog: ContractCatalog = .standard,
+        consumed: Set<String> = []
+    ) {
         let lineShape = contract.lineShapeName
         let addresses = Self.addresses(headers)
         func resolve(_ index: Int) -> Target {
@@ -132,8 +135,10 @@ public struct CSVHeaderMapper {
         switch alias {
         case "@date":
             // A bank transaction has no document date: its date is when it posted.
-            return contract.documentDateSource ?? (contract.fieldsByName["document_date"] != nil ? "document_date"
-                : contract.fieldsByName["posted_at"] != nil ? "posted_at" : nil)
+            return contract.documentDateSource
+                ?? (contract.fieldsByName["document_date"] != nil
+                    ? "document_date"
+                    : contract.fieldsByName["posted_at"] != nil ? "posted_at" : nil)
         case "@total":
             return contract.totalField ?? (contract.fieldsByName["amount"] != nil ? "amount" : nil)
         case "@vendor":
@@ -145,5 +150,3 @@ public struct CSVHeaderMapper {
         }
     }
 }
-
-import Foundation

@@ -1,5 +1,5 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// A CSV mapping file: how one provider's export maps onto a contract.
 ///
@@ -83,8 +83,10 @@ public struct CSVMapping: Sendable {
             }
             return out
         }
-        let known: Set = ["columns", "constants", "defaults", "date_formats", "amounts", "delimiter", "ignore_columns", "object", "$comment",
-                          "skip_rows", "header_row", "encoding", "skip_if", "amount", "source_id", "timezone", "datetime"]
+        let known: Set = [
+            "columns", "constants", "defaults", "date_formats", "amounts", "delimiter", "ignore_columns", "object", "$comment",
+            "skip_rows", "header_row", "encoding", "skip_if", "amount", "source_id", "timezone", "datetime",
+        ]
         if let unknown = top.keys.sorted().first(where: { !known.contains($0) }) {
             throw fail("$.\(unknown)", "unknown key; expected one of \(known.sorted().joined(separator: ", "))")
         }
@@ -100,7 +102,9 @@ public struct CSVMapping: Sendable {
             mapping.skipRows = rows
         }
         if let v = top["header_row"] {
-            guard case .string("auto") = v else { throw fail("$.header_row", "expected \"auto\" (find the header among the first 50 rows)") }
+            guard case .string("auto") = v else {
+                throw fail("$.header_row", "expected \"auto\" (find the header among the first 50 rows)")
+            }
             mapping.detectHeader = true
         }
         if let v = top["encoding"] {
@@ -133,7 +137,11 @@ public struct CSVMapping: Sendable {
             case ("parentheses_negative", .bool(let b)): mapping.options.amountFormat.parenthesesNegative = b
             case ("negate", .bool(let b)): mapping.options.amountFormat.negate = b
             case ("style", .string("auto")): mapping.options.amountFormat.autoDetect = true
-            default: throw fail("$.amounts.\(key)", "unknown or ill-typed; expected thousands_separator/decimal_separator (one character), parentheses_negative/negate (true or false), style (\"auto\")")
+            default:
+                throw fail(
+                    "$.amounts.\(key)",
+                    "unknown or ill-typed; expected thousands_separator/decimal_separator (one character), parentheses_negative/negate (true or false), style (\"auto\")"
+                )
             }
         }
         if mapping.options.amountFormat.thousandsSeparator == mapping.options.amountFormat.decimalSeparator {
@@ -166,7 +174,9 @@ public struct CSVMapping: Sendable {
             return out
         }
         if let v = top["skip_if"] {
-            guard case .array(let items) = v else { throw fail("$.skip_if", "expected a list of {\"column\", \"equals\"|\"prefix\"|\"empty\"}") }
+            guard case .array(let items) = v else {
+                throw fail("$.skip_if", "expected a list of {\"column\", \"equals\"|\"prefix\"|\"empty\"}")
+            }
             for (i, item) in items.enumerated() {
                 let path = "$.skip_if[\(i)]"
                 guard case .object(let o) = item else { throw fail(path, "expected an object") }
@@ -177,7 +187,9 @@ public struct CSVMapping: Sendable {
                 if let extra = o.keys.sorted().first(where: { !["column", "equals", "prefix", "empty"].contains($0) }) {
                     throw fail(path + "." + extra, "unknown key; expected column, equals, prefix or empty")
                 }
-                guard !rule.equals.isEmpty || rule.prefix != nil || rule.empty else { throw fail(path, "says nothing to match: add equals, prefix or empty") }
+                guard !rule.equals.isEmpty || rule.prefix != nil || rule.empty else {
+                    throw fail(path, "says nothing to match: add equals, prefix or empty")
+                }
                 rules.skipIf.append(rule)
             }
         }
@@ -186,9 +198,10 @@ public struct CSVMapping: Sendable {
             if o["debit"] != nil || o["credit"] != nil {
                 rules.amount = .debitCredit(debit: try text(o["debit"], "$.amount.debit"), credit: try text(o["credit"], "$.amount.credit"))
             } else if case .object(let d)? = o["direction"] {
-                rules.amount = .direction(column: try text(o["column"], "$.amount.column"),
-                                          directionColumn: try text(d["column"], "$.amount.direction.column"),
-                                          out: try texts(d["out"], "$.amount.direction.out"), in: try texts(d["in"], "$.amount.direction.in"))
+                rules.amount = .direction(
+                    column: try text(o["column"], "$.amount.column"),
+                    directionColumn: try text(d["column"], "$.amount.direction.column"),
+                    out: try texts(d["out"], "$.amount.direction.out"), in: try texts(d["in"], "$.amount.direction.in"))
             } else {
                 let negative = o["negative_is"]?.stringValue
                 guard negative == nil || negative == "out" || negative == "in" else {

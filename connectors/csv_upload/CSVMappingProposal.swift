@@ -1,5 +1,5 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// `mapping init`: reads the start of an export and proposes the mapping
 /// that imports it, with what it guessed and what it could not decide.
@@ -27,32 +27,42 @@ public struct CSVMappingProposal {
     static let debitWords = ["debit", "withdrawal", "withdrawals", "paidout", "moneyout", "out", "af", "soll", "charge", "charges"]
     static let creditWords = ["credit", "deposit", "deposits", "paidin", "moneyin", "in", "bij", "haben", "payment", "payments"]
     static let balanceWords = ["balance", "runningbalance", "saldo", "solde", "kontostand"]
-    static let idWords = ["id", "transactionid", "reference", "ref", "referenceid", "referencenumber", "transactionreference",
-                          "transactionnumber", "confirmation", "confirmationnumber"]
-    static let datePatterns = ["YYYY-MM-DD", "MM/DD/YYYY", "DD/MM/YYYY", "M/D/YYYY", "D/M/YYYY", "DD.MM.YYYY", "D.M.YYYY", "DD-MM-YYYY",
-                               "DD.MM.YY", "MM/DD/YY", "DD/MM/YY", "DD-MMM-YYYY", "DD MMM YYYY", "D MMM YYYY", "MMM D, YYYY",
-                               "DD-MMM-YY", "YYYY/MM/DD", "YYYYMMDD"].compactMap(DatePattern.init)
+    static let idWords = [
+        "id", "transactionid", "reference", "ref", "referenceid", "referencenumber", "transactionreference",
+        "transactionnumber", "confirmation", "confirmationnumber",
+    ]
+    static let datePatterns = [
+        "YYYY-MM-DD", "MM/DD/YYYY", "DD/MM/YYYY", "M/D/YYYY", "D/M/YYYY", "DD.MM.YYYY", "D.M.YYYY", "DD-MM-YYYY",
+        "DD.MM.YY", "MM/DD/YY", "DD/MM/YY", "DD-MMM-YYYY", "DD MMM YYYY", "D MMM YYYY", "MMM D, YYYY",
+        "DD-MMM-YY", "YYYY/MM/DD", "YYYYMMDD",
+    ].compactMap(DatePattern.init)
 
-    public static func propose(file: String, contract: ObjectContract, limits: InputLimits = .standard) throws(InputError) -> CSVMappingProposal {
+    public static func propose(
+        file: String, contract: ObjectContract, limits: InputLimits = .standard
+    ) throws(InputError) -> CSVMappingProposal {
         try propose(bytes: try head(of: file), file: file, contract: contract, limits: limits)
     }
 
     /// The same from the first bytes of an export (the fuzz target's way in).
-    public static func propose(bytes: [UInt8], file: String, contract: ObjectContract,
-                               limits: InputLimits = .standard) throws(InputError) -> CSVMappingProposal {
+    public static func propose(
+        bytes: [UInt8], file: String, contract: ObjectContract,
+        limits: InputLimits = .standard
+    ) throws(InputError) -> CSVMappingProposal {
         var proposal = CSVMappingProposal()
         // Encoding.
         var encoding = TextEncoding.utf8
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
-            throw InputError(kind: .malformed, origin: Origin(file: file, line: 1), code: .invalidEncoding,
-                             message: "is UTF-16; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)")
+            throw InputError(
+                kind: .malformed, origin: Origin(file: file, line: 1), code: .invalidEncoding,
+                message: "is UTF-16; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)")
         }
         if String(validating: bytes, as: UTF8.self) == nil && !endsMidCharacter(bytes) {
             // Byte A4 is € in ISO-8859-15 and a rare ¤ in windows-1252, whose
             // own € is 0x80: A4 without any byte in 80–9F means Latin-9.
             if bytes.contains(0xA4) && !bytes.contains(where: { (0x80...0x9F).contains($0) }) {
                 encoding = .iso885915
-                proposal.guessed.append("encoding iso-8859-15: not UTF-8, and byte A4 (€ in ISO-8859-15) appears without windows-1252's 80–9F")
+                proposal.guessed.append(
+                    "encoding iso-8859-15: not UTF-8, and byte A4 (€ in ISO-8859-15) appears without windows-1252's 80–9F")
             } else {
                 encoding = .windows1252
                 proposal.guessed.append("encoding windows-1252: the file is not UTF-8")
@@ -67,12 +77,15 @@ public struct CSVMappingProposal {
             while rows.count < sampleRows, let row = try? reader.next() { rows.append(row) }
             var widths: [Int: Int] = [:]
             for row in rows where row.fields.count > 1 { widths[row.fields.count, default: 0] += 1 }
-            guard let (width, count) = widths.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }) else { continue }
+            guard let (width, count) = widths.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }) else {
+                continue
+            }
             if best == nil || count > best!.count { best = (delimiter, rows, width, count) }
         }
         guard let best else {
-            throw InputError(kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
-                             message: "no delimiter (, ; tab |) splits its rows into columns")
+            throw InputError(
+                kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
+                message: "no delimiter (, ; tab |) splits its rows into columns")
         }
         if best.delimiter != UInt8(ascii: ",") {
             proposal.mapping.append(("delimiter", .string(String(UnicodeScalar(best.delimiter)))))
@@ -82,10 +95,15 @@ public struct CSVMappingProposal {
             let t = cell.trimmingCharacters(in: .whitespaces)
             return !t.isEmpty && (AmountFormat(autoDetect: true).parse(t) != nil || datePatterns.contains { $0.parse(t) != nil })
         }
-        guard let headerIndex = best.rows.firstIndex(where: { ($0.fields.count == best.width || ($0.fields.count == best.width + 1 && $0.fields.last == ""))
-            && !$0.fields.contains(where: isValue) }) else {
-            throw InputError(kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
-                             message: "no header row: every row of \(best.width) columns holds numbers or dates")
+        guard
+            let headerIndex = best.rows.firstIndex(where: {
+                ($0.fields.count == best.width || ($0.fields.count == best.width + 1 && $0.fields.last == ""))
+                    && !$0.fields.contains(where: isValue)
+            })
+        else {
+            throw InputError(
+                kind: .malformed, origin: Origin(file: file, line: 1), code: .malformedInput,
+                message: "no header row: every row of \(best.width) columns holds numbers or dates")
         }
         let preamble = best.rows[..<headerIndex]
         var headers = best.rows[headerIndex].fields
@@ -115,8 +133,10 @@ public struct CSVMappingProposal {
         return false
     }
 
-    private mutating func decideColumns(headers raw: [String], rows: [CSVRow], preamble: [CSVRow], contract: ObjectContract,
-                                        file: String) throws(InputError) {
+    private mutating func decideColumns(
+        headers raw: [String], rows: [CSVRow], preamble: [CSVRow], contract: ObjectContract,
+        file: String
+    ) throws(InputError) {
         // Each column as a mapping addresses it: the second `Name` is `Name#2`.
         var seen: [String: Int] = [:]
         let headers = raw.map { header -> String in
@@ -141,14 +161,17 @@ public struct CSVMappingProposal {
             let pending = Set(values(s).filter { $0.lowercased() == "pending" })
             if !pending.isEmpty {
                 skipValues = Array(pending).sorted()
-                mapping.append(("skip_if", .array([.object(["column": .string(headers[s]), "equals": .array(skipValues.map(Value.string))])])))
+                mapping.append(
+                    ("skip_if", .array([.object(["column": .string(headers[s]), "equals": .array(skipValues.map(Value.string))])])))
                 guessed.append("rows whose \(headers[s]) is \(skipValues.joined(separator: "/")) are skipped until they book")
             }
             ignore.append(headers[s])
             used.insert(s)
         }
         let kept = rows.filter { row in
-            guard !skipValues.isEmpty, let s = keys.firstIndex(where: { $0 == "status" || $0 == "state" }), s < row.fields.count else { return true }
+            guard !skipValues.isEmpty, let s = keys.firstIndex(where: { $0 == "status" || $0 == "state" }), s < row.fields.count else {
+                return true
+            }
             return !skipValues.contains(row.fields[s].trimmingCharacters(in: .whitespaces))
         }
         func keptValues(_ i: Int) -> [String] {
@@ -170,16 +193,21 @@ public struct CSVMappingProposal {
             var others: [DatePattern] = []
             for p in readers.dropFirst() {
                 let reading = v.map { p.parse($0)!.description }
-                if !readings.contains(reading) { readings.append(reading); others.append(p) }
+                if !readings.contains(reading) {
+                    readings.append(reading)
+                    others.append(p)
+                }
             }
             if !others.isEmpty {
-                undecided.append("\(headers[i]): dates read as \(first.text) or \(others.map(\.text).joined(separator: " or ")); "
-                    + "\(first.text) was chosen, check date_formats")
+                undecided.append(
+                    "\(headers[i]): dates read as \(first.text) or \(others.map(\.text).joined(separator: " or ")); "
+                        + "\(first.text) was chosen, check date_formats")
             }
             if first.text != "YYYY-MM-DD", !chosenPatterns.contains(first) { chosenPatterns.append(first) }
         }
         let dateField = CSVHeaderMapper.expand("@date", contract: contract)
-        let primaryDate = dateColumns.keys.sorted().first { hasWord(keys[$0], ["transactiondate", "date", "datum", "bookingdate", "buchungstag"]) }
+        let primaryDate =
+            dateColumns.keys.sorted().first { hasWord(keys[$0], ["transactiondate", "date", "datum", "bookingdate", "buchungstag"]) }
             ?? dateColumns.keys.sorted().first
         for i in dateColumns.keys.sorted() {
             used.insert(i)
@@ -196,7 +224,8 @@ public struct CSVMappingProposal {
 
         // Amounts: columns whose values are amounts with decimals.
         var amountColumns: [Int] = []
-        var commaDecimal = false, dotDecimal = false
+        var commaDecimal = false
+        var dotDecimal = false
         var symbols = Set<Character>()
         var markers = false
         for i in headers.indices where !used.contains(i) {
@@ -207,7 +236,10 @@ public struct CSVMappingProposal {
             for text in v {
                 let upper = text.uppercased()
                 let core = upper.hasSuffix("CR") || upper.hasSuffix("DR") ? String(text.dropLast(2)) : text
-                guard AmountFormat(autoDetect: true).parseMarked(text).isSuccess || Self.isAmbiguousAmount(core) else { all = false; break }
+                guard AmountFormat(autoDetect: true).parseMarked(text).isSuccess || Self.isAmbiguousAmount(core) else {
+                    all = false
+                    break
+                }
                 let digits = core.filter { $0.isNumber || $0 == "," || $0 == "." }
                 if let last = digits.lastIndex(where: { $0 == "," || $0 == "." }), digits.distance(from: last, to: digits.endIndex) == 3 {
                     decimals += 1
@@ -231,7 +263,8 @@ public struct CSVMappingProposal {
             }
         }
         if commaDecimal && dotDecimal {
-            undecided.append("amounts use both ',' and '.' before two decimals; amounts.style is set to auto, which rejects ambiguous values")
+            undecided.append(
+                "amounts use both ',' and '.' before two decimals; amounts.style is set to auto, which rejects ambiguous values")
             mapping.append(("amounts", .object(["style": .string("auto")])))
         } else if commaDecimal {
             mapping.append(("amounts", .object(["decimal_separator": .string(","), "thousands_separator": .string(".")])))
@@ -243,33 +276,50 @@ public struct CSVMappingProposal {
 
         // Signs.
         let directionColumn = headers.indices.first { i in
-            !used.contains(i) && !keptValues(i).filter({ !$0.isEmpty }).isEmpty && Self.directionPairs.contains { pair in
-                keptValues(i).filter { !$0.isEmpty }.allSatisfy { v in (pair.out + pair.in).contains { $0.caseInsensitiveCompare(v) == .orderedSame } }
-            }
+            !used.contains(i) && !keptValues(i).filter({ !$0.isEmpty }).isEmpty
+                && Self.directionPairs.contains { pair in
+                    keptValues(i).filter { !$0.isEmpty }.allSatisfy { v in
+                        (pair.out + pair.in).contains { $0.caseInsensitiveCompare(v) == .orderedSame }
+                    }
+                }
         }
         var amountRule: Value?
         var amountSources: [Int] = []
         if amountColumns.count >= 2,
-           let d = amountColumns.first(where: { hasWord(keys[$0], Self.debitWords) }),
-           let c = amountColumns.first(where: { $0 != d && hasWord(keys[$0], Self.creditWords) }) {
+            let d = amountColumns.first(where: { hasWord(keys[$0], Self.debitWords) }),
+            let c = amountColumns.first(where: { $0 != d && hasWord(keys[$0], Self.creditWords) })
+        {
             amountRule = .object(["debit": .string(headers[d]), "credit": .string(headers[c])])
             amountSources = [d, c]
             guessed.append("amounts from the pair \(headers[d]) (money out) / \(headers[c]) (money in)")
-        } else if let a = amountColumns.first(where: { hasWord(keys[$0], ["amount", "bedrag", "betrag", "montant", "value", "sum"]) }) ?? amountColumns.first {
+        } else if let a = amountColumns.first(where: { hasWord(keys[$0], ["amount", "bedrag", "betrag", "montant", "value", "sum"]) })
+            ?? amountColumns.first
+        {
             amountSources = [a]
             if let d = directionColumn {
                 let present = Set(keptValues(d).filter { !$0.isEmpty }.map { $0.lowercased() })
-                let pair = Self.directionPairs.first { pair in present.allSatisfy { v in (pair.out + pair.in).contains { $0.lowercased() == v } } }!
+                let pair = Self.directionPairs.first { pair in
+                    present.allSatisfy { v in (pair.out + pair.in).contains { $0.lowercased() == v } }
+                }!
                 // A side the file never shows keeps the pair's usual spellings
                 // (an empty list is no rule), and is named as undecided.
-                let seenOut = pair.out.filter { present.contains($0.lowercased()) }, seenIn = pair.in.filter { present.contains($0.lowercased()) }
-                let outs = seenOut.isEmpty ? pair.out : seenOut, ins = seenIn.isEmpty ? pair.in : seenIn
+                let seenOut = pair.out.filter { present.contains($0.lowercased()) }
+                let seenIn = pair.in.filter { present.contains($0.lowercased()) }
+                let outs = seenOut.isEmpty ? pair.out : seenOut
+                let ins = seenIn.isEmpty ? pair.in : seenIn
                 let spelled = { (words: [String]) in words.map { w in keptValues(d).first { $0.lowercased() == w.lowercased() } ?? w } }
-                amountRule = .object(["column": .string(headers[a]), "direction": .object([
-                    "column": .string(headers[d]), "out": .array(spelled(outs).map(Value.string)), "in": .array(spelled(ins).map(Value.string))])])
+                amountRule = .object([
+                    "column": .string(headers[a]),
+                    "direction": .object([
+                        "column": .string(headers[d]), "out": .array(spelled(outs).map(Value.string)),
+                        "in": .array(spelled(ins).map(Value.string)),
+                    ]),
+                ])
                 amountSources.append(d)
                 used.insert(d)
-                guessed.append("the sign from \(headers[d]): \(spelled(outs).joined(separator: "/")) is money out, \(spelled(ins).joined(separator: "/")) money in")
+                guessed.append(
+                    "the sign from \(headers[d]): \(spelled(outs).joined(separator: "/")) is money out, \(spelled(ins).joined(separator: "/")) money in"
+                )
                 if seenOut.isEmpty || seenIn.isEmpty {
                     undecided.append("\(headers[d]) shows only one direction in this file; check amount.direction")
                 }
@@ -278,11 +328,13 @@ public struct CSVMappingProposal {
                 guessed.append("\(headers[a]) is card style: charges positive, CR is money in")
             } else if keptValues(a).contains(where: { $0.hasPrefix("-") || $0.hasSuffix("-") || $0.hasPrefix("(") }) {
                 amountRule = .object(["column": .string(headers[a]), "negative_is": .string("out")])
-                undecided.append("\(headers[a]) has negative values: a minus was taken as money out (a bank statement); "
-                    + "for a card statement set amount.negative_is to \"in\"")
+                undecided.append(
+                    "\(headers[a]) has negative values: a minus was taken as money out (a bank statement); "
+                        + "for a card statement set amount.negative_is to \"in\"")
             } else {
                 amountRule = .object(["column": .string(headers[a])])
-                undecided.append("\(headers[a]) has no negative values and no CR/DR: the amounts are kept as the \(contract.objectType) sign")
+                undecided.append(
+                    "\(headers[a]) has no negative values and no CR/DR: the amounts are kept as the \(contract.objectType) sign")
             }
         } else {
             undecided.append("no column holds amounts with decimals: map one to \(contract.totalField ?? "amount")")
@@ -292,7 +344,8 @@ public struct CSVMappingProposal {
         // Currency.
         var currency: String?
         for h in headers {
-            for token in h.uppercased().split(whereSeparator: { !$0.isLetter }) where token.count == 3 && Currency.minorUnits(String(token)) != nil {
+            for token in h.uppercased().split(whereSeparator: { !$0.isLetter })
+            where token.count == 3 && Currency.minorUnits(String(token)) != nil {
                 currency = String(token)
             }
         }
@@ -317,7 +370,8 @@ public struct CSVMappingProposal {
         if contract.fieldsByName["bank_account_id"] != nil {
             let iban = preamble.flatMap(\.fields).map { $0.replacingOccurrences(of: " ", with: "") }.first { cell in
                 cell.count >= 15 && cell.count <= 34 && cell.prefix(2).allSatisfy({ $0.isASCII && $0.isUppercase })
-                    && cell.dropFirst(2).prefix(2).allSatisfy({ $0.isASCII && $0.isNumber }) && cell.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+                    && cell.dropFirst(2).prefix(2).allSatisfy({ $0.isASCII && $0.isNumber })
+                    && cell.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
             }
             if let iban {
                 constants.append(("bank_account_id", .string(iban)))
@@ -327,10 +381,11 @@ public struct CSVMappingProposal {
 
         // Ids.
         let idColumn = headers.indices.first { i in
-            !used.contains(i) && hasWord(keys[i], Self.idWords) && {
-                let v = keptValues(i)
-                return !v.contains("") && Set(v).count == v.count
-            }()
+            !used.contains(i) && hasWord(keys[i], Self.idWords)
+                && {
+                    let v = keptValues(i)
+                    return !v.contains("") && Set(v).count == v.count
+                }()
         }
         if let idColumn {
             columns.append((headers[idColumn], "source_id"))
@@ -340,12 +395,16 @@ public struct CSVMappingProposal {
 
         // Text: the payee and the description.
         let textColumns = headers.indices.filter { i in !used.contains(i) && keptValues(i).contains { !$0.isEmpty } }
-        let payee = textColumns.first { hasWord(keys[$0], ["payee", "vendor", "merchant", "name", "naam", "beneficiary", "counterparty", "empfanger", "empfänger"]) }
+        let payee = textColumns.first {
+            hasWord(keys[$0], ["payee", "vendor", "merchant", "name", "naam", "beneficiary", "counterparty", "empfanger", "empfänger"])
+        }
         if let payee, let field = CSVHeaderMapper.expand("@vendor", contract: contract) {
             columns.append((headers[payee], field))
             used.insert(payee)
         }
-        let descriptionWords = ["description", "omschrijving", "details", "memo", "narrative", "mededelingen", "verwendungszweck", "libelle", "libellé"]
+        let descriptionWords = [
+            "description", "omschrijving", "details", "memo", "narrative", "mededelingen", "verwendungszweck", "libelle", "libellé",
+        ]
         let free = textColumns.filter { !used.contains($0) }
         let named = free.first { hasWord(keys[$0], descriptionWords) }
         func length(_ i: Int) -> Int { keptValues(i).reduce(0) { $0 + $1.count } }
@@ -360,8 +419,9 @@ public struct CSVMappingProposal {
             columns.append((headers[i], "metadata.\(Self.snake(headers[i]))"))
         }
         if idColumn == nil {
-            var derive = ([primaryDate].compactMap { $0 } + amountSources + [payee].compactMap { $0 }
-                + headers.indices.filter { i in columns.contains { $0.0 == headers[i] && $0.1 == "description" } })
+            var derive =
+                ([primaryDate].compactMap { $0 } + amountSources + [payee].compactMap { $0 }
+                    + headers.indices.filter { i in columns.contains { $0.0 == headers[i] && $0.1 == "description" } })
             // Nothing recognized (found by the fuzzer: an empty list the
             // mapping parser refuses): the whole row, less what is ignored.
             if derive.isEmpty { derive = headers.indices.filter { !ignore.contains(headers[$0]) && !keys[$0].isEmpty } }
@@ -370,17 +430,21 @@ public struct CSVMappingProposal {
             } else {
                 mapping.append(("source_id", .object(["derive": .array(derive.map { .string(headers[$0]) })])))
             }
-            guessed.append("no id column: ids derived from \(derive.map { headers[$0] }.joined(separator: ", ")) "
-                + "(identical rows get occurrence numbers)")
+            guessed.append(
+                "no id column: ids derived from \(derive.map { headers[$0] }.joined(separator: ", ")) "
+                    + "(identical rows get occurrence numbers)")
         }
 
         // Required fields nothing feeds: named, not invented.
-        let fed = Set(columns.map { $0.1.split(separator: ".").first.map(String.init) ?? $0.1 } + constants.map(\.0)
-            + (amountRule != nil ? [contract.totalField ?? "amount"] : []) + (currencyColumn != nil ? ["currency"] : []))
+        let fed = Set(
+            columns.map { $0.1.split(separator: ".").first.map(String.init) ?? $0.1 } + constants.map(\.0)
+                + (amountRule != nil ? [contract.totalField ?? "amount"] : []) + (currencyColumn != nil ? ["currency"] : []))
         let identity: Set = ["source_system", "connection_id", "source_id"]  // set by the connector and --connection
         let alreadyNamed = Set(undecided.compactMap { $0.split(separator: ":").first.map(String.init) })
-        for field in contract.fields where field.required && !fed.contains(field.name) && !identity.contains(field.name) && !alreadyNamed.contains(field.name) {
-            undecided.append("\(field.name): required by \(contract.objectType), not in the file; set constants.\(field.name) or defaults.\(field.name)")
+        for field in contract.fields
+        where field.required && !fed.contains(field.name) && !identity.contains(field.name) && !alreadyNamed.contains(field.name) {
+            undecided.append(
+                "\(field.name): required by \(contract.objectType), not in the file; set constants.\(field.name) or defaults.\(field.name)")
         }
         var columnFields = Fields()
         for (header, field) in columns { columnFields[header] = .string(field) }

@@ -1,5 +1,5 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// Text encodings a CSV upload may declare.
 public enum TextEncoding: String, Sendable, CaseIterable {
@@ -41,13 +41,17 @@ public struct CSVReader {
     private var line = 1
     private var startedFile = false
 
-    public init(path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8,
-                limits: InputLimits = .standard) throws(InputError) {
+    public init(
+        path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8,
+        limits: InputLimits = .standard
+    ) throws(InputError) {
         self.init(input: try InputFile(path: path, kind: "a CSV file"), delimiter: delimiter, encoding: encoding, limits: limits)
     }
 
-    public init(input: InputFile, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8,
-                limits: InputLimits = .standard) {
+    public init(
+        input: InputFile, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8,
+        limits: InputLimits = .standard
+    ) {
         self.input = input
         self.delimiter = delimiter
         self.encoding = encoding
@@ -55,8 +59,9 @@ public struct CSVReader {
     }
 
     private func notText(at offset: Int, line: Int) -> InputError {
-        InputError(kind: .malformed, origin: Origin(file: path, line: line), code: .invalidEncoding,
-                   message: "has a NUL byte at byte \(offset): this is a binary file, not CSV text")
+        InputError(
+            kind: .malformed, origin: Origin(file: path, line: line), code: .invalidEncoding,
+            message: "has a NUL byte at byte \(offset): this is a binary file, not CSV text")
     }
 
     private mutating func peekByte() -> UInt8? { input.peek() }
@@ -68,8 +73,9 @@ public struct CSVReader {
             var head: [UInt8] = []
             for i in 0..<4 { if let b = input.peek(ahead: i) { head.append(b) } }
             if let foreign = JSONParser.foreignEncoding(of: head) {
-                throw InputError(kind: .malformed, origin: Origin(file: path, line: 1), code: .invalidEncoding,
-                                 message: "is \(foreign) text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)")
+                throw InputError(
+                    kind: .malformed, origin: Origin(file: path, line: 1), code: .invalidEncoding,
+                    message: "is \(foreign) text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)")
             }
             // UTF-8 byte-order mark: allowed, and not part of the first header.
             if head.starts(with: [0xEF, 0xBB, 0xBF]) {
@@ -79,7 +85,11 @@ public struct CSVReader {
         while true {
             // Skip blank lines between records (and a blank trailing line).
             guard let first = peekByte() else { return nil }
-            if first == 0x0A { _ = input.next(); line += 1; continue }
+            if first == 0x0A {
+                _ = input.next()
+                line += 1
+                continue
+            }
             if first == 0x0D {
                 _ = input.next()
                 if peekByte() == 0x0A { _ = input.next() }
@@ -91,9 +101,9 @@ public struct CSVReader {
     }
 
     // Reused for every record, so reading a row allocates only its strings.
-    private var content: [UInt8] = []   // every field's bytes, back to back
-    private var fieldEnds: [Int] = []   // where each field ends in `content`
-    private var raw: [UInt8] = []       // the record as written
+    private var content: [UInt8] = []  // every field's bytes, back to back
+    private var fieldEnds: [Int] = []  // where each field ends in `content`
+    private var raw: [UInt8] = []  // the record as written
 
     private mutating func readRecord() throws(InputError) -> CSVRow {
         let startLine = line
@@ -118,7 +128,8 @@ public struct CSVReader {
                     }
                 } else {
                     while end < run.endIndex, run[end] != delimiter, run[end] != UInt8(ascii: "\""), run[end] != 0x0A,
-                          run[end] != 0x0D, run[end] != 0 { end += 1 }
+                        run[end] != 0x0D, run[end] != 0
+                    { end += 1 }
                 }
                 if end > run.startIndex {
                     content.append(contentsOf: run[run.startIndex..<end])
@@ -131,8 +142,9 @@ public struct CSVReader {
             }
             guard let byte = peekByte() else {
                 if inQuotes {
-                    throw InputError(kind: .malformed, origin: Origin(file: path, line: quoteLine), code: .malformedInput,
-                                     message: "a quoted field opened here is never closed")
+                    throw InputError(
+                        kind: .malformed, origin: Origin(file: path, line: quoteLine), code: .malformedInput,
+                        message: "a quoted field opened here is never closed")
                 }
                 break
             }
@@ -202,14 +214,16 @@ public struct CSVReader {
     /// Stops a field or record that passed its limit, while it is read.
     private func checkSize(field: Int, fieldNumber: Int, startLine: Int) throws(InputError) {
         if field > limits.maxFieldBytes {
-            throw InputError(kind: .malformed, origin: Origin(file: path, line: startLine), code: .tooLarge,
-                             message: "field \(fieldNumber) of the row starting here is larger than "
-                                + "\(InputLimits.describe(limits.maxFieldBytes)) (--max-field-mib)")
+            throw InputError(
+                kind: .malformed, origin: Origin(file: path, line: startLine), code: .tooLarge,
+                message: "field \(fieldNumber) of the row starting here is larger than "
+                    + "\(InputLimits.describe(limits.maxFieldBytes)) (--max-field-mib)")
         }
         if raw.count > limits.maxRecordBytes {
-            throw InputError(kind: .malformed, origin: Origin(file: path, line: startLine), code: .tooLarge,
-                             message: "the row starting here is larger than \(InputLimits.describe(limits.maxRecordBytes)) "
-                                + "(--max-record-mib); is a quote left open?")
+            throw InputError(
+                kind: .malformed, origin: Origin(file: path, line: startLine), code: .tooLarge,
+                message: "the row starting here is larger than \(InputLimits.describe(limits.maxRecordBytes)) "
+                    + "(--max-record-mib); is a quote left open?")
         }
     }
 
@@ -220,17 +234,19 @@ public struct CSVReader {
             // The physical line of the bad byte, not just the record's first line.
             let bad = UTF8Validation.firstInvalidOffset(bytes) ?? 0
             let badLine = line + bytes[..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw InputError(kind: .malformed, origin: Origin(file: path, line: badLine), code: .invalidEncoding,
-                             message: "is not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true))); "
-                                + "if the file is windows-1252 (Excel on Windows), pass --encoding windows-1252")
+            throw InputError(
+                kind: .malformed, origin: Origin(file: path, line: badLine), code: .invalidEncoding,
+                message: "is not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true))); "
+                    + "if the file is windows-1252 (Excel on Windows), pass --encoding windows-1252")
         case .windows1252:
             return Windows1252.decode(bytes)
         case .iso885915:
             if let i = bytes.firstIndex(where: { (0x80...0x9F).contains($0) }) {
                 let badLine = line + bytes[..<i].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-                throw InputError(kind: .malformed, origin: Origin(file: path, line: badLine), code: .invalidEncoding,
-                                 message: "has byte 0x\(String(bytes[i], radix: 16, uppercase: true)), a control character in ISO-8859-15; "
-                                    + "the file is probably windows-1252")
+                throw InputError(
+                    kind: .malformed, origin: Origin(file: path, line: badLine), code: .invalidEncoding,
+                    message: "has byte 0x\(String(bytes[i], radix: 16, uppercase: true)), a control character in ISO-8859-15; "
+                        + "the file is probably windows-1252")
             }
             return Latin9.decode(bytes)
         }
@@ -239,8 +255,10 @@ public struct CSVReader {
 
 /// ISO-8859-15: Latin-1 but for eight code points.
 enum Latin9 {
-    private static let changed: [UInt8: UInt32] = [0xA4: 0x20AC, 0xA6: 0x0160, 0xA8: 0x0161, 0xB4: 0x017D, 0xB8: 0x017E,
-                                                   0xBC: 0x0152, 0xBD: 0x0153, 0xBE: 0x0178]
+    private static let changed: [UInt8: UInt32] = [
+        0xA4: 0x20AC, 0xA6: 0x0160, 0xA8: 0x0161, 0xB4: 0x017D, 0xB8: 0x017E,
+        0xBC: 0x0152, 0xBD: 0x0153, 0xBE: 0x0178,
+    ]
 
     static func decode(_ bytes: some Collection<UInt8>) -> String {
         var s = String.UnicodeScalarView()

@@ -29,8 +29,8 @@ public enum CSVRejectFile {
     /// The file's text, in UTF-8 with the original delimiter and `\n` line ends.
     public static func render(inputHeader: String?, records: [Record]) throws(Failure) -> String {
         guard let inputHeader, case .object(let header)? = try? JSONParser.parse(inputHeader),
-              let above = header["text"]?.stringValue, let delimiterText = header["delimiter"]?.stringValue,
-              let delimiter = delimiterText.utf8.first, delimiterText.utf8.count == 1
+            let above = header["text"]?.stringValue, let delimiterText = header["delimiter"]?.stringValue,
+            let delimiter = delimiterText.utf8.first, delimiterText.utf8.count == 1
         else { throw .noHeader }
         let separator = String(UnicodeScalar(delimiter))
         func cell(_ text: String) -> String {

@@ -1,5 +1,5 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// What a mapping says about rows beyond renaming columns: which rows are not
 /// records, how the amount and its sign are read, and how a row without an
@@ -141,7 +141,10 @@ extension CSVRecordStream {
         private func read(_ fields: [String], _ i: Int) -> Result<(ExactDecimal, AmountFormat.Marker?), AmountProblem> {
             let text = cell(fields, i)
             return format.parseMarked(text).mapError { why in
-                AmountProblem(code: .invalidDecimal, message: "'\(Excerpt(text))' in column '\(Excerpt(headers[i]))' \(why == .notANumber ? "is not an amount" : why.reason)")
+                AmountProblem(
+                    code: .invalidDecimal,
+                    message: "'\(Excerpt(text))' in column '\(Excerpt(headers[i]))' \(why == .notANumber ? "is not an amount" : why.reason)"
+                )
             }
         }
 
@@ -170,15 +173,22 @@ extension CSVRecordStream {
                 } else if into.contains(where: { $0.caseInsensitiveCompare(direction) == .orderedSame }) {
                     isOut = false
                 } else {
-                    return .failure(AmountProblem(code: .invalidValue, message: "direction '\(Excerpt(direction))' in column '\(Excerpt(headers[d]))' "
-                        + "is neither money out (\(out.joined(separator: ", "))) nor money in (\(into.joined(separator: ", "))); not guessed"))
+                    return .failure(
+                        AmountProblem(
+                            code: .invalidValue,
+                            message: "direction '\(Excerpt(direction))' in column '\(Excerpt(headers[d]))' "
+                                + "is neither money out (\(out.joined(separator: ", "))) nor money in (\(into.joined(separator: ", "))); not guessed"
+                        ))
                 }
                 switch read(fields, i) {
                 case .failure(let problem): return .failure(problem)
                 case .success((let value, let marker)):
                     guard !value.isNegative, marker == nil else {
-                        return .failure(AmountProblem(code: .invalidValue, message: "'\(Excerpt(cell(fields, i)))' in column '\(Excerpt(headers[i]))' "
-                            + "has a sign of its own and a direction in '\(Excerpt(headers[d]))'; which one holds is not guessed"))
+                        return .failure(
+                            AmountProblem(
+                                code: .invalidValue,
+                                message: "'\(Excerpt(cell(fields, i)))' in column '\(Excerpt(headers[i]))' "
+                                    + "has a sign of its own and a direction in '\(Excerpt(headers[d]))'; which one holds is not guessed"))
                     }
                     return .success(signed(value, out: isOut))
                 }
@@ -187,7 +197,8 @@ extension CSVRecordStream {
                     guard !cell(fields, i).isEmpty else { return .success(nil) }
                     return read(fields, i).map { value, _ in value.isZero ? nil : value }
                 }
-                let d: ExactDecimal?, c: ExactDecimal?
+                let d: ExactDecimal?
+                let c: ExactDecimal?
                 switch (filled(debit), filled(credit)) {
                 case (.failure(let p), _), (_, .failure(let p)): return .failure(p)
                 case (.success(let x), .success(let y)): (d, c) = (x, y)
@@ -197,11 +208,16 @@ extension CSVRecordStream {
                 case (nil, let c?): return .success(signed(c, out: false))
                 case (nil, nil):
                     if !cell(fields, debit).isEmpty || !cell(fields, credit).isEmpty { return .success(.zero) }
-                    return .failure(AmountProblem(code: .missingRequired,
-                                                  message: "neither '\(Excerpt(headers[debit]))' nor '\(Excerpt(headers[credit]))' has an amount"))
+                    return .failure(
+                        AmountProblem(
+                            code: .missingRequired,
+                            message: "neither '\(Excerpt(headers[debit]))' nor '\(Excerpt(headers[credit]))' has an amount"))
                 case (let d?, let c?):
-                    return .failure(AmountProblem(code: .invalidValue, message: "both '\(Excerpt(headers[debit]))' (\(d)) and "
-                        + "'\(Excerpt(headers[credit]))' (\(c)) are filled; exactly one of debit and credit must be"))
+                    return .failure(
+                        AmountProblem(
+                            code: .invalidValue,
+                            message: "both '\(Excerpt(headers[debit]))' (\(d)) and "
+                                + "'\(Excerpt(headers[credit]))' (\(c)) are filled; exactly one of debit and credit must be"))
                 }
             }
         }

@@ -61,7 +61,8 @@ public struct JSONLRecordStream: RecordStream, SizedStream, NotingStream {
     public var bytesRead: Int { file.bytesConsumed }
     public var totalBytes: Int? { file.totalBytes }
     public var notes: [String] {
-        removedSkipped == 0 ? [] : ["\(label): \(removedSkipped) removed record(s) (with removed_at) skipped; import brings in live records only"]
+        removedSkipped == 0
+            ? [] : ["\(label): \(removedSkipped) removed record(s) (with removed_at) skipped; import brings in live records only"]
     }
 
     public mutating func next() throws(InputError) -> RawRecord? {
@@ -70,8 +71,9 @@ public struct JSONLRecordStream: RecordStream, SizedStream, NotingStream {
             lineNumber += 1
             let origin = Origin(file: label, line: lineNumber)
             if next.tooLong {
-                return rejected(origin, text: "", code: .tooLarge,
-                                message: "the line is longer than \(InputLimits.describe(limits.maxRecordBytes)) (--max-record-mib)")
+                return rejected(
+                    origin, text: "", code: .tooLarge,
+                    message: "the line is longer than \(InputLimits.describe(limits.maxRecordBytes)) (--max-record-mib)")
             }
             // Blank lines (and a final newline) carry nothing.
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
@@ -92,19 +94,23 @@ public struct JSONLRecordStream: RecordStream, SizedStream, NotingStream {
             let sourceSystem = fields["source_system"]?.stringValue ?? ""
             var issues: [RecordIssue] = []
             if sourceSystem.isEmpty {
-                issues.append(RecordIssue(origin: origin, sourceID: nil, field: "source_system", code: .missingRequired,
-                                          message: "is required: a canonical record names the system it came from"))
+                issues.append(
+                    RecordIssue(
+                        origin: origin, sourceID: nil, field: "source_system", code: .missingRequired,
+                        message: "is required: a canonical record names the system it came from"))
             }
-            return RawRecord(objectType: objectType, origin: origin, sourceSystem: sourceSystem,
-                             connectionID: fields["connection_id"]?.stringValue, canonicalID: canonicalID, fields: fields,
-                             rawText: text, issues: issues)
+            return RawRecord(
+                objectType: objectType, origin: origin, sourceSystem: sourceSystem,
+                connectionID: fields["connection_id"]?.stringValue, canonicalID: canonicalID, fields: fields,
+                rawText: text, issues: issues)
         }
         return nil
     }
 
     private func rejected(_ origin: Origin, text: String, code: IssueCode, message: String) -> RawRecord {
-        RawRecord(objectType: objectType, origin: origin, sourceSystem: "", connectionID: nil, fields: [:], rawText: text,
-                  issues: [RecordIssue(origin: origin, field: nil, code: code, message: message)])
+        RawRecord(
+            objectType: objectType, origin: origin, sourceSystem: "", connectionID: nil, fields: [:], rawText: text,
+            issues: [RecordIssue(origin: origin, field: nil, code: code, message: message)])
     }
 
     /// The next line without its `\n`, or, when it is longer than the record
@@ -144,24 +150,25 @@ public struct JSONLFactory: ConnectorFactory {
             name: "jsonl",
             abstract: "Import canonical records as JSON Lines: what export writes, from another store or another tool.",
             discussion: """
-              Each line is one canonical record of --object TYPE with its identity
-              (source_system, connection_id, source_id) and, when it has one, its canonical
-              id: exactly what backfill-sync export writes. The store's created_at and
-              updated_at are dropped (the receiving store keeps its own); lines with
-              removed_at are skipped. Records are normalized and validated like any other,
-              so a second import of the same lines changes nothing. - reads standard input.
+                Each line is one canonical record of --object TYPE with its identity
+                (source_system, connection_id, source_id) and, when it has one, its canonical
+                id: exactly what backfill-sync export writes. The store's created_at and
+                updated_at are dropped (the receiving store keeps its own); lines with
+                removed_at are skipped. Records are normalized and validated like any other,
+                so a second import of the same lines changes nothing. - reads standard input.
 
-              EXIT CODES: as for import csv (0, 65, 64, 66, 73, 74, 75, 77, 130/143, 70;
-              2 with --detailed-exitcode).
+                EXIT CODES: as for import csv (0, 65, 64, 66, 73, 74, 75, 77, 130/143, 70;
+                2 with --detailed-exitcode).
 
-              EXAMPLES:
-                backfill-sync export expense --db old.sqlite | backfill-sync import jsonl - --object expense --db new.sqlite
-                backfill-sync import jsonl expenses.jsonl --object expense --dry-run
-              """,
+                EXAMPLES:
+                  backfill-sync export expense --db old.sqlite | backfill-sync import jsonl - --object expense --db new.sqlite
+                  backfill-sync import jsonl expenses.jsonl --object expense --dry-run
+                """,
             fileHelp: "JSON Lines files, in order; - for standard input.",
             options: [
-                .init(name: "--object", valueName: "type", help: "Canonical object type of the records. Required.",
-                      allowed: ContractCatalog.standard.objectTypes),
+                .init(
+                    name: "--object", valueName: "type", help: "Canonical object type of the records. Required.",
+                    allowed: ContractCatalog.standard.objectTypes)
             ]
         ) { args, limits in
             guard let objectType = args.value("--object") else {

@@ -37,13 +37,21 @@ struct LayerBillMapper {
         let rawText = String(decoding: element.bytes, as: UTF8.self)
         if let issue = element.issue {
             // JSON, but with a string no text can be made of: this bill alone is rejected.
-            return [Mapped(record: RawRecord(objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
-                                             connectionID: connectionID, fields: [:], rawText: rawText, issues: [issue]))]
+            return [
+                Mapped(
+                    record: RawRecord(
+                        objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
+                        connectionID: connectionID, fields: [:], rawText: rawText, issues: [issue]))
+            ]
         }
         guard case .object(let bill) = element.value else {
             reader.fail("", .invalidType, "a bill must be a JSON object")
-            return [Mapped(record: RawRecord(objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
-                                             connectionID: connectionID, fields: [:], rawText: rawText, issues: reader.issues))]
+            return [
+                Mapped(
+                    record: RawRecord(
+                        objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
+                        connectionID: connectionID, fields: [:], rawText: rawText, issues: reader.issues))
+            ]
         }
 
         // Identity: external_id is Layer's idempotency key; a response bill
@@ -51,8 +59,9 @@ struct LayerBillMapper {
         let sourceID = reader.string(bill["external_id"], "external_id") ?? reader.string(bill["id"], "id")
         reader.sourceID = sourceID
         if sourceID == nil {
-            reader.fail("external_id", .missingRequired, "is required: it is the bill's idempotency key (or give the Layer id)",
-                        covers: "source_id")
+            reader.fail(
+                "external_id", .missingRequired, "is required: it is the bill's idempotency key (or give the Layer id)",
+                covers: "source_id")
         }
 
         var objectType = "vendor_bill"
@@ -97,8 +106,10 @@ struct LayerBillMapper {
         if let reference = vendor.reference { fields["vendor_id"] = .string(reference) }
         if isExpense, let name = vendor.name { fields["vendor_name"] = .string(name) }
 
-        let tags = LayerAccounts.dimensions(reader.objects(bill["tags"] ?? bill["transaction_tags"],
-                                                           bill["tags"] != nil ? "tags" : "transaction_tags"))
+        let tags = LayerAccounts.dimensions(
+            reader.objects(
+                bill["tags"] ?? bill["transaction_tags"],
+                bill["tags"] != nil ? "tags" : "transaction_tags"))
         if !tags.dimensions.isEmpty { fields["dimensions"] = .object(tags.dimensions) }
         if !tags.displayNames.isEmpty { layer["tag_display_names"] = .object(tags.displayNames) }
 
@@ -106,11 +117,13 @@ struct LayerBillMapper {
         let lines = LayerLineMapper(isExpense: isExpense, sourceID: sourceID ?? "")
             .lines(bill, reader: &reader)
         fields["lines"] = .array(lines.lines.map(Value.object))
-        let taxTotal = reader.exact("line_items") { () throws(ExactDecimal.Overflow) in try lines.lineTax + lines.additionalTax }
+        let taxTotal =
+            reader.exact("line_items") { () throws(ExactDecimal.Overflow) in try lines.lineTax + lines.additionalTax }
             ?? lines.lineTax
-        let total = reader.exact("line_items") { () throws(ExactDecimal.Overflow) in
-            try lines.subtotal - lines.additionalDiscount + taxTotal
-        } ?? lines.subtotal
+        let total =
+            reader.exact("line_items") { () throws(ExactDecimal.Overflow) in
+                try lines.subtotal - lines.additionalDiscount + taxTotal
+            } ?? lines.subtotal
         if let stated = reader.amount(bill["subtotal"], "subtotal"), stated != lines.subtotal {
             reader.fail("subtotal", .totalMismatch, "states \(stated) but the lines add up to \(lines.subtotal)")
         }
@@ -126,14 +139,17 @@ struct LayerBillMapper {
             layer["tax_total"] = .decimal(taxTotal)
         }
 
-        var billRecord = RawRecord(objectType: objectType, origin: reader.origin(), sourceSystem: Self.sourceSystem,
-                                   connectionID: connectionID, fields: fields, unmapped: layer, rawText: rawText)
+        var billRecord = RawRecord(
+            objectType: objectType, origin: reader.origin(), sourceSystem: Self.sourceSystem,
+            connectionID: connectionID, fields: fields, unmapped: layer, rawText: rawText)
 
         // Payments become bill_payment records owned by the bill.
-        let payments = LayerPaymentMapper(bill: bill, billType: objectType, billSourceID: sourceID ?? "",
-                                          connectionID: connectionID, currency: currency, vendorReference: vendor.reference,
-                                          file: file, billOrigin: reader.origin())
-            .payments(reader: &reader)
+        let payments = LayerPaymentMapper(
+            bill: bill, billType: objectType, billSourceID: sourceID ?? "",
+            connectionID: connectionID, currency: currency, vendorReference: vendor.reference,
+            file: file, billOrigin: reader.origin()
+        )
+        .payments(reader: &reader)
         if let owned = payments.ownedSourceIDs {
             billRecord.ownedChildren = .init(objectType: "bill_payment", sourceIDs: owned)
         }
@@ -147,8 +163,10 @@ struct LayerBillMapper {
 
     /// `due_at`, or `bill_terms` counted from the received date; Layer's rule:
     /// "Either due_at or bill_terms must be specified, but not both."
-    private func mapDueDate(_ bill: Fields, received: CanonicalDateTime?, isExpense: Bool,
-                            into fields: inout Fields, reader: inout LayerValueReader) {
+    private func mapDueDate(
+        _ bill: Fields, received: CanonicalDateTime?, isExpense: Bool,
+        into fields: inout Fields, reader: inout LayerValueReader
+    ) {
         let hasDueAt = !(bill["due_at"] ?? .null).isNull
         let hasTerms = !(bill["bill_terms"] ?? .null).isNull
         if hasDueAt && hasTerms {
@@ -164,8 +182,10 @@ struct LayerBillMapper {
             dueDate = reader.dateTime(bill["due_at"], "due_at")?.date
         } else {
             guard let text = reader.string(bill["bill_terms"], "bill_terms"), let terms = LayerBillTerms(rawValue: text) else {
-                reader.fail("bill_terms", .invalidEnum,
-                            "'\(Excerpt(CanonicalJSON.string(bill["bill_terms"]!)))' is not one of \(LayerBillTerms.allCases.map(\.rawValue).joined(separator: ", "))")
+                reader.fail(
+                    "bill_terms", .invalidEnum,
+                    "'\(Excerpt(CanonicalJSON.string(bill["bill_terms"]!)))' is not one of \(LayerBillTerms.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
                 return
             }
             guard let received else {
@@ -178,15 +198,20 @@ struct LayerBillMapper {
         if let dueDate, !isExpense { fields["due_date"] = .string(dueDate.description) }
     }
 
-    private func mapVendor(_ bill: Fields, reader: inout LayerValueReader)
-        -> (reference: String?, name: String?, record: RawRecord?) {
+    private func mapVendor(
+        _ bill: Fields, reader: inout LayerValueReader
+    )
+        -> (reference: String?, name: String?, record: RawRecord?)
+    {
         if case .object(let vendor)? = bill["vendor"] {
             let path = "vendor"
-            var vendorReader = LayerValueReader(file: file, basePath: reader.basePath + "." + path, line: reader.line,
-                                                minorUnits: minorUnits)
+            var vendorReader = LayerValueReader(
+                file: file, basePath: reader.basePath + "." + path, line: reader.line,
+                minorUnits: minorUnits)
             let id = vendorReader.string(vendor["id"], "id")
             let externalID = vendorReader.string(vendor["external_id"], "external_id")
-            let name = vendorReader.string(vendor["company_name"], "company_name")
+            let name =
+                vendorReader.string(vendor["company_name"], "company_name")
                 ?? vendorReader.string(vendor["individual_name"], "individual_name")
             guard let key = externalID ?? id else {
                 reader.fail(path, .missingRequired, "the vendor has neither external_id nor id")
@@ -200,15 +225,17 @@ struct LayerBillMapper {
                 if let v = vendorReader.string(vendor[from], from) { fields[to] = .string(v) }
             }
             if let phone = vendorReader.string(vendor["office_phone"], "office_phone")
-                ?? vendorReader.string(vendor["mobile_phone"], "mobile_phone") {
+                ?? vendorReader.string(vendor["mobile_phone"], "mobile_phone")
+            {
                 fields["phone"] = .string(phone)
             }
             let tags = LayerAccounts.dimensions(vendorReader.objects(vendor["transaction_tags"], "transaction_tags"))
             var layer = vendor.filter { !["id", "external_id", "company_name", "email", "transaction_tags"].contains($0.key) }
             if !tags.dimensions.isEmpty { layer["tags"] = .object(tags.dimensions) }
-            let record = RawRecord(objectType: "vendor", origin: vendorReader.origin(), sourceSystem: Self.sourceSystem,
-                                   connectionID: connectionID, fields: fields, unmapped: layer,
-                                   rawText: CanonicalJSON.string(.object(vendor)), issues: vendorReader.issues)
+            let record = RawRecord(
+                objectType: "vendor", origin: vendorReader.origin(), sourceSystem: Self.sourceSystem,
+                connectionID: connectionID, fields: fields, unmapped: layer,
+                rawText: CanonicalJSON.string(.object(vendor)), issues: vendorReader.issues)
             return (id ?? externalID, name, record)
         }
         let vendorID = reader.string(bill["vendor_id"], "vendor_id")

@@ -30,8 +30,9 @@ public struct LayerConnector: Connector {
     public func open(_ file: InputFile) throws(InputError) -> LayerRecordStream {
         let input = file.path
         guard let minorUnits = Currency.minorUnits(currency) else {
-            throw InputError(kind: .malformed, origin: Origin(file: "--currency"), code: .invalidCurrency,
-                             message: "'\(currency)' is not an ISO 4217 currency code")
+            throw InputError(
+                kind: .malformed, origin: Origin(file: "--currency"), code: .invalidCurrency,
+                message: "'\(currency)' is not an ISO 4217 currency code")
         }
         let reader = JSONArrayReader(input: file, limits: limits)
         let mapper = LayerBillMapper(file: input, connectionID: connectionID, currency: currency, minorUnits: minorUnits)

@@ -68,14 +68,16 @@ struct LayerLineMapper {
                     let halfCent = ExactDecimal(significand: 5, scale: scale + 1)
                     let gap = reader.exact(path + ".subtotal") { () throws(ExactDecimal.Overflow) in try stated - exact }
                     if let gap, (gap.isNegative ? gap.negated : gap) > halfCent {
-                        reader.fail(path + ".subtotal", .totalMismatch,
-                                    "states \(stated) but unit_price × quantity − discount_amount is \(exact)")
+                        reader.fail(
+                            path + ".subtotal", .totalMismatch,
+                            "states \(stated) but unit_price × quantity − discount_amount is \(exact)")
                     }
                     amount = stated
                 }
                 if let amount {
                     line["amount"] = .decimal(amount)
-                    result.subtotal = reader.exact(path) { () throws(ExactDecimal.Overflow) in try result.subtotal + amount }
+                    result.subtotal =
+                        reader.exact(path) { () throws(ExactDecimal.Overflow) in try result.subtotal + amount }
                         ?? result.subtotal
                 }
             }
@@ -88,13 +90,16 @@ struct LayerLineMapper {
             if !taxes.details.isEmpty {
                 line["tax_details"] = .array(taxes.details.map(Value.object))
                 line["tax_amount"] = .decimal(taxes.total)
-                result.lineTax = reader.exact(path + ".sales_taxes") { () throws(ExactDecimal.Overflow) in
-                    try result.lineTax + taxes.total
-                } ?? result.lineTax
+                result.lineTax =
+                    reader.exact(path + ".sales_taxes") { () throws(ExactDecimal.Overflow) in
+                        try result.lineTax + taxes.total
+                    } ?? result.lineTax
             }
 
-            let tags = LayerAccounts.dimensions(reader.objects(item["tags"] ?? item["transaction_tags"],
-                                                               path + (item["tags"] != nil ? ".tags" : ".transaction_tags")))
+            let tags = LayerAccounts.dimensions(
+                reader.objects(
+                    item["tags"] ?? item["transaction_tags"],
+                    path + (item["tags"] != nil ? ".tags" : ".transaction_tags")))
             if !tags.dimensions.isEmpty { line["dimensions"] = .object(tags.dimensions) }
             if !tags.displayNames.isEmpty { layer["tag_display_names"] = .object(tags.displayNames) }
             if !layer.isEmpty { line["metadata"] = .object([LayerBillMapper.sourceSystem: .object(layer)]) }
@@ -114,9 +119,10 @@ struct LayerLineMapper {
         for (k, tax) in reader.objects(bill["additional_sales_taxes"], "additional_sales_taxes").enumerated() {
             let taxes = taxDetails(.array([.object(tax)]), path: "additional_sales_taxes", index: k, reader: &reader)
             guard let detail = taxes.details.first else { continue }
-            result.additionalTax = reader.exact("additional_sales_taxes") { () throws(ExactDecimal.Overflow) in
-                try result.additionalTax + taxes.total
-            } ?? result.additionalTax
+            result.additionalTax =
+                reader.exact("additional_sales_taxes") { () throws(ExactDecimal.Overflow) in
+                    try result.additionalTax + taxes.total
+                } ?? result.additionalTax
             result.lines.append([
                 "line_type": .string("tax"), "line_key": .string("additional_sales_tax-\(k + 1)"),
                 "description": detail["tax_name"] ?? .string("Sales tax"),
@@ -137,8 +143,11 @@ struct LayerLineMapper {
     /// from `tax_account.name`, amount_includes_tax false (Layer prices are net
     /// of tax). The required `tax_detail_ref` is built from the tax name and
     /// position, stable across imports.
-    private func taxDetails(_ value: Value?, path: String, index: Int? = nil, reader: inout LayerValueReader)
-        -> (details: [Fields], total: ExactDecimal) {
+    private func taxDetails(
+        _ value: Value?, path: String, index: Int? = nil, reader: inout LayerValueReader
+    )
+        -> (details: [Fields], total: ExactDecimal)
+    {
         var details: [Fields] = []
         var total = ExactDecimal.zero
         for (k, tax) in reader.objects(value, path).enumerated() {

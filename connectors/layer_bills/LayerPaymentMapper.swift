@@ -25,8 +25,9 @@ struct LayerPaymentMapper {
     }
 
     var billIdentity: RecordIdentity {
-        RecordIdentity(objectType: billType, sourceSystem: LayerBillMapper.sourceSystem,
-                       connectionID: connectionID ?? "", sourceID: billSourceID)
+        RecordIdentity(
+            objectType: billType, sourceSystem: LayerBillMapper.sourceSystem,
+            connectionID: connectionID ?? "", sourceID: billSourceID)
     }
 
     func payments(reader: inout LayerValueReader) -> Result {
@@ -55,14 +56,17 @@ struct LayerPaymentMapper {
                     reader.fail(path + ".payment", .missingRequired, "the allocation has no payment")
                     continue
                 }
-                guard let sourceID = reader.string(payment["external_id"], path + ".payment.external_id")
-                    ?? reader.string(payment["id"], path + ".payment.id") else {
+                guard
+                    let sourceID = reader.string(payment["external_id"], path + ".payment.external_id")
+                        ?? reader.string(payment["id"], path + ".payment.id")
+                else {
                     reader.fail(path + ".payment", .missingRequired, "the payment has neither external_id nor id")
                     continue
                 }
                 owned.insert(sourceID)
                 guard let amount = reader.amount(payment["amount"], path + ".payment.amount", required: true),
-                      let allocated = reader.amount(allocation["amount"], path + ".amount", required: true) else { continue }
+                    let allocated = reader.amount(allocation["amount"], path + ".amount", required: true)
+                else { continue }
                 var fields = common(sourceID: sourceID, amount: amount, billID: billID, payment: payment)
                 var allocationFields: Fields = ["bill_id": .string(billID), "amount": .decimal(allocated)]
                 if let at = reader.dateTime(payment["at"], path + ".payment.at") {
@@ -73,8 +77,10 @@ struct LayerPaymentMapper {
                 var layer = payment.filter { !["external_id", "amount", "processor", "reference_number", "at"].contains($0.key) }
                 layer["allocation"] = .object(allocation.filter { $0.key != "payment" })
                 // One payment can be allocated to several bills of the file.
-                result.records.append(.init(record: record(fields, layer: layer, path: path + ".payment", payment: payment),
-                                            sharedKey: "bill_payment\u{1F}" + sourceID))
+                result.records.append(
+                    .init(
+                        record: record(fields, layer: layer, path: path + ".payment", payment: payment),
+                        sharedKey: "bill_payment\u{1F}" + sourceID))
             }
             result.ownedSourceIDs = owned
         }
@@ -95,9 +101,10 @@ struct LayerPaymentMapper {
     private func record(_ fields: Fields, layer: Fields, path: String, payment: Fields) -> RawRecord {
         var origin = billOrigin
         origin.jsonPath = (billOrigin.jsonPath ?? "$") + "." + path
-        var record = RawRecord(objectType: "bill_payment", origin: origin, sourceSystem: LayerBillMapper.sourceSystem,
-                               connectionID: connectionID, fields: fields, unmapped: layer,
-                               rawText: CanonicalJSON.string(.object(payment)))
+        var record = RawRecord(
+            objectType: "bill_payment", origin: origin, sourceSystem: LayerBillMapper.sourceSystem,
+            connectionID: connectionID, fields: fields, unmapped: layer,
+            rawText: CanonicalJSON.string(.object(payment)))
         record.parent = billIdentity
         return record
     }

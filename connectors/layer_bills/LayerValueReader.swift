@@ -22,8 +22,10 @@ struct LayerValueReader {
     }
 
     mutating func fail(_ relative: String, _ code: IssueCode, _ message: String, covers: String? = nil) {
-        issues.append(RecordIssue(origin: origin(relative), sourceID: sourceID, field: relative.isEmpty ? nil : relative,
-                                  code: code, message: message, covers: covers))
+        issues.append(
+            RecordIssue(
+                origin: origin(relative), sourceID: sourceID, field: relative.isEmpty ? nil : relative,
+                code: code, message: message, covers: covers))
     }
 
     // Paths are autoclosures: spelled out only when a value fails, not for
@@ -57,8 +59,10 @@ struct LayerValueReader {
     /// Arithmetic on amounts (line math, totals). A result past the largest
     /// amount accepted is an `invalid_decimal` reject at `path`, never a
     /// trap; nil then, and the bill is rejected for it.
-    mutating func exact(_ path: @autoclosure () -> String,
-                        _ compute: () throws(ExactDecimal.Overflow) -> ExactDecimal) -> ExactDecimal? {
+    mutating func exact(
+        _ path: @autoclosure () -> String,
+        _ compute: () throws(ExactDecimal.Overflow) -> ExactDecimal
+    ) -> ExactDecimal? {
         do { return try compute() } catch {
             fail(path(), .invalidDecimal, "too large: \(error)")
             return nil
@@ -74,14 +78,20 @@ struct LayerValueReader {
             switch ExactDecimal.parse(text) {
             case .success(let parsed): q = parsed
             case .failure(let why):
-                fail(path(), .invalidDecimal, "\(Excerpt(text)) \(why.reason)"); return nil
+                fail(path(), .invalidDecimal, "\(Excerpt(text)) \(why.reason)")
+                return nil
             }
-            guard !q.isNegative else { fail(path(), .invalidValue, "quantity \(text) is negative"); return nil }
+            guard !q.isNegative else {
+                fail(path(), .invalidValue, "quantity \(text) is negative")
+                return nil
+            }
             return q
         case .string(let s)?:
-            fail(path(), .invalidDecimal, "\"\(Excerpt(s))\" is a string; quantity must be a number"); return nil
+            fail(path(), .invalidDecimal, "\"\(Excerpt(s))\" is a string; quantity must be a number")
+            return nil
         default:
-            fail(path(), .invalidDecimal, "expected a number"); return nil
+            fail(path(), .invalidDecimal, "expected a number")
+            return nil
         }
     }
 
@@ -93,7 +103,8 @@ struct LayerValueReader {
             fail(path(), .invalidDateTime, "'\(Excerpt(s))' is not an ISO 8601 date-time with a zone")
             return nil
         default:
-            fail(path(), .invalidDateTime, "expected a date-time string"); return nil
+            fail(path(), .invalidDateTime, "expected a date-time string")
+            return nil
         }
     }
 
@@ -102,7 +113,9 @@ struct LayerValueReader {
         case nil, .null?: return nil
         case .string(let s)?: return s.isEmpty ? nil : s
         case .number(let n)?: return n
-        default: fail(path(), .invalidType, "expected a string"); return nil
+        default:
+            fail(path(), .invalidType, "expected a string")
+            return nil
         }
     }
 
@@ -116,7 +129,8 @@ struct LayerValueReader {
             }
             return out
         default:
-            fail(path(), .invalidType, "expected a list"); return []
+            fail(path(), .invalidType, "expected a list")
+            return []
         }
     }
 
@@ -124,7 +138,10 @@ struct LayerValueReader {
     /// limit of 1KB" (1024 bytes of compact JSON).
     mutating func checkMetadata(_ value: Value?, _ path: @autoclosure () -> String) {
         guard let value, !value.isNull else { return }
-        guard case .object = value else { fail(path(), .invalidType, "metadata must be a JSON object"); return }
+        guard case .object = value else {
+            fail(path(), .invalidType, "metadata must be a JSON object")
+            return
+        }
         let size = CanonicalJSON.bytes(value).count
         if size > 1024 {
             fail(path(), .invalidValue, "is \(size) bytes; Layer's limit for metadata is 1 KB (1024 bytes)")

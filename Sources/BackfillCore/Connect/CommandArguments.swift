@@ -10,8 +10,10 @@ public struct CommandOption: Sendable {
     public var defaultValue: String?
     public var repeatable: Bool
 
-    public init(name: String, valueName: String?, help: String, allowed: [String]? = nil, defaultValue: String? = nil,
-                repeatable: Bool = false) {
+    public init(
+        name: String, valueName: String?, help: String, allowed: [String]? = nil, defaultValue: String? = nil,
+        repeatable: Bool = false
+    ) {
         self.name = name
         self.valueName = valueName
         self.help = help

@@ -34,8 +34,10 @@ public struct FileImportCommand: Sendable {
     /// Throws `UsageError` for a bad option value.
     public let prepare: @Sendable (_ args: CommandArguments, _ limits: InputLimits) throws -> FileImport
 
-    public init(name: String, abstract: String, discussion: String, fileHelp: String, options: [CommandOption],
-                prepare: @escaping @Sendable (CommandArguments, InputLimits) throws -> FileImport) {
+    public init(
+        name: String, abstract: String, discussion: String, fileHelp: String, options: [CommandOption],
+        prepare: @escaping @Sendable (CommandArguments, InputLimits) throws -> FileImport
+    ) {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
@@ -57,8 +59,10 @@ public struct FileImport {
     /// A command that would fix a file whose rows were rejected (`mapping init …`).
     public var suggestion: ((String) -> String?)?
 
-    public init(connector: String, connectionID: String?, normalizer: Normalizer = Normalizer(), objectType: String,
-                suggestion: ((String) -> String?)? = nil, open: @escaping (String) throws(InputError) -> AnyRecordStream) {
+    public init(
+        connector: String, connectionID: String?, normalizer: Normalizer = Normalizer(), objectType: String,
+        suggestion: ((String) -> String?)? = nil, open: @escaping (String) throws(InputError) -> AnyRecordStream
+    ) {
         self.connector = connector
         self.connectionID = connectionID
         self.normalizer = normalizer

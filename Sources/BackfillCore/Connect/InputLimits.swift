@@ -17,8 +17,10 @@ public struct InputLimits: Sendable, Equatable {
     /// JSON nesting; see `JSONParser.Limits.maxDepth`.
     public var maxDepth: Int
 
-    public init(maxFieldBytes: Int = 16 << 20, maxRecordBytes: Int = 32 << 20, maxResponseBytes: Int = 64 << 20,
-                maxDepth: Int = 256) {
+    public init(
+        maxFieldBytes: Int = 16 << 20, maxRecordBytes: Int = 32 << 20, maxResponseBytes: Int = 64 << 20,
+        maxDepth: Int = 256
+    ) {
         self.maxFieldBytes = maxFieldBytes
         self.maxRecordBytes = maxRecordBytes
         self.maxResponseBytes = maxResponseBytes

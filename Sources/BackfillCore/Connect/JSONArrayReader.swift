@@ -69,8 +69,9 @@ public struct JSONArrayReader {
     private var offset: Int { input.offset }
 
     private func failure(_ message: String, code: IssueCode = .malformedInput, line: Int? = nil, offset: Int? = nil) -> InputError {
-        InputError(kind: .malformed, origin: Origin(file: file, line: line ?? self.line), code: code,
-                   message: "\(message) (byte \(offset ?? self.offset))")
+        InputError(
+            kind: .malformed, origin: Origin(file: file, line: line ?? self.line), code: code,
+            message: "\(message) (byte \(offset ?? self.offset))")
     }
 
     private var foundText: String {
@@ -95,7 +96,8 @@ public struct JSONArrayReader {
     /// value nests too deep or grows past `maxRecordBytes`.
     private mutating func scanValue(into out: inout [UInt8], path: String, depth baseDepth: Int) throws(InputError) {
         skipSpace()
-        let startLine = line, startOffset = offset
+        let startLine = line
+        let startOffset = offset
         var depth = 0
         var inString = false
         var escaped = false
@@ -115,20 +117,24 @@ public struct JSONArrayReader {
                 if !started {
                     started = true
                     switch b {
-                    case UInt8(ascii: "\""): inString = true; continue scan
+                    case UInt8(ascii: "\""):
+                        inString = true
+                        continue scan
                     case UInt8(ascii: "{"), UInt8(ascii: "["):
                         depth = 1
                         if baseDepth + depth > limits.maxDepth { throw tooDeep(path, offset: startOffset) }
                         continue scan
                     case UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":"):
                         throw failure("unexpected '\(String(UnicodeScalar(b)))' where \(path) was expected")
-                    default: scalar = true; continue scan
+                    default:
+                        scalar = true
+                        continue scan
                     }
                 }
                 if scalar {
                     switch b {
                     case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ":"), UInt8(ascii: "["),
-                         UInt8(ascii: "{"), UInt8(ascii: "\""), 0x20, 0x0A, 0x0D, 0x09:
+                        UInt8(ascii: "{"), UInt8(ascii: "\""), 0x20, 0x0A, 0x0D, 0x09:
                         if b == 0x0A { newlines -= 1 }
                         end = i
                         break scan
@@ -136,9 +142,16 @@ public struct JSONArrayReader {
                     }
                 }
                 if inString {
-                    if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") {
+                    if escaped {
+                        escaped = false
+                    } else if b == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if b == UInt8(ascii: "\"") {
                         inString = false
-                        if depth == 0 { end = i + 1; break scan }
+                        if depth == 0 {
+                            end = i + 1
+                            break scan
+                        }
                     }
                     continue scan
                 }
@@ -151,7 +164,10 @@ public struct JSONArrayReader {
                     }
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     depth -= 1
-                    if depth == 0 { end = i + 1; break scan }
+                    if depth == 0 {
+                        end = i + 1
+                        break scan
+                    }
                 default: break
                 }
             }
@@ -160,8 +176,9 @@ public struct JSONArrayReader {
             line += newlines
             input.consume(stop - bytes.startIndex)
             if out.count > limits.maxRecordBytes {
-                throw failure("\(path), which starts on line \(startLine) (byte \(startOffset)), is larger than "
-                                + "\(InputLimits.describe(limits.maxRecordBytes)) (--max-record-mib)", code: .tooLarge)
+                throw failure(
+                    "\(path), which starts on line \(startLine) (byte \(startOffset)), is larger than "
+                        + "\(InputLimits.describe(limits.maxRecordBytes)) (--max-record-mib)", code: .tooLarge)
             }
             if end != nil { return }
         }
@@ -174,10 +191,14 @@ public struct JSONArrayReader {
     /// One complete value, parsed as strictly as a document. A value that
     /// is JSON but unusable (`invalidString`) is returned as the error
     /// instead of thrown, for the caller to decide.
-    private mutating func readValue(path: String, depth: Int) throws(InputError)
-        -> (value: Value, bytes: [UInt8], line: Int, offset: Int, invalid: JSONParser.SyntaxError?) {
+    private mutating func readValue(
+        path: String, depth: Int
+    ) throws(InputError)
+        -> (value: Value, bytes: [UInt8], line: Int, offset: Int, invalid: JSONParser.SyntaxError?)
+    {
         skipSpace()
-        let startLine = line, startOffset = offset
+        let startLine = line
+        let startOffset = offset
         var bytes: [UInt8] = []
         try scanValue(into: &bytes, path: path, depth: depth)
         do {
@@ -190,15 +211,18 @@ public struct JSONArrayReader {
 
     /// A parser error inside a value, placed in the file.
     private func located(_ error: JSONParser.SyntaxError, in path: String, line: Int, offset: Int) -> InputError {
-        let where_ = JSONParser.path(path, inside: error.path)
-        let what = error.kind == .syntax ? "invalid JSON in \(where_)" : where_
+        let location = JSONParser.path(path, inside: error.path)
+        let what = error.kind == .syntax ? "invalid JSON in \(location)" : location
         return failure("\(what): \(error.message)", code: error.code, line: line + error.line - 1, offset: offset + error.offset)
     }
 
     private mutating func readKey(in path: String) throws(InputError) -> String {
         skipSpace()
-        guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name in double quotes in \(path) but found \(foundText)") }
-        let keyLine = line, keyOffset = offset
+        guard peek() == UInt8(ascii: "\"") else {
+            throw failure("expected a member name in double quotes in \(path) but found \(foundText)")
+        }
+        let keyLine = line
+        let keyOffset = offset
         let key = try readValue(path: "a member name in \(path)", depth: 1)
         if let invalid = key.invalid { throw located(invalid, in: path, line: keyLine, offset: keyOffset) }
         guard case .string(let name) = key.value else { throw failure("expected a member name in \(path)") }
@@ -215,7 +239,8 @@ public struct JSONArrayReader {
         var head: [UInt8] = []
         for i in 0..<4 { if let b = input.peek(ahead: i) { head.append(b) } }
         if let encoding = JSONParser.foreignEncoding(of: head) {
-            throw failure("the file is \(encoding), not UTF-8; JSON must be UTF-8 (RFC 8259 §8.1)", code: .invalidEncoding, line: 1, offset: 0)
+            throw failure(
+                "the file is \(encoding), not UTF-8; JSON must be UTF-8 (RFC 8259 §8.1)", code: .invalidEncoding, line: 1, offset: 0)
         }
         if head.starts(with: [0xEF, 0xBB, 0xBF]) { for _ in 0..<3 { _ = advance() } }  // a UTF-8 BOM may be ignored (§8.1)
         skipSpace()
@@ -278,7 +303,9 @@ public struct JSONArrayReader {
             }
             return failure("the file is JSON, but \(kind); expected an array of bills or {\"data\": [...]}", line: 1, offset: startOffset)
         } catch {
-            return failure("this is not JSON: expected '[' or '{' but found \(JSONParser.describe(rest.first, atEnd: "nothing"))", line: 1, offset: startOffset)
+            return failure(
+                "this is not JSON: expected '[' or '{' but found \(JSONParser.describe(rest.first, atEnd: "nothing"))", line: 1,
+                offset: startOffset)
         }
     }
 
@@ -321,7 +348,9 @@ public struct JSONArrayReader {
                 try finishDocument()
                 return nil
             }
-            guard b == UInt8(ascii: ",") else { throw failure("expected ',' or ']' after \(arrayPath)[\(index - 1)] but found \(foundText)") }
+            guard b == UInt8(ascii: ",") else {
+                throw failure("expected ',' or ']' after \(arrayPath)[\(index - 1)] but found \(foundText)")
+            }
             _ = advance()
             skipSpace()
         } else if peek() == UInt8(ascii: "]") {
@@ -334,11 +363,14 @@ public struct JSONArrayReader {
         defer { index += 1 }
         var issue: RecordIssue?
         if let invalid = read.invalid {
-            issue = RecordIssue(origin: Origin(file: file, line: read.line + invalid.line - 1,
-                                               jsonPath: JSONParser.path(path, inside: invalid.path)), field: nil,
-                                code: invalid.code, message: "\(invalid.message) (byte \(read.offset + invalid.offset))")
+            issue = RecordIssue(
+                origin: Origin(
+                    file: file, line: read.line + invalid.line - 1,
+                    jsonPath: JSONParser.path(path, inside: invalid.path)), field: nil,
+                code: invalid.code, message: "\(invalid.message) (byte \(read.offset + invalid.offset))")
         }
-        return Element(value: read.value, path: path, index: index, line: read.line, offset: read.offset, bytes: read.bytes,
-                       issue: issue)
+        return Element(
+            value: read.value, path: path, index: index, line: read.line, offset: read.offset, bytes: read.bytes,
+            issue: issue)
     }
 }

@@ -40,9 +40,11 @@ public struct RawRecord: Sendable {
         }
     }
 
-    public init(objectType: String, origin: Origin, sourceSystem: String, connectionID: String?,
-                canonicalID: String? = nil, fields: Fields, unmapped: Fields = [:],
-                rawText: String, issues: [RecordIssue] = []) {
+    public init(
+        objectType: String, origin: Origin, sourceSystem: String, connectionID: String?,
+        canonicalID: String? = nil, fields: Fields, unmapped: Fields = [:],
+        rawText: String, issues: [RecordIssue] = []
+    ) {
         self.objectType = objectType
         self.origin = origin
         self.sourceSystem = sourceSystem

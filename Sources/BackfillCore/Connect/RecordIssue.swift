@@ -52,8 +52,10 @@ public struct RecordIssue: Sendable, Hashable, CustomStringConvertible {
     /// validator does not report that field again.
     public var covers: String?
 
-    public init(origin: Origin, sourceID: String? = nil, field: String?, code: IssueCode, message: String,
-                covers: String? = nil) {
+    public init(
+        origin: Origin, sourceID: String? = nil, field: String?, code: IssueCode, message: String,
+        covers: String? = nil
+    ) {
         self.origin = origin
         self.sourceID = sourceID
         self.field = field

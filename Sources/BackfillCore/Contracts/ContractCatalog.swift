@@ -59,8 +59,10 @@ public struct ContractCatalog: Sendable {
                     let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
                     // A misspelt key would silently fall back to a default path or collection.
                     guard knownOptions.contains(parts[0]), parts.count == 2 else {
-                        throw CatalogError(line: headerLine, message: "unknown option '\(option)' of object \(name) "
-                            + "(known: \(knownOptions.sorted().joined(separator: ", ")), each as key=value)")
+                        throw CatalogError(
+                            line: headerLine,
+                            message: "unknown option '\(option)' of object \(name) "
+                                + "(known: \(knownOptions.sorted().joined(separator: ", ")), each as key=value)")
                     }
                     options[parts[0]] = parts[1]
                 }
@@ -117,8 +119,10 @@ public struct ContractCatalog: Sendable {
             }
             if case .shapeArray(let shape) = type { references.append((shape, number + 1)) }
             if case .shape(let shape) = type { references.append((shape, number + 1)) }
-            fields.append(FieldSpec(name: words[0], type: type, required: required,
-                                    enumValues: enumValues, defaultValue: defaultValue))
+            fields.append(
+                FieldSpec(
+                    name: words[0], type: type, required: required,
+                    enumValues: enumValues, defaultValue: defaultValue))
         }
         try flush()
         // A field naming a shape that does not exist would validate nothing inside it.

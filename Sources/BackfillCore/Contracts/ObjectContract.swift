@@ -29,8 +29,10 @@ public struct ObjectContract: Sendable {
     /// what it is about.
     public let keyFields: [String]
 
-    init(objectType: String, collection: String, apiPath: String, fields: [FieldSpec],
-         documentDateSource: String?, totalField: String?, nativeIDField: String?, aliases: [String: String]) {
+    init(
+        objectType: String, collection: String, apiPath: String, fields: [FieldSpec],
+        documentDateSource: String?, totalField: String?, nativeIDField: String?, aliases: [String: String]
+    ) {
         self.objectType = objectType
         self.collection = collection
         self.apiPath = apiPath
@@ -44,10 +46,12 @@ public struct ObjectContract: Sendable {
         for spec in fields { if let d = spec.defaultValue, defaults[spec.name] == nil { defaults[spec.name] = d } }
         self.defaults = defaults
         let byName = fieldsByName
-        let money = [totalField, "total_amount", "amount"].compactMap { $0 }.first { byName[$0]?.type == .money }
+        let money =
+            [totalField, "total_amount", "amount"].compactMap { $0 }.first { byName[$0]?.type == .money }
             ?? fields.first { $0.type == .money }?.name
         headlineMoneyField = money
-        let date = [documentDateSource, "document_date"].compactMap { $0 }.first { byName[$0] != nil }
+        let date =
+            [documentDateSource, "document_date"].compactMap { $0 }.first { byName[$0] != nil }
             ?? fields.first { $0.type == .date }?.name
         let about = ["vendor_name", "customer_name", "counterparty_name", "name", "display_name", "description", "memo"]
             .first { byName[$0] != nil }

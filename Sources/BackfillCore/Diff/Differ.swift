@@ -32,24 +32,29 @@ public struct Differ: Sendable {
     }
 
     /// `content` is `content(of: payload)`, computed ahead by the caller.
-    public func classify(identity: RecordIdentity, payload: Fields, content: Content, origin: Origin,
-                         canonicalID: String?, existing: StoredRecord?) -> RecordChange {
+    public func classify(
+        identity: RecordIdentity, payload: Fields, content: Content, origin: Origin,
+        canonicalID: String?, existing: StoredRecord?
+    ) -> RecordChange {
         guard let existing else {
-            var change = RecordChange(action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
-                                      origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
+            var change = RecordChange(
+                action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
+                origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
             change.values = payload
             return change
         }
         // A removed record sent again comes back, even with the same content.
         if existing.removedAt == nil && existing.contentHash == content.hash {
-            return RecordChange(action: .unchanged, identity: identity, id: existing.id, origin: origin,
-                                fields: [], payload: [], contentHash: content.hash)
+            return RecordChange(
+                action: .unchanged, identity: identity, id: existing.id, origin: origin,
+                fields: [], payload: [], contentHash: content.hash)
         }
         let old = (try? JSONParser.parse(existing.payload)) ?? .object([:])
         var fields = existing.removedAt.map { [FieldChange(path: "removed_at", from: .string($0), to: nil)] } ?? []
         fields += fieldChanges(from: old, to: .object(payload))
-        var change = RecordChange(action: .update, identity: identity, id: existing.id, origin: origin,
-                                  fields: fields, payload: content.payload, contentHash: content.hash)
+        var change = RecordChange(
+            action: .update, identity: identity, id: existing.id, origin: origin,
+            fields: fields, payload: content.payload, contentHash: content.hash)
         change.row = existing.row
         change.values = payload
         return change

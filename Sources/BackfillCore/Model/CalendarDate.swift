@@ -6,7 +6,8 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              (1...CalendarDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+            (1...CalendarDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
         self.year = year
         self.month = month
         self.day = day
@@ -16,8 +17,9 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     public init?(iso text: some StringProtocol) {
         let b = Array(text.utf8)
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-              let y = CalendarDate.number(b[0..<4]), let m = CalendarDate.number(b[5..<7]),
-              let d = CalendarDate.number(b[8..<10]) else { return nil }
+            let y = CalendarDate.number(b[0..<4]), let m = CalendarDate.number(b[5..<7]),
+            let d = CalendarDate.number(b[8..<10])
+        else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
@@ -83,9 +85,16 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         }
         return String(unsafeUninitializedCapacity: 10) { out in
             func digit(_ v: Int) -> UInt8 { UInt8(48 + v) }
-            out[0] = digit(year / 1000); out[1] = digit(year / 100 % 10); out[2] = digit(year / 10 % 10); out[3] = digit(year % 10)
-            out[4] = UInt8(ascii: "-"); out[5] = digit(month / 10); out[6] = digit(month % 10)
-            out[7] = UInt8(ascii: "-"); out[8] = digit(day / 10); out[9] = digit(day % 10)
+            out[0] = digit(year / 1000)
+            out[1] = digit(year / 100 % 10)
+            out[2] = digit(year / 10 % 10)
+            out[3] = digit(year % 10)
+            out[4] = UInt8(ascii: "-")
+            out[5] = digit(month / 10)
+            out[6] = digit(month % 10)
+            out[7] = UInt8(ascii: "-")
+            out[8] = digit(day / 10)
+            out[9] = digit(day % 10)
             return 10
         }
     }
@@ -112,10 +121,11 @@ public struct CanonicalDateTime: Sendable, Hashable, CustomStringConvertible {
             return
         }
         guard b.count >= 19, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "),
-              let d = CalendarDate(iso: String(decoding: b[0..<10], as: UTF8.self)),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let hh = CalendarDate.number(b[11..<13]), let mm = CalendarDate.number(b[14..<16]),
-              let ss = CalendarDate.number(b[17..<19]), hh < 24, mm < 60, ss < 60 else { return nil }
+            let d = CalendarDate(iso: String(decoding: b[0..<10], as: UTF8.self)),
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+            let hh = CalendarDate.number(b[11..<13]), let mm = CalendarDate.number(b[14..<16]),
+            let ss = CalendarDate.number(b[17..<19]), hh < 24, mm < 60, ss < 60
+        else { return nil }
         var i = 19
         var fraction = ""
         if i < b.count, b[i] == UInt8(ascii: ".") {
@@ -137,8 +147,9 @@ public struct CanonicalDateTime: Sendable, Hashable, CustomStringConvertible {
             let rest = Array(b[(i + 1)...])
             let digits = rest.filter { $0 != UInt8(ascii: ":") }
             guard digits.count == 4, rest.count == 4 || (rest.count == 5 && rest[2] == UInt8(ascii: ":")),
-                  let oh = CalendarDate.number(digits[0..<2]), let om = CalendarDate.number(digits[2..<4]),
-                  oh < 24, om < 60 else { return nil }
+                let oh = CalendarDate.number(digits[0..<2]), let om = CalendarDate.number(digits[2..<4]),
+                oh < 24, om < 60
+            else { return nil }
             offsetSeconds = sign * (oh * 3600 + om * 60)
         } else {
             return nil
@@ -163,7 +174,9 @@ public struct CanonicalDateTime: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
-        let h = secondsOfDay / 3600, m = secondsOfDay % 3600 / 60, s = secondsOfDay % 60
+        let h = secondsOfDay / 3600
+        let m = secondsOfDay % 3600 / 60
+        let s = secondsOfDay % 60
         return "\(date)T\(pad(h)):\(pad(m)):\(pad(s))\(fraction.isEmpty ? "" : "." + fraction)Z"
     }
 }

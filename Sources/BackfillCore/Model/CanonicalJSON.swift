@@ -110,15 +110,29 @@ public enum CanonicalJSON {
         }
         for byte in s.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): out.append(92); out.append(34)
-            case UInt8(ascii: "\\"): out.append(92); out.append(92)
-            case 0x0A: out.append(92); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(92); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(92); out.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "\""):
+                out.append(92)
+                out.append(34)
+            case UInt8(ascii: "\\"):
+                out.append(92)
+                out.append(92)
+            case 0x0A:
+                out.append(92)
+                out.append(UInt8(ascii: "n"))
+            case 0x0D:
+                out.append(92)
+                out.append(UInt8(ascii: "r"))
+            case 0x09:
+                out.append(92)
+                out.append(UInt8(ascii: "t"))
             case 0..<0x20:
                 let hex: StaticString = "0123456789abcdef"
-                out.append(92); out.append(UInt8(ascii: "u")); out.append(48); out.append(48)
-                out.append(hex.utf8Start[Int(byte >> 4)]); out.append(hex.utf8Start[Int(byte & 15)])
+                out.append(92)
+                out.append(UInt8(ascii: "u"))
+                out.append(48)
+                out.append(48)
+                out.append(hex.utf8Start[Int(byte >> 4)])
+                out.append(hex.utf8Start[Int(byte & 15)])
             default: out.append(byte)
             }
         }

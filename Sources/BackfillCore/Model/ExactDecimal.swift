@@ -102,10 +102,16 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             if failure != nil { continue }  // still checked for being a number at all
             if seenPoint {
                 scale += 1
-                if scale > maxScale { failure = .tooManyDecimals; continue }
+                if scale > maxScale {
+                    failure = .tooManyDecimals
+                    continue
+                }
             } else if integerDigits > 0 || byte != UInt8(ascii: "0") {
                 integerDigits += 1
-                if integerDigits > maxIntegerDigits { failure = .tooLarge; continue }
+                if integerDigits > maxIntegerDigits {
+                    failure = .tooLarge
+                    continue
+                }
             }
             value = value * 10 + Int128(byte - UInt8(ascii: "0"))
         }
@@ -266,12 +272,23 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             var magnitude = significand.magnitude
             if magnitude <= UInt128(UInt64.max) {
                 var v = UInt64(magnitude)
-                repeat { i -= 1; buf[i] = 48 + UInt8(v % 10); v /= 10 } while v > 0
+                repeat {
+                    i -= 1
+                    buf[i] = 48 + UInt8(v % 10)
+                    v /= 10
+                } while v > 0
             } else {
-                repeat { i -= 1; buf[i] = 48 + UInt8(magnitude % 10); magnitude /= 10 } while magnitude > 0
+                repeat {
+                    i -= 1
+                    buf[i] = 48 + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
             }
             // At least one digit before the point: 0.05, not .05.
-            while buf.count - i <= scale { i -= 1; buf[i] = 48 }
+            while buf.count - i <= scale {
+                i -= 1
+                buf[i] = 48
+            }
             let point = buf.count - scale
             out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<point]))
             if scale > 0 {

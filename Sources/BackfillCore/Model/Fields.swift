@@ -115,12 +115,21 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
         guard !other.isEmpty else { return }
         var merged: [Member] = []
         merged.reserveCapacity(members.count + other.members.count)
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < members.count && j < other.members.count {
             let c = Fields.compare(members[i].key, other.members[j].key)
-            if c < 0 { merged.append(members[i]); i += 1 }
-            else if c > 0 { merged.append(other.members[j]); j += 1 }
-            else { merged.append(members[i]); i += 1; j += 1 }
+            if c < 0 {
+                merged.append(members[i])
+                i += 1
+            } else if c > 0 {
+                merged.append(other.members[j])
+                j += 1
+            } else {
+                merged.append(members[i])
+                i += 1
+                j += 1
+            }
         }
         merged.append(contentsOf: members[i...])
         merged.append(contentsOf: other.members[j...])
@@ -174,7 +183,8 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
             i += 8
         }
         while i < n {
-            let x = pa[i], y = pb[i]
+            let x = pa[i]
+            let y = pb[i]
             if x != y { return x < y ? -1 : 1 }
             i += 1
         }

@@ -218,9 +218,15 @@ public struct JSONParser {
                     continue
                 }
             case UInt8(ascii: "\""): value = .string(try parseString())
-            case UInt8(ascii: "t"): try literal("true"); value = .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); value = .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); value = .null
+            case UInt8(ascii: "t"):
+                try literal("true")
+                value = .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                value = .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                value = .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = .number(try parseNumber())
             default: throw error("unexpected \(found) where a value was expected")
             }
@@ -372,14 +378,16 @@ public struct JSONParser {
                 case 0xD800..<0xDC00:
                     // A high surrogate: only a low one may follow (§8.2).
                     guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw error("\\u\(hex(unit)) is a high surrogate without the low surrogate that must follow it",
-                                    .invalidString, at: escapeAt)
+                        throw error(
+                            "\\u\(hex(unit)) is a high surrogate without the low surrogate that must follow it",
+                            .invalidString, at: escapeAt)
                     }
                     index += 2
                     let low = try hex4()
                     guard (0xDC00..<0xE000).contains(low) else {
-                        throw error("\\u\(hex(unit)) is followed by \\u\(hex(low)), which is not a low surrogate",
-                                    .invalidString, at: escapeAt)
+                        throw error(
+                            "\\u\(hex(unit)) is followed by \\u\(hex(low)), which is not a low surrogate",
+                            .invalidString, at: escapeAt)
                     }
                     scalarValue = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
                 case 0xDC00..<0xE000:
@@ -391,8 +399,9 @@ public struct JSONParser {
                 guard let scalar = Unicode.Scalar(scalarValue) else { throw error("invalid \\u escape", at: escapeAt) }
                 out.append(contentsOf: String(Character(scalar)).utf8)
             default:
-                throw error("\\\(String(UnicodeScalar(e))) is not a JSON escape (only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX are)",
-                            at: escapeAt)
+                throw error(
+                    "\\\(String(UnicodeScalar(e))) is not a JSON escape (only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX are)",
+                    at: escapeAt)
             }
         }
         throw error("the string opened here is never closed", at: open)
@@ -433,17 +442,29 @@ public enum UTF8Validation {
         var i = bytes.startIndex
         while i < bytes.endIndex {
             let c = bytes[i]
-            if c < 0x80 { i += 1; continue }
+            if c < 0x80 {
+                i += 1
+                continue
+            }
             let length: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
             switch c {
             case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
+            case 0xE0:
+                length = 3
+                low = 0xA0
             case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
+            case 0xED:
+                length = 3
+                high = 0x9F
+            case 0xF0:
+                length = 4
+                low = 0x90
             case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
+            case 0xF4:
+                length = 4
+                high = 0x8F
             default: return i - base
             }
             guard i + length <= bytes.endIndex else { return i - base }

@@ -40,7 +40,9 @@ extension Normalizer {
                 case .string(let s): return .string(normalizeEnum(s, spec))
                 case .number(let n): return .string(n)
                 case .integer(let i): return .string(String(i))
-                default: fail(path(), .invalidType, "expected text, got \(CanonicalJSON.string(value))"); return nil
+                default:
+                    fail(path(), .invalidType, "expected text, got \(CanonicalJSON.string(value))")
+                    return nil
                 }
             case .money, .decimal:
                 guard let d = decimal(value, path: path()) else { return nil }
@@ -51,8 +53,11 @@ extension Normalizer {
                 case .integer: return value
                 case .number(let n), .string(let n):
                     if let i = Int(n.trimmingSpaces()) { return .integer(i) }
-                    fail(path(), .invalidInteger, "'\(Excerpt(n))' is not a whole number"); return nil
-                default: fail(path(), .invalidInteger, "expected a whole number"); return nil
+                    fail(path(), .invalidInteger, "'\(Excerpt(n))' is not a whole number")
+                    return nil
+                default:
+                    fail(path(), .invalidInteger, "expected a whole number")
+                    return nil
                 }
             case .boolean:
                 switch value {
@@ -61,15 +66,25 @@ extension Normalizer {
                     switch s.trimmingSpaces().lowercased() {
                     case "true", "t", "yes", "y", "1": return .bool(true)
                     case "false", "f", "no", "n", "0": return .bool(false)
-                    default: fail(path(), .invalidBoolean, "'\(Excerpt(s))' is not true or false"); return nil
+                    default:
+                        fail(path(), .invalidBoolean, "'\(Excerpt(s))' is not true or false")
+                        return nil
                     }
-                default: fail(path(), .invalidBoolean, "expected true or false"); return nil
+                default:
+                    fail(path(), .invalidBoolean, "expected true or false")
+                    return nil
                 }
             case .date:
-                guard case .string(let s) = value else { fail(path(), .invalidDate, "expected a date"); return nil }
+                guard case .string(let s) = value else {
+                    fail(path(), .invalidDate, "expected a date")
+                    return nil
+                }
                 return date(s, path: path()).map { .string($0.description) }
             case .dateTime:
-                guard case .string(let s) = value else { fail(path(), .invalidDateTime, "expected a date-time"); return nil }
+                guard case .string(let s) = value else {
+                    fail(path(), .invalidDateTime, "expected a date-time")
+                    return nil
+                }
                 let text = s.trimmingSpaces()
                 if let t = CanonicalDateTime(iso: text) { return .string(t.description) }
                 if let d = options.datePatterns.lazy.compactMap({ $0.parse(text) }).first ?? CalendarDate(iso: text) {
@@ -78,7 +93,9 @@ extension Normalizer {
                 switch LocalDateTime.parse(text, patterns: options.datePatterns, defaultZone: options.timeZone) {
                 case .success(let t): return .string(t.description)
                 case .failure(.noZone):
-                    fail(path(), .invalidDateTime, "'\(Excerpt(s))' has no time zone; set the mapping's timezone (an IANA name such as Europe/Amsterdam)")
+                    fail(
+                        path(), .invalidDateTime,
+                        "'\(Excerpt(s))' has no time zone; set the mapping's timezone (an IANA name such as Europe/Amsterdam)")
                 case .failure(.unknownZone(let zone)):
                     fail(path(), .invalidDateTime, "'\(Excerpt(s))': '\(Excerpt(zone))' is not a time zone")
                 case .failure(.notADateTime):
@@ -88,31 +105,39 @@ extension Normalizer {
             case .map:
                 if case .object = value { return value }
                 if case .string(let s) = value, let parsed = try? JSONParser.parse(s), case .object = parsed { return parsed }
-                fail(path(), .invalidType, "expected an object"); return nil
+                fail(path(), .invalidType, "expected an object")
+                return nil
             case .stringArray:
                 if case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) { return value }
                 if case .string(let s) = value {
                     if let parsed = try? JSONParser.parse(s), case .array = parsed { return coerce(parsed, as: spec, path: path()) }
                     return .array(s.split(separator: ";").map { .string(String($0).trimmingSpaces()) })
                 }
-                fail(path(), .invalidType, "expected a list of text values"); return nil
+                fail(path(), .invalidType, "expected a list of text values")
+                return nil
             case .objectArray:
                 if case .array = value { return value }
                 if case .string(let s) = value, let parsed = try? JSONParser.parse(s), case .array = parsed { return parsed }
-                fail(path(), .invalidType, "expected a list of objects"); return nil
+                fail(path(), .invalidType, "expected a list of objects")
+                return nil
             case .shape(let name):
                 guard case .object(let fields) = value, let shape = catalog.shape(name) else {
-                    fail(path(), .invalidType, "expected an object"); return nil
+                    fail(path(), .invalidType, "expected an object")
+                    return nil
                 }
                 return .object(object(fields, shape: shape, path: path()))
             case .shapeArray(let name):
                 guard case .array(let items) = value, let shape = catalog.shape(name) else {
-                    fail(path(), .invalidType, "expected a list of objects"); return nil
+                    fail(path(), .invalidType, "expected a list of objects")
+                    return nil
                 }
                 var out: [Value] = []
                 let arrayPath = items.isEmpty ? "" : path()
                 for (i, item) in items.enumerated() {
-                    guard case .object(let fields) = item else { fail("\(arrayPath)[\(i)]", .invalidType, "expected an object"); continue }
+                    guard case .object(let fields) = item else {
+                        fail("\(arrayPath)[\(i)]", .invalidType, "expected an object")
+                        continue
+                    }
                     out.append(.object(object(fields, shape: shape, path: "\(arrayPath)[\(i)]")))
                 }
                 return .array(out)
@@ -124,7 +149,10 @@ extension Normalizer {
             var out: Fields = [:]
             var unknown: Fields = [:]
             for (name, value) in fields {
-                guard let spec = shape.fieldsByName[name] else { unknown[name] = value; continue }
+                guard let spec = shape.fieldsByName[name] else {
+                    unknown[name] = value
+                    continue
+                }
                 if let v = coerce(value, as: spec, path: path + "." + name) { out[name] = v }
             }
             if !unknown.isEmpty {
@@ -158,7 +186,9 @@ extension Normalizer {
             case .number(let n):
                 switch ExactDecimal.parse(n) {
                 case .success(let d): return d
-                case .failure(let why): fail(path(), .invalidDecimal, "'\(Excerpt(n))' \(why.reason)"); return nil
+                case .failure(let why):
+                    fail(path(), .invalidDecimal, "'\(Excerpt(n))' \(why.reason)")
+                    return nil
                 }
             case .string(let s):
                 switch options.amountFormat.parseOrExplain(s) {
@@ -168,7 +198,8 @@ extension Normalizer {
                 }
                 return nil
             default:
-                fail(path(), .invalidDecimal, "expected a number"); return nil
+                fail(path(), .invalidDecimal, "expected a number")
+                return nil
             }
         }
 

@@ -38,7 +38,10 @@ extension Normalizer.Context {
         for (index, item) in items.enumerated() {
             let path = "lines[\(index)]"
             lineOrigin = index < lineOrigins.count ? lineOrigins[index] : nil
-            defer { lineOrigin = nil; currency = documentCurrency }
+            defer {
+                lineOrigin = nil
+                currency = documentCurrency
+            }
             guard case .object(var fields) = item else {
                 fail(path, .invalidType, "expected an object")
                 continue
@@ -68,7 +71,8 @@ extension Normalizer.Context {
             }
             if let detailShape {
                 var detail = object(detailInput, shape: detailShape, path: path + ".detail")
-                let type = detail["type"]?.stringValue
+                let type =
+                    detail["type"]?.stringValue
                     ?? Self.detailType(lineType: line["line_type"]?.stringValue, hasAmount: line["amount"] != nil)
                 if let type {
                     detail["type"] = .string(type)

@@ -16,16 +16,20 @@ public struct Normalizer: Sendable {
     }
 
     public func normalize(_ raw: RawRecord) -> NormalizedRecord {
-        var record = NormalizedRecord(identity: nil, canonicalID: raw.canonicalID, payload: [:],
-                                      origin: raw.origin, rawText: raw.rawText, issues: raw.issues)
+        var record = NormalizedRecord(
+            identity: nil, canonicalID: raw.canonicalID, payload: [:],
+            origin: raw.origin, rawText: raw.rawText, issues: raw.issues)
         guard let contract = catalog.contract(for: raw.objectType) else {
-            record.issues.append(RecordIssue(origin: raw.origin, sourceID: raw.declaredSourceID, field: nil,
-                                             code: .unknownObjectType,
-                                             message: "'\(Excerpt(raw.objectType))' is not a canonical object type"))
+            record.issues.append(
+                RecordIssue(
+                    origin: raw.origin, sourceID: raw.declaredSourceID, field: nil,
+                    code: .unknownObjectType,
+                    message: "'\(Excerpt(raw.objectType))' is not a canonical object type"))
             return record
         }
-        var context = Context(origin: raw.origin, sourceID: raw.declaredSourceID, sourceSystem: raw.sourceSystem,
-                              options: options, catalog: catalog)
+        var context = Context(
+            origin: raw.origin, sourceID: raw.declaredSourceID, sourceSystem: raw.sourceSystem,
+            options: options, catalog: catalog)
 
         var input = raw.fields
         for (alias, canonical) in contract.aliases where input[canonical] == nil {
@@ -76,16 +80,18 @@ public struct Normalizer: Sendable {
         derive(into: &payload, contract: contract, context: &context)
 
         if !unknown.isEmpty {
-            context.keepUnknown(unknown, in: &payload, hasMetadata: contract.fieldsByName["metadata"] != nil,
-                                path: "")
+            context.keepUnknown(
+                unknown, in: &payload, hasMetadata: contract.fieldsByName["metadata"] != nil,
+                path: "")
         }
         payload.fillAbsent(from: contract.defaults)
 
         record.payload = payload
         record.issues += context.issues
         if let sourceID = payload["source_id"]?.stringValue, !sourceID.isEmpty {
-            record.identity = RecordIdentity(objectType: contract.objectType, sourceSystem: raw.sourceSystem,
-                                             connectionID: raw.connectionID ?? "", sourceID: sourceID)
+            record.identity = RecordIdentity(
+                objectType: contract.objectType, sourceSystem: raw.sourceSystem,
+                connectionID: raw.connectionID ?? "", sourceID: sourceID)
         }
         return record
     }
@@ -96,19 +102,22 @@ public struct Normalizer: Sendable {
         // from issued_at when possible"; each type derives from its own
         // document date (expense_date, bill_date, issued_at, …).
         if contract.fieldsByName["document_date"] != nil, payload["document_date"] == nil,
-           let source = contract.documentDateSource, let value = payload[source]?.stringValue {
+            let source = contract.documentDateSource, let value = payload[source]?.stringValue
+        {
             payload["document_date"] = .string(String(value.prefix(10)))
         }
         // Contract, effective_date: "Defaults to document_date when omitted."
         if contract.fieldsByName["effective_date"] != nil, payload["effective_date"] == nil,
-           let documentDate = payload["document_date"] {
+            let documentDate = payload["document_date"]
+        {
             payload["effective_date"] = documentDate
         }
         // A document total omitted but lines given: the sum of the line amounts,
         // leaving out subtotal and description-only lines, which restate or
         // carry no amount. Exact, at the currency's scale.
         if let total = contract.totalField, payload[total] == nil,
-           case .array(let lines)? = payload["lines"], !lines.isEmpty {
+            case .array(let lines)? = payload["lines"], !lines.isEmpty
+        {
             var sum = ExactDecimal.zero
             var any = false
             do {
@@ -122,8 +131,10 @@ public struct Normalizer: Sendable {
                 }
                 if any, let scaled = context.scaleMoney(sum, path: total) { payload[total] = .decimal(scaled) }
             } catch {
-                context.fail(total, .invalidDecimal, "too large: the line amounts add up to more than the largest amount "
-                    + "accepted (\(ExactDecimal.maxIntegerDigits) digits before the decimal point)")
+                context.fail(
+                    total, .invalidDecimal,
+                    "too large: the line amounts add up to more than the largest amount "
+                        + "accepted (\(ExactDecimal.maxIntegerDigits) digits before the decimal point)")
             }
         }
     }

@@ -25,8 +25,10 @@ public struct AmountFormat: Sendable, Equatable {
     /// Read the separators from each value (`"style": "auto"`).
     public var autoDetect: Bool
 
-    public init(thousandsSeparator: Character? = nil, decimalSeparator: Character = ".",
-                parenthesesNegative: Bool = false, negate: Bool = false, autoDetect: Bool = false) {
+    public init(
+        thousandsSeparator: Character? = nil, decimalSeparator: Character = ".",
+        parenthesesNegative: Bool = false, negate: Bool = false, autoDetect: Bool = false
+    ) {
         self.thousandsSeparator = thousandsSeparator
         self.decimalSeparator = decimalSeparator
         self.parenthesesNegative = parenthesesNegative
@@ -158,7 +160,9 @@ public struct AmountFormat: Sendable, Equatable {
     /// off from the number by a space or a digit.
     static func currencyCode(prefixOf s: Substring) -> Int? {
         let head = s.prefix(3)
-        guard head.count == 3, head.allSatisfy({ $0.isASCII && $0.isUppercase }), Currency.minorUnits(String(head)) != nil else { return nil }
+        guard head.count == 3, head.allSatisfy({ $0.isASCII && $0.isUppercase }), Currency.minorUnits(String(head)) != nil else {
+            return nil
+        }
         let rest = s.dropFirst(3)
         guard let next = rest.first, next == " " || next.isNumber || next == "-" || next == "+" || next.isSpaceSeparator else { return nil }
         return 3
@@ -166,7 +170,9 @@ public struct AmountFormat: Sendable, Equatable {
 
     static func currencyCode(suffixOf s: Substring) -> Int? {
         let tail = s.suffix(3)
-        guard tail.count == 3, tail.allSatisfy({ $0.isASCII && $0.isUppercase }), Currency.minorUnits(String(tail)) != nil else { return nil }
+        guard tail.count == 3, tail.allSatisfy({ $0.isASCII && $0.isUppercase }), Currency.minorUnits(String(tail)) != nil else {
+            return nil
+        }
         let rest = s.dropLast(3)
         guard let before = rest.last, before == " " || before.isNumber || before.isSpaceSeparator else { return nil }
         return 3
@@ -182,7 +188,8 @@ public struct AmountFormat: Sendable, Equatable {
     /// Which character groups and which marks the decimals, read from one value.
     static func detectSeparators(_ s: Substring) -> Result<(thousands: Character?, decimal: Character), ExactDecimal.ParseFailure> {
         let marks = s.filter { !($0.isASCII && $0.isNumber) }
-        let dots = marks.filter { $0 == "." }.count, commas = marks.filter { $0 == "," }.count
+        let dots = marks.filter { $0 == "." }.count
+        let commas = marks.filter { $0 == "," }.count
         let grouping: Character? = marks.contains("'") ? "'" : marks.contains(where: { $0 == " " || $0.isSpaceSeparator }) ? " " : nil
         if dots > 0 && commas > 0 {
             let last = marks.last { $0 == "." || $0 == "," }!
@@ -192,12 +199,16 @@ public struct AmountFormat: Sendable, Equatable {
         }
         let mark: Character? = dots > 0 ? "." : commas > 0 ? "," : nil
         guard let mark else { return .success((grouping, ".")) }
-        if (mark == "." ? dots : commas) > 1 { return .success((mark, grouping == nil ? (mark == "." ? "," : ".") : (mark == "." ? "," : "."))) }
+        if (mark == "." ? dots : commas) > 1 {
+            return .success((mark, grouping == nil ? (mark == "." ? "," : ".") : (mark == "." ? "," : ".")))
+        }
         if let grouping { return .success((grouping, mark)) }
         let after = s.split(separator: mark, omittingEmptySubsequences: false).last ?? ""
         if after.count == 3 {
-            return .failure(.ambiguous("is ambiguous: '\(mark)' with three digits after it may group thousands or mark decimals; "
-                + "set amounts.decimal_separator in the mapping"))
+            return .failure(
+                .ambiguous(
+                    "is ambiguous: '\(mark)' with three digits after it may group thousands or mark decimals; "
+                        + "set amounts.decimal_separator in the mapping"))
         }
         return .success((nil, mark))
     }
@@ -216,7 +227,13 @@ extension Character {
 /// other characters must match literally. ISO `YYYY-MM-DD` is always
 /// accepted first.
 public struct DatePattern: Sendable, Equatable {
-    enum Token: Equatable { case year, shortYear, month(padded: Bool), monthName, day(padded: Bool), literal(Character) }
+    enum Token: Equatable {
+        case year, shortYear
+        case month(padded: Bool)
+        case monthName
+        case day(padded: Bool)
+        case literal(Character)
+    }
     let tokens: [Token]
     public let text: String
 
@@ -224,16 +241,36 @@ public struct DatePattern: Sendable, Equatable {
         var tokens: [Token] = []
         var rest = Substring(pattern)
         while let ch = rest.first {
-            if rest.hasPrefix("YYYY") { tokens.append(.year); rest = rest.dropFirst(4) }
-            else if rest.hasPrefix("YY") { tokens.append(.shortYear); rest = rest.dropFirst(2) }
-            else if rest.hasPrefix("MMMM") { tokens.append(.monthName); rest = rest.dropFirst(4) }
-            else if rest.hasPrefix("MMM") { tokens.append(.monthName); rest = rest.dropFirst(3) }
-            else if rest.hasPrefix("MM") { tokens.append(.month(padded: true)); rest = rest.dropFirst(2) }
-            else if rest.hasPrefix("M") { tokens.append(.month(padded: false)); rest = rest.dropFirst() }
-            else if rest.hasPrefix("DD") { tokens.append(.day(padded: true)); rest = rest.dropFirst(2) }
-            else if rest.hasPrefix("D") { tokens.append(.day(padded: false)); rest = rest.dropFirst() }
-            else if ch.isLetter { return nil }
-            else { tokens.append(.literal(ch)); rest = rest.dropFirst() }
+            if rest.hasPrefix("YYYY") {
+                tokens.append(.year)
+                rest = rest.dropFirst(4)
+            } else if rest.hasPrefix("YY") {
+                tokens.append(.shortYear)
+                rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("MMMM") {
+                tokens.append(.monthName)
+                rest = rest.dropFirst(4)
+            } else if rest.hasPrefix("MMM") {
+                tokens.append(.monthName)
+                rest = rest.dropFirst(3)
+            } else if rest.hasPrefix("MM") {
+                tokens.append(.month(padded: true))
+                rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("M") {
+                tokens.append(.month(padded: false))
+                rest = rest.dropFirst()
+            } else if rest.hasPrefix("DD") {
+                tokens.append(.day(padded: true))
+                rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("D") {
+                tokens.append(.day(padded: false))
+                rest = rest.dropFirst()
+            } else if ch.isLetter {
+                return nil
+            } else {
+                tokens.append(.literal(ch))
+                rest = rest.dropFirst()
+            }
         }
         guard tokens.contains(.year) || tokens.contains(.shortYear) else { return nil }
         self.tokens = tokens
@@ -244,7 +281,9 @@ public struct DatePattern: Sendable, Equatable {
     /// that does not exist.
     public func parse(_ text: String) -> CalendarDate? {
         var chars = Substring(text)
-        var year = 0, month = 0, day = 0
+        var year = 0
+        var month = 0
+        var day = 0
         func digits(_ exact: Int?) -> Int? {
             let run = chars.prefix { $0.isASCII && $0.isNumber }
             if let exact { guard run.count >= exact else { return nil } }
@@ -256,24 +295,36 @@ public struct DatePattern: Sendable, Equatable {
         }
         for token in tokens {
             switch token {
-            case .year: guard let v = digits(4) else { return nil }; year = v
-            case .shortYear: guard let v = digits(2) else { return nil }; year = v < 69 ? 2000 + v : 1900 + v
+            case .year:
+                guard let v = digits(4) else { return nil }
+                year = v
+            case .shortYear:
+                guard let v = digits(2) else { return nil }
+                year = v < 69 ? 2000 + v : 1900 + v
             case .monthName:
                 let word = chars.prefix { $0.isLetter }
                 guard let v = Self.month(named: word) else { return nil }
                 month = v
                 chars = chars.dropFirst(word.count)
-            case .month(let padded): guard let v = digits(padded ? 2 : nil) else { return nil }; month = v
-            case .day(let padded): guard let v = digits(padded ? 2 : nil) else { return nil }; day = v
-            case .literal(let c): guard chars.first == c else { return nil }; chars = chars.dropFirst()
+            case .month(let padded):
+                guard let v = digits(padded ? 2 : nil) else { return nil }
+                month = v
+            case .day(let padded):
+                guard let v = digits(padded ? 2 : nil) else { return nil }
+                day = v
+            case .literal(let c):
+                guard chars.first == c else { return nil }
+                chars = chars.dropFirst()
             }
         }
         guard chars.isEmpty else { return nil }
         return CalendarDate(year: year, month: month, day: day)
     }
 
-    static let monthNames = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                             "october", "november", "december"]
+    static let monthNames = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december",
+    ]
 
     /// 1–12 for an English month name: its first three letters, `sept`, or the whole name.
     static func month(named word: Substring) -> Int? {
@@ -290,14 +341,19 @@ public struct DatePattern: Sendable, Equatable {
 /// Without a zone, `defaultZone` (the mapping's `timezone`) places it; a time
 /// with no zone at all is refused, since it names no instant.
 public enum LocalDateTime {
-    public enum Failure: Error { case notADateTime, noZone, unknownZone(String) }
+    public enum Failure: Error {
+        case notADateTime, noZone
+        case unknownZone(String)
+    }
 
     public static func parse(_ text: String, patterns: [DatePattern], defaultZone: TimeZone?) -> Result<CanonicalDateTime, Failure> {
         let chars = Array(text)
         // The time starts at the first `H:MM` or `HH:MM`.
         var start: Int?
-        for i in chars.indices where chars[i] == ":" && i >= 1 && i + 2 < chars.count
-            && chars[i - 1].isNumber && chars[i + 1].isNumber && chars[i + 2].isNumber {
+        for i in chars.indices
+        where chars[i] == ":" && i >= 1 && i + 2 < chars.count
+            && chars[i - 1].isNumber && chars[i + 1].isNumber && chars[i + 2].isNumber
+        {
             start = i >= 2 && chars[i - 2].isNumber ? i - 2 : i - 1
             break
         }
@@ -367,9 +423,11 @@ public enum LocalDateTime {
 
     /// Abbreviations that name one offset only. `CST` (US Central or China)
     /// and `IST` (India, Ireland, Israel) name several and are refused.
-    static let abbreviations: [String: Int] = ["PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "EST": -5, "EDT": -4, "AKST": -9,
-                                               "AKDT": -8, "HST": -10, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2,
-                                               "EEST": 3, "BST": 1, "JST": 9, "AEST": 10, "AEDT": 11]
+    static let abbreviations: [String: Int] = [
+        "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "EST": -5, "EDT": -4, "AKST": -9,
+        "AKDT": -8, "HST": -10, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2,
+        "EEST": 3, "BST": 1, "JST": 9, "AEST": 10, "AEDT": 11,
+    ]
 
     /// The zone's offset at that wall time: the offset at the instant the
     /// wall time would be in UTC, corrected once (exact except inside a

@@ -38,8 +38,9 @@ extension ImportRun {
         }
         if let parent = raw.parent, rejectedIdentities.contains(parent.key) {
             counts.failed += 1
-            let issue = RecordIssue(origin: raw.origin, sourceID: raw.declaredSourceID, field: nil, code: .parentRejected,
-                                    message: "not applied because its \(parent.objectType) \(parent.sourceID) was rejected")
+            let issue = RecordIssue(
+                origin: raw.origin, sourceID: raw.declaredSourceID, field: nil, code: .parentRejected,
+                message: "not applied because its \(parent.objectType) \(parent.sourceID) was rejected")
             observer.recordRejected([issue], rawText: raw.rawText)
             return Rejected(issues: [issue], raw: raw.rawText)
         }
@@ -76,8 +77,9 @@ extension ImportRun {
         } else {
             existing = try store.lookup(identity)
         }
-        var change = differ.classify(identity: identity, payload: record.payload, content: content, origin: raw.origin,
-                                     canonicalID: record.canonicalID, existing: existing)
+        var change = differ.classify(
+            identity: identity, payload: record.payload, content: content, origin: raw.origin,
+            canonicalID: record.canonicalID, existing: existing)
         if let parent = raw.parent {
             change.parentID = try store.lookup(parent)?.id ?? parent.derivedCanonicalID
         }
@@ -107,8 +109,10 @@ extension ImportRun {
     /// The input stated the complete set of this record's children: those in
     /// the store and not in the set are marked removed (a tombstone version,
     /// never a physical delete). A dry run reports them the same way.
-    private func removeChildren(of parent: RecordChange, except owned: RawRecord.OwnedChildren, origin: Origin,
-                                counts: inout RunCounts) throws {
+    private func removeChildren(
+        of parent: RecordChange, except owned: RawRecord.OwnedChildren, origin: Origin,
+        counts: inout RunCounts
+    ) throws {
         for child in try store.liveChildren(parentID: parent.id, objectType: owned.objectType)
         where !owned.sourceIDs.contains(child.identity.sourceID) {
             let removal = RecordChange(

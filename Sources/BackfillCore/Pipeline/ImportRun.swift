@@ -69,8 +69,10 @@ public final class ImportRun {
     /// Inputs by number, as the scratch names them.
     private var inputNumbers: [String: Int] = [:]
 
-    public init(store: any RecordStore, mode: Mode, strict: Bool, connector: String, connectionID: String?,
-                inputs: [String], normalizer: Normalizer, validator: Validator = Validator(), observer: RunObserver) throws {
+    public init(
+        store: any RecordStore, mode: Mode, strict: Bool, connector: String, connectionID: String?,
+        inputs: [String], normalizer: Normalizer, validator: Validator = Validator(), observer: RunObserver
+    ) throws {
         self.store = store
         self.mode = mode
         self.strict = strict

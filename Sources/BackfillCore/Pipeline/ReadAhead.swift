@@ -102,7 +102,10 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
             while let raw = try stream.next() {
                 batch.append(raw)
                 if batch.count == batchSize {
-                    guard push(.batch(PendingBatch(batch, prepare: prepare))) else { last = nil; break }
+                    guard push(.batch(PendingBatch(batch, prepare: prepare))) else {
+                        last = nil
+                        break
+                    }
                     batch.removeAll(keepingCapacity: true)
                 }
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Receives what a run does, as it does it. The core never prints: the
 /// executable's report writers and progress display implement this.
 public protocol RunObserver: AnyObject {
@@ -22,8 +24,6 @@ extension RunObserver {
     public func progress(input: String, records: Int, bytes: Int, of total: Int) { progress(input: input, records: records) }
 }
 
-import Foundation
-
 /// Timestamps for `created_at`, `updated_at` and runs: UTC, milliseconds.
 public enum Timestamp {
     public static func now() -> String {
@@ -39,6 +39,7 @@ public enum Timestamp {
             let s = String(v)
             return String(repeating: "0", count: max(0, w - s.count)) + s
         }
-        return "\(CalendarDate(daysSinceEpoch: days))T\(pad(rest / 3600, 2)):\(pad(rest % 3600 / 60, 2)):\(pad(rest % 60, 2)).\(pad(Int(millis % 1000), 3))Z"
+        return
+            "\(CalendarDate(daysSinceEpoch: days))T\(pad(rest / 3600, 2)):\(pad(rest % 3600 / 60, 2)):\(pad(rest % 60, 2)).\(pad(Int(millis % 1000), 3))Z"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,8 +71,9 @@ public final class OutputSink {
         let mode: mode_t = exists ? info.st_mode & 0o7777 : 0o644
         let fd = open(spool, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else {
-            throw IOFailure(path: errno == ENOENT ? (directory.isEmpty ? "." : directory) : path,
-                            action: errno == ENOENT ? "the report's directory does not exist" : "cannot create the report")
+            throw IOFailure(
+                path: errno == ENOENT ? (directory.isEmpty ? "." : directory) : path,
+                action: errno == ENOENT ? "the report's directory does not exist" : "cannot create the report")
         }
         if exists { _ = fchmod(fd, mode) }  // exactly the old mode, whatever the umask
         SpoolRegistry.shared.add(spool)
@@ -150,7 +152,9 @@ public final class OutputSink {
             let n = readlink(current, &buffer, buffer.count - 1)
             guard n >= 0 else { throw IOFailure(path: path, action: "cannot read the link") }
             let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+            current =
+                target.hasPrefix("/")
+                ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
         }
         throw IOFailure(code: ELOOP, path: path, action: "cannot use it for the report")
     }
@@ -176,8 +180,16 @@ public final class SpoolRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var paths: Set<String> = []
 
-    func add(_ path: String) { lock.lock(); paths.insert(path); lock.unlock() }
-    func remove(_ path: String) { lock.lock(); paths.remove(path); lock.unlock() }
+    func add(_ path: String) {
+        lock.lock()
+        paths.insert(path)
+        lock.unlock()
+    }
+    func remove(_ path: String) {
+        lock.lock()
+        paths.remove(path)
+        lock.unlock()
+    }
 
     /// Removes every spool still open.
     public func removeAll() {

@@ -60,15 +60,18 @@ extension ReportWriter {
 
     func htmlChange(_ c: RecordChange) -> String {
         let connection = c.identity.connectionID.isEmpty ? "" : "/" + c.identity.connectionID
-        var row = "<tr><td>\(h(c.identity.objectType))</td><td><code>\(h(c.identity.sourceID))</code></td>"
+        var row =
+            "<tr><td>\(h(c.identity.objectType))</td><td><code>\(h(c.identity.sourceID))</code></td>"
             + "<td>\(h(c.identity.sourceSystem + connection))</td><td>\(h(c.origin.description))</td><td>"
         switch c.action {
         case .create:
             row += shownFields(of: c).map { "<span class=f><code>\(h($0.path))</code> \(h(show($0.value)))</span>" }.joined(separator: " ")
         case .update, .remove:
-            row += "<ul>" + c.fields.map { f in
-                "<li><code>\(h(f.path))</code>: <del>\(h(f.from.map(show) ?? "(absent)"))</del> → <ins>\(h(f.to.map(show) ?? "(absent)"))</ins></li>"
-            }.joined() + "</ul>"
+            row +=
+                "<ul>"
+                + c.fields.map { f in
+                    "<li><code>\(h(f.path))</code>: <del>\(h(f.from.map(show) ?? "(absent)"))</del> → <ins>\(h(f.to.map(show) ?? "(absent)"))</ins></li>"
+                }.joined() + "</ul>"
         case .unchanged:
             break
         }
@@ -84,7 +87,8 @@ extension ReportWriter {
     func writeHTML(summary: ReportSummary, to out: OutputSink) throws(IOFailure) {
         let c = summary.counts
         let title = summary.mode == .dryRun ? "Dry run: what would change" : "Run report"
-        out.write("""
+        out.write(
+            """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8">
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -112,31 +116,36 @@ extension ReportWriter {
             """)
         writeCurrencyTotals(to: out)
         let changeHead = "<tr><th>object</th><th>source_id</th><th>source</th><th>from</th><th>"
-        try writeSection("Creates", count: tally.changes - tally.updates - tally.removals, spool: changes,
-                         head: changeHead + "key fields</th></tr>", to: out)
+        try writeSection(
+            "Creates", count: tally.changes - tally.updates - tally.removals, spool: changes,
+            head: changeHead + "key fields</th></tr>", to: out)
         try writeSection("Updates", count: tally.updates, spool: updates, head: changeHead + "fields: from → to</th></tr>", to: out)
         try writeSection("Removals", count: tally.removals, spool: removals, head: changeHead + "fields</th></tr>", to: out)
-        try writeSection("Rejects", count: tally.errors, spool: errors,
-                         head: "<tr><th>where</th><th>source_id</th><th>field</th><th>code</th><th>message</th><th>raw row</th></tr>", to: out)
+        try writeSection(
+            "Rejects", count: tally.errors, spool: errors,
+            head: "<tr><th>where</th><th>source_id</th><th>field</th><th>code</th><th>message</th><th>raw row</th></tr>", to: out)
         if !summary.notes.isEmpty {
             out.write("<h2>Notes</h2><ul>" + summary.notes.map { "<li>\(h(Secrets.redact($0)))</li>" }.joined() + "</ul>\n")
         }
-        out.write("<p class=headline>Store: <code>\(h(summary.store))</code>"
-            + (summary.runID.map { ", run \($0)" } ?? "") + ".</p>\n</body></html>\n")
+        out.write(
+            "<p class=headline>Store: <code>\(h(summary.store))</code>"
+                + (summary.runID.map { ", run \($0)" } ?? "") + ".</p>\n</body></html>\n")
     }
 
     private func writeCurrencyTotals(to out: OutputSink) {
         let money = tally.money
         guard !money.rows.isEmpty || money.overflowed else { return }
-        out.write("<h2>Totals per currency</h2>\n<table><tr><th>currency</th><th class=n>created</th><th class=n>sum of creates</th>"
-            + "<th class=n>updated</th><th class=n>net change of updates</th></tr>\n")
+        out.write(
+            "<h2>Totals per currency</h2>\n<table><tr><th>currency</th><th class=n>created</th><th class=n>sum of creates</th>"
+                + "<th class=n>updated</th><th class=n>net change of updates</th></tr>\n")
         for (currency, row) in money.rows.sorted(by: { $0.key < $1.key }) {
             // At the currency's scale, so a zero reads "0.00" like its neighbours.
             func shown(_ d: ExactDecimal) -> String {
                 (Currency.minorUnits(currency).flatMap { d.rescaled(exactlyTo: $0) } ?? d).description
             }
-            out.write("<tr><td>\(h(currency))</td><td class=n>\(row.createdCount)</td><td class=n>\(shown(row.created))</td>"
-                + "<td class=n>\(row.updatedCount)</td><td class=n>\(shown(row.updated))</td></tr>\n")
+            out.write(
+                "<tr><td>\(h(currency))</td><td class=n>\(row.createdCount)</td><td class=n>\(shown(row.created))</td>"
+                    + "<td class=n>\(row.updatedCount)</td><td class=n>\(shown(row.updated))</td></tr>\n")
         }
         out.write("</table>\n")
         if money.overflowed { out.write("<p>Some totals are past the decimal range and are left out.</p>\n") }
@@ -144,7 +153,10 @@ extension ReportWriter {
 
     private func writeSection(_ title: String, count: Int, spool: SpoolFile, head: String, to out: OutputSink) throws(IOFailure) {
         out.write("<h2>\(title) (\(count))</h2>\n")
-        guard count > 0 else { out.write("<p>None.</p>\n"); return }
+        guard count > 0 else {
+            out.write("<p>None.</p>\n")
+            return
+        }
         let size = Self.pageSize
         func open(_ first: Int) -> String {
             let last = min(first + size - 1, count)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How much a report lists. A report reads like a plan: what would change
 /// is listed, what stays the same is counted.
 public struct ReportOptions: Sendable {
@@ -75,8 +77,12 @@ public final class ReportWriter: RunObserver {
             tally.money.add(change, catalog: catalog)
             switch change.action {
             case .create: changes.append(htmlChange(change))
-            case .update: updates.append(htmlChange(change)); tally.updates += 1
-            case .remove: removals.append(htmlChange(change)); tally.removals += 1
+            case .update:
+                updates.append(htmlChange(change))
+                tally.updates += 1
+            case .remove:
+                removals.append(htmlChange(change))
+                tally.removals += 1
             case .unchanged: return
             }
         }
@@ -112,13 +118,17 @@ public final class ReportWriter: RunObserver {
             var o: [(String, Value)] = [("file", .string(issue.origin.file))]
             o.append(("line", issue.origin.line.map(Value.integer) ?? .null))
             if let path = issue.origin.jsonPath { o.append(("json_path", .string(path))) }
-            o += [("source_id", issue.sourceID.map(Value.string) ?? .null), ("field", issue.field.map(Value.string) ?? .null),
-                  ("code", .string(issue.code.rawValue)), ("message", .string(Secrets.redact(issue.message)))]
+            o += [
+                ("source_id", issue.sourceID.map(Value.string) ?? .null), ("field", issue.field.map(Value.string) ?? .null),
+                ("code", .string(issue.code.rawValue)), ("message", .string(Secrets.redact(issue.message))),
+            ]
             errors.append("    " + orderedObject(o))
         case .text:
             if !options.quiet { errors.append("! reject  \(TerminalText.safe(issue.description))\n") }
         case .markdown:
-            errors.append("| \(md(issue.origin.description)) | \(md(issue.sourceID ?? "")) | \(md(issue.field ?? "")) | `\(issue.code.rawValue)` | \(md(issue.message)) |\n")
+            errors.append(
+                "| \(md(issue.origin.description)) | \(md(issue.sourceID ?? "")) | \(md(issue.field ?? "")) | `\(issue.code.rawValue)` | \(md(issue.message)) |\n"
+            )
         case .html:
             errors.append(htmlReject(issue, raw: raw))
         }
@@ -228,16 +238,26 @@ public final class ReportWriter: RunObserver {
         let c = summary.counts
         switch format {
         case .json:
-            let counts = orderedObject([("created", .integer(c.created)), ("updated", .integer(c.updated)),
-                                        ("unchanged", .integer(c.unchanged)), ("failed", .integer(c.failed)),
-                                        ("removed", .integer(c.removed))])
+            let counts = orderedObject([
+                ("created", .integer(c.created)), ("updated", .integer(c.updated)),
+                ("unchanged", .integer(c.unchanged)), ("failed", .integer(c.failed)),
+                ("removed", .integer(c.removed)),
+            ])
             var head: [UInt8] = []
             CanonicalJSON.writeString(summary.mode.rawValue, into: &head)
             out.write("{\"format_version\": 1, \"mode\": \(String(decoding: head, as: UTF8.self)), ")
             out.write("\"status\": \"\(summary.status.rawValue)\", \"summary\": \(counts),\n \"changes\": [")
-            if changes.size > 0 { out.write("\n"); try changes.copy(to: out); out.write("\n ") }
+            if changes.size > 0 {
+                out.write("\n")
+                try changes.copy(to: out)
+                out.write("\n ")
+            }
             out.write("],\n \"errors\": [")
-            if errors.size > 0 { out.write("\n"); try errors.copy(to: out); out.write("\n ") }
+            if errors.size > 0 {
+                out.write("\n")
+                try errors.copy(to: out)
+                out.write("\n ")
+            }
             var store: [UInt8] = []
             CanonicalJSON.writeString(summary.store, into: &store)
             out.write("],\n \"run_id\": \(summary.runID.map(String.init) ?? "null"), \"store\": \(String(decoding: store, as: UTF8.self))")
@@ -272,8 +292,12 @@ public final class ReportWriter: RunObserver {
                 out.write("\nCONNECTION           OBJECT             CREATED  UPDATED  UNCHANGED  FAILED  REMOVED\n")
                 for row in summary.breakdown {
                     let c = row.counts
-                    out.write([TerminalText.pad(TerminalText.escape(row.connection), 20), TerminalText.pad(row.object, 18), TerminalText.pad(String(c.created), 8), TerminalText.pad(String(c.updated), 8),
-                               TerminalText.pad(String(c.unchanged), 10), TerminalText.pad(String(c.failed), 7), String(c.removed)].joined(separator: " ") + "\n")
+                    out.write(
+                        [
+                            TerminalText.pad(TerminalText.escape(row.connection), 20), TerminalText.pad(row.object, 18),
+                            TerminalText.pad(String(c.created), 8), TerminalText.pad(String(c.updated), 8),
+                            TerminalText.pad(String(c.unchanged), 10), TerminalText.pad(String(c.failed), 7), String(c.removed),
+                        ].joined(separator: " ") + "\n")
                 }
             }
             for note in summary.notes { out.write("note: \(TerminalText.safe(note))\n") }
@@ -300,10 +324,11 @@ public final class ReportWriter: RunObserver {
     }
 
     private func countsValue(_ c: RunCounts) -> Value {
-        .object(["created": .integer(c.created), "updated": .integer(c.updated), "unchanged": .integer(c.unchanged),
-                 "failed": .integer(c.failed), "removed": .integer(c.removed)])
+        .object([
+            "created": .integer(c.created), "updated": .integer(c.updated), "unchanged": .integer(c.unchanged),
+            "failed": .integer(c.failed), "removed": .integer(c.removed),
+        ])
     }
-
 
     func headline(_ s: ReportSummary) -> String {
         switch (s.mode, s.status) {
@@ -315,7 +340,8 @@ public final class ReportWriter: RunObserver {
                 + ", the input in flight was rolled back."
         case (.apply, _) where s.counts.changes == 0 && s.counts.unchanged == 0 && s.counts.failed > 0:
             // Nothing landed: a headline saying "applied" would mislead.
-            return "\(s.command): nothing was applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "") + ": every input or record was rejected."
+            return "\(s.command): nothing was applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "")
+                + ": every input or record was rejected."
         case (.apply, _): return "\(s.command): applied to \(s.store)" + (s.runID.map { " (run \($0))" } ?? "") + "."
         }
     }
@@ -327,5 +353,3 @@ public final class ReportWriter: RunObserver {
         return "\(verb)\(c.created) created, \(c.updated) updated, \(c.unchanged) unchanged, \(c.failed) rejected\(removed)"
     }
 }
-
-import Foundation

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,7 +68,10 @@ final class SpoolFile {
             if n < 0 && errno == EINTR { continue }
             if n < 0 { throw IOFailure(path: directory, action: "cannot read the report's temporary file (TMPDIR)") }
             if n == 0 { break }
-            guard lines > 0 else { out.write(Array(buffer[0..<n])); continue }
+            guard lines > 0 else {
+                out.write(Array(buffer[0..<n]))
+                continue
+            }
             var start = 0
             for i in 0..<n where buffer[i] == 0x0A {
                 seen += 1

@@ -20,7 +20,10 @@ public struct QueryColumns: Sendable {
     }
 
     public init(values: Fields?, contract: ObjectContract?) {
-        guard let values, let contract else { self = .none; return }
+        guard let values, let contract else {
+            self = .none
+            return
+        }
         let currency = values["currency"]?.stringValue
         var text: String?
         var minor: Int?

@@ -67,8 +67,9 @@ public protocol RecordStore: AnyObject {
     /// Every record of `objectType` in a stable order (source system,
     /// connection, source id), one at a time; removed ones only with
     /// `includeRemoved`.
-    func exportRecords(objectType: String, connectionID: String?, sourceSystem: String?, includeRemoved: Bool,
-                       _ body: (ExportedRecord) throws -> Void) throws
+    func exportRecords(
+        objectType: String, connectionID: String?, sourceSystem: String?, includeRemoved: Bool,
+        _ body: (ExportedRecord) throws -> Void) throws
 }
 
 public enum TransactionKind: Sendable {
@@ -92,10 +93,13 @@ extension RecordStore {
 
     public func runs() throws -> [RunRecord] { try runs(limit: 100) }
 
-    public func exportRecords(objectType: String, connectionID: String? = nil, sourceSystem: String? = nil,
-                              includeRemoved: Bool = false, _ body: (ExportedRecord) throws -> Void) throws {
-        try exportRecords(objectType: objectType, connectionID: connectionID, sourceSystem: sourceSystem,
-                          includeRemoved: includeRemoved, body)
+    public func exportRecords(
+        objectType: String, connectionID: String? = nil, sourceSystem: String? = nil,
+        includeRemoved: Bool = false, _ body: (ExportedRecord) throws -> Void
+    ) throws {
+        try exportRecords(
+            objectType: objectType, connectionID: connectionID, sourceSystem: sourceSystem,
+            includeRemoved: includeRemoved, body)
     }
 }
 

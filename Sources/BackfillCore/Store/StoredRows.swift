@@ -19,8 +19,9 @@ public struct RunCounts: Sendable, Equatable {
     }
 
     public static func + (a: RunCounts, b: RunCounts) -> RunCounts {
-        RunCounts(created: a.created + b.created, updated: a.updated + b.updated,
-                  unchanged: a.unchanged + b.unchanged, failed: a.failed + b.failed, removed: a.removed + b.removed)
+        RunCounts(
+            created: a.created + b.created, updated: a.updated + b.updated,
+            unchanged: a.unchanged + b.unchanged, failed: a.failed + b.failed, removed: a.removed + b.removed)
     }
 
     public var changes: Int { created + updated + removed }
@@ -38,7 +39,10 @@ public struct RunRecord: Sendable {
     public let counts: RunCounts
     public let status: String
 
-    public init(id: Int, mode: String, connector: String, connectionID: String?, inputs: String, startedAt: String, finishedAt: String?, counts: RunCounts, status: String) {
+    public init(
+        id: Int, mode: String, connector: String, connectionID: String?, inputs: String, startedAt: String, finishedAt: String?,
+        counts: RunCounts, status: String
+    ) {
         self.id = id
         self.mode = mode
         self.connector = connector
@@ -99,8 +103,9 @@ public struct RecordHistory: Sendable {
     public var current: RecordVersion { versions[versions.count - 1] }
     /// The current version as `export` writes it.
     public var exported: ExportedRecord {
-        ExportedRecord(id: id, identity: identity, createdAt: createdAt, updatedAt: updatedAt, payload: current.payload,
-                       removedAt: current.removedAt)
+        ExportedRecord(
+            id: id, identity: identity, createdAt: createdAt, updatedAt: updatedAt, payload: current.payload,
+            removedAt: current.removedAt)
     }
 
     public init(id: String, identity: RecordIdentity, createdAt: String, updatedAt: String, versions: [RecordVersion]) {
@@ -168,9 +173,11 @@ public enum StoreError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .newerSchema(let path, let version, let supported):
-            return "\(path): store schema version \(version) is newer than this backfill-sync supports (\(supported)); upgrade backfill-sync"
+            return
+                "\(path): store schema version \(version) is newer than this backfill-sync supports (\(supported)); upgrade backfill-sync"
         case .olderSchema(let path, let version):
-            return "\(path): store schema version \(version) is older than this backfill-sync; run any import without --dry-run once to migrate it"
+            return
+                "\(path): store schema version \(version) is older than this backfill-sync; run any import without --dry-run once to migrate it"
         }
     }
 }

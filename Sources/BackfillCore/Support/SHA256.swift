@@ -10,7 +10,7 @@ import CSHA256
 /// vectors, on both paths.
 public struct SHA256 {
     private var state: [UInt32] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
@@ -59,15 +59,24 @@ public struct SHA256 {
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         if !buffer.isEmpty {
-            while offset < bytes.count && buffer.count < 64 { buffer.append(bytes[offset]); offset += 1 }
-            if buffer.count == 64 { compress(buffer); buffer.removeAll(keepingCapacity: true) }
+            while offset < bytes.count && buffer.count < 64 {
+                buffer.append(bytes[offset])
+                offset += 1
+            }
+            if buffer.count == 64 {
+                compress(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
         }
         let whole = (bytes.count - offset) / 64
         if whole > 0 {
             compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + whole * 64]))
             offset += whole * 64
         }
-        while offset < bytes.count { buffer.append(bytes[offset]); offset += 1 }
+        while offset < bytes.count {
+            buffer.append(bytes[offset])
+            offset += 1
+        }
         length &+= UInt64(bytes.count)
     }
 

@@ -61,10 +61,14 @@ public enum Secrets {
         while i < bytes.count {
             // `Bearer <token>`, any case, any run of spaces.
             if i + bearer.count < bytes.count, (0..<bearer.count).allSatisfy({ bytes[i + $0] | 0x20 == bearer[$0] }),
-               i == 0 || !isTokenByte(bytes[i - 1]) {
+                i == 0 || !isTokenByte(bytes[i - 1])
+            {
                 var j = i + bearer.count
                 var spaces = 0
-                while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 { j += 1; spaces += 1 }
+                while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 {
+                    j += 1
+                    spaces += 1
+                }
                 var end = j
                 while end < bytes.count, isTokenByte(bytes[end]) { end += 1 }
                 if spaces > 0 && end > j {

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,8 +46,12 @@ public final class FileSource: SyncSource {
         let open = self.open
         guard fingerprints else { return .input(SyncInput(label: file, cursor: nil) { () throws(InputError) in try open(file) }) }
         guard let fingerprint = Self.fingerprint(file) else {
-            return .failed(SourceFailure(.data, InputError(kind: .unreadable, origin: Origin(file: file), code: .malformedInput,
-                                                           message: "cannot be read")))
+            return .failed(
+                SourceFailure(
+                    .data,
+                    InputError(
+                        kind: .unreadable, origin: Origin(file: file), code: .malformedInput,
+                        message: "cannot be read")))
         }
         return .input(SyncInput(label: file, cursor: ("file:" + file, fingerprint)) { () throws(InputError) in try open(file) })
     }
@@ -100,8 +105,10 @@ public final class FileDropConnection: SyncConnection {
 
     /// `makeImport` loads what the connector needs (a mapping file); its
     /// error names the key that is wrong.
-    public init(entry: ConnectionEntry, glob: String, objectType: String,
-                makeImport: @escaping () throws(SyncConfig.ConfigError) -> FileImport) {
+    public init(
+        entry: ConnectionEntry, glob: String, objectType: String,
+        makeImport: @escaping () throws(SyncConfig.ConfigError) -> FileImport
+    ) {
         self.entry = entry
         self.glob = glob
         self.objectType = objectType

@@ -32,8 +32,10 @@ public struct SyncConfig {
         }
     }
 
-    public static func load(path: String, factories: [ConnectorFactory],
-                            catalog: ContractCatalog = .standard) throws(ConfigError) -> SyncConfig {
+    public static func load(
+        path: String, factories: [ConnectorFactory],
+        catalog: ContractCatalog = .standard
+    ) throws(ConfigError) -> SyncConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             let why = UnreadablePath.check(path) ?? .denied
             let message: String
@@ -77,8 +79,10 @@ public struct ConnectionEntry {
         try reader.string(fields, key, keyPath, required: required)
     }
 
-    public func number(_ key: String, default value: Double, positive: Bool = true, whole: Bool = false,
-                       maximum: Double? = nil) throws(SyncConfig.ConfigError) -> Double {
+    public func number(
+        _ key: String, default value: Double, positive: Bool = true, whole: Bool = false,
+        maximum: Double? = nil
+    ) throws(SyncConfig.ConfigError) -> Double {
         try reader.number(fields, key, keyPath, default: value, positive: positive, whole: whole, maximum: maximum)
     }
 
@@ -127,8 +131,10 @@ public final class ConfigReader {
         }
     }
 
-    public func number(_ o: Fields, _ key: String, _ path: String, default value: Double, positive: Bool = true,
-                whole: Bool = false, maximum: Double? = nil) throws(SyncConfig.ConfigError) -> Double {
+    public func number(
+        _ o: Fields, _ key: String, _ path: String, default value: Double, positive: Bool = true,
+        whole: Bool = false, maximum: Double? = nil
+    ) throws(SyncConfig.ConfigError) -> Double {
         guard let v = o[key], !v.isNull else { return value }
         guard case .number(let text) = v, let n = Double(text) else { throw fail("\(path).\(key)", "must be a number") }
         if whole && n.rounded() != n { throw fail("\(path).\(key)", "must be a whole number") }
@@ -172,9 +178,10 @@ public final class ConfigReader {
                 let kinds = factories.filter { $0.syncs }.map(\.kind)
                 throw fail("\(path).connector", "'\(kindText)' is not a connector; use one of \(kinds.joined(separator: ", "))")
             }
-            let entry = ConnectionEntry(name: name, connector: kindText,
-                                        connectionID: try string(o, "connection_id", path, required: true)!,
-                                        keyPath: path, fields: o, reader: self)
+            let entry = ConnectionEntry(
+                name: name, connector: kindText,
+                connectionID: try string(o, "connection_id", path, required: true)!,
+                keyPath: path, fields: o, reader: self)
             guard let connection = try factory.connection(entry) else {
                 throw fail("\(path).connector", "'\(kindText)' cannot sync; it only imports files")
             }

@@ -39,13 +39,14 @@ public final class SyncRunner {
     public func sync(_ connection: SyncConnection, context: SyncContext) throws -> RunResult {
         let entry = connection.entry
         observer.connection = entry.name
-        let run = try ImportRun(store: store, mode: mode, strict: false, connector: entry.connector,
-                                connectionID: entry.connectionID, inputs: connection.runInputs,
-                                normalizer: connection.normalizer, observer: observer)
+        let run = try ImportRun(
+            store: store, mode: mode, strict: false, connector: entry.connector,
+            connectionID: entry.connectionID, inputs: connection.runInputs,
+            normalizer: connection.normalizer, observer: observer)
         return close(run) {
             defer { notes += connection.finishNotes() }
             let sources: [SyncSource]
-            do { sources = try connection.sources(context) } catch where !error.stopsTheRun {
+            do { sources = try connection.sources(context) } catch  where !error.stopsTheRun {
                 try recordInternalFailure(error, input: entry.name, in: run, connection: entry.name)
                 return
             }
@@ -57,9 +58,10 @@ public final class SyncRunner {
 
     /// Files named on the command line, all in one run (`import`).
     public func importFiles(_ files: [String], with fileImport: FileImport, strict: Bool) throws -> RunResult {
-        let run = try ImportRun(store: store, mode: mode, strict: strict, connector: fileImport.connector,
-                                connectionID: fileImport.connectionID, inputs: files, normalizer: fileImport.normalizer,
-                                observer: observer)
+        let run = try ImportRun(
+            store: store, mode: mode, strict: strict, connector: fileImport.connector,
+            connectionID: fileImport.connectionID, inputs: files, normalizer: fileImport.normalizer,
+            observer: observer)
         return close(run) {
             _ = try drive(FileSource(files: files, objectType: fileImport.objectType, open: fileImport.open), in: run, connection: nil)
         }
@@ -79,8 +81,9 @@ public final class SyncRunner {
             stop = stop ?? error
             status = Self.stoppedStatus(stop!)
         }
-        return RunResult(mode: run.mode, status: status, counts: run.counts, runID: run.runID, stoppedBy: stop,
-                         unreadableInputs: run.inputErrors.contains { $0.kind == .unreadable })
+        return RunResult(
+            mode: run.mode, status: status, counts: run.counts, runID: run.runID, stoppedBy: stop,
+            unreadableInputs: run.inputErrors.contains { $0.kind == .unreadable })
     }
 
     static func stoppedStatus(_ error: Error) -> ImportRun.Status { error is Interrupted ? .interrupted : .failed }
@@ -92,7 +95,8 @@ public final class SyncRunner {
         var skipped = 0
         defer {
             if skipped > 0 {
-                notes.append("\(connection.map { "\($0): " } ?? "")\(skipped) \(source.inputNoun)(s) unchanged since their last import, skipped")
+                notes.append(
+                    "\(connection.map { "\($0): " } ?? "")\(skipped) \(source.inputNoun)(s) unchanged since their last import, skipped")
             }
         }
         let cursor: (String) throws -> String? = { [store, fullRefresh] stream in
@@ -102,7 +106,7 @@ public final class SyncRunner {
         while true {
             try Interruption.check()
             let step: SyncStep
-            do { step = try source.next(cursor: cursor) } catch where !error.stopsTheRun {
+            do { step = try source.next(cursor: cursor) } catch  where !error.stopsTheRun {
                 source.close()
                 try recordInternalFailure(error, input: connection ?? "input", in: run, connection: connection)
                 return true
@@ -129,7 +133,7 @@ public final class SyncRunner {
                 }
                 do {
                     try process(input, in: run, connection: connection)
-                } catch where !error.stopsTheRun {
+                } catch  where !error.stopsTheRun {
                     try recordInternalFailure(error, input: input.label, in: run, connection: connection)
                     if !source.inputsAreIndependent {
                         source.close()
@@ -172,8 +176,10 @@ public final class SyncRunner {
     private func recordInternalFailure(_ error: Error, input: String, in run: ImportRun, connection: String?) throws {
         failures.internal += 1
         let scope = connection.map { "connection '\($0)': " } ?? ""
-        try run.inputFailedToOpen(InputError(kind: .malformed, origin: Origin(file: input), code: .internalError,
-                                             message: "\(scope)\(input) stopped: \(ErrorText.of(error))"))
+        try run.inputFailedToOpen(
+            InputError(
+                kind: .malformed, origin: Origin(file: input), code: .internalError,
+                message: "\(scope)\(input) stopped: \(ErrorText.of(error))"))
     }
 }
 
@@ -187,14 +193,4 @@ public struct RunResult {
     public let stoppedBy: Error?
     /// An input was missing or unreadable (exit 66 for an import).
     public let unreadableInputs: Bool
-
-    init(mode: ImportRun.Mode, status: ImportRun.Status, counts: RunCounts, runID: Int?, stoppedBy: Error?,
-         unreadableInputs: Bool) {
-        self.mode = mode
-        self.status = status
-        self.counts = counts
-        self.runID = runID
-        self.stoppedBy = stoppedBy
-        self.unreadableInputs = unreadableInputs
-    }
 }

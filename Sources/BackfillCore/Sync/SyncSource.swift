@@ -81,8 +81,10 @@ public struct SyncInput {
     public let knownCount: Int?
     public let open: () throws(InputError) -> AnyRecordStream
 
-    public init(label: String, cursor: (stream: String, value: String)?, knownCount: Int? = nil,
-                open: @escaping () throws(InputError) -> AnyRecordStream) {
+    public init(
+        label: String, cursor: (stream: String, value: String)?, knownCount: Int? = nil,
+        open: @escaping () throws(InputError) -> AnyRecordStream
+    ) {
         self.label = label
         self.cursor = cursor
         self.knownCount = knownCount

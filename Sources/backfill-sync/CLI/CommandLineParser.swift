@@ -30,10 +30,12 @@ struct CommandLineParser {
             var targetPath = command.name == "help" ? [root.name] : path
             for word in args {
                 guard let sub = target.subcommands.first(where: { $0.name == word }) else {
-                    let hint = Self.closest(word, in: target.subcommands.map(\.name).filter { $0 != "help" })
+                    let hint =
+                        Self.closest(word, in: target.subcommands.map(\.name).filter { $0 != "help" })
                         .map { " Did you mean '\($0)'?" } ?? ""
-                    throw .usage("no help for '\(word)': it is not a command of '\(targetPath.joined(separator: " "))'.\(hint)\n"
-                        + "See '\(targetPath.joined(separator: " ")) --help'.")
+                    throw .usage(
+                        "no help for '\(word)': it is not a command of '\(targetPath.joined(separator: " "))'.\(hint)\n"
+                            + "See '\(targetPath.joined(separator: " ")) --help'.")
                 }
                 target = sub
                 targetPath.append(word)
@@ -47,7 +49,9 @@ struct CommandLineParser {
             if let word = args.first {
                 let names = command.subcommands.map(\.name)
                 let hint = Self.closest(word, in: names).map { " Did you mean '\($0)'?" } ?? ""
-                throw .usage("'\(word)' is not a subcommand of '\(path.joined(separator: " "))'.\(hint)\nSee '\(path.joined(separator: " ")) --help'.")
+                throw .usage(
+                    "'\(word)' is not a subcommand of '\(path.joined(separator: " "))'.\(hint)\nSee '\(path.joined(separator: " ")) --help'."
+                )
             }
             return .help(command.help(path: path))
         }
@@ -60,7 +64,10 @@ struct CommandLineParser {
                 parsed.positionals.append(word)
                 continue
             }
-            if word == "--" { optionsEnded = true; continue }
+            if word == "--" {
+                optionsEnded = true
+                continue
+            }
             let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
             let name = parts[0]
             guard let spec = command.options.first(where: { $0.name == name }) else {
@@ -95,7 +102,8 @@ struct CommandLineParser {
             throw .usage("missing <\(required[parsed.positionals.count].name)>.\nSee '\(path.joined(separator: " ")) --help'.")
         }
         if !(command.arguments.last?.variadic ?? false) && parsed.positionals.count > command.arguments.count {
-            throw .usage("unexpected argument '\(parsed.positionals[command.arguments.count])'.\nSee '\(path.joined(separator: " ")) --help'.")
+            throw .usage(
+                "unexpected argument '\(parsed.positionals[command.arguments.count])'.\nSee '\(path.joined(separator: " ")) --help'.")
         }
         return .run(command, parsed, path: path)
     }
@@ -119,7 +127,8 @@ struct CommandLineParser {
     }
 
     static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         var previous = Array(0...b.count)
         for i in 1...max(a.count, 1) where !a.isEmpty {
             var current = [i] + Array(repeating: 0, count: b.count)

@@ -1,5 +1,5 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// Standard error: diagnostics (`file:line: error: [code] message`) and, when
 /// stderr is a terminal, a progress line. Standard output carries only the
@@ -114,13 +114,16 @@ final class CLIObserver: RunObserver {
         // Only where columns are to blame (a CSV import says what to run);
         // an API page whose records all lack a field gets its rows' errors.
         if holding, rejectedRecords >= 2, let suggest = suggestion?(input), let fields = sameMissing, !fields.isEmpty,
-           fields.allSatisfy({ !$0.hasPrefix("\u{0}") }) {
+            fields.allSatisfy({ !$0.hasPrefix("\u{0}") })
+        {
             // Every row fails the same way: the columns, not the rows, are wrong.
             let first = held.first.map { "\($0.origin.file)" } ?? input
             held = []
             holding = false
-            Diagnostics.line("\(first): error: [missing_required] all \(rejectedRecords) rows lack \(fields.sorted().joined(separator: ", ")): "
-                + "no column supplies \(fields.count == 1 ? "it" : "them") (see the columns listed above); propose a mapping with: \(suggest)")
+            Diagnostics.line(
+                "\(first): error: [missing_required] all \(rejectedRecords) rows lack \(fields.sorted().joined(separator: ", ")): "
+                    + "no column supplies \(fields.count == 1 ? "it" : "them") (see the columns listed above); propose a mapping with: \(suggest)"
+            )
         } else if holding {
             release()
         }
@@ -141,8 +144,9 @@ final class CLIObserver: RunObserver {
         guard now.timeIntervalSince(lastProgress) >= 0.5 else { return }
         lastProgress = now
         progressShown = true
-        let line = ProgressText.line(input: input, records: records, bytes: bytes, of: total,
-                                     elapsed: now.timeIntervalSince(inputStartedAt))
+        let line = ProgressText.line(
+            input: input, records: records, bytes: bytes, of: total,
+            elapsed: now.timeIntervalSince(inputStartedAt))
         Diagnostics.write("\r\u{1B}[K  " + TerminalText.safe(line))
     }
 

@@ -1,5 +1,6 @@
 import BackfillCore
 import BackfillSQLite
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,13 +45,21 @@ extension ExitCode {
     /// retries, then rejected data.
     init(_ results: [RunResult], failures: SyncRunner.FailureCounts, detailedExitCode: Bool) {
         let counts = results.reduce(RunCounts()) { $0 + $1.counts }
-        if failures.internal > 0 { self = .internalError }
-        else if failures.credentials > 0 || failures.refused > 0 { self = .usage }
-        else if results.contains(where: \.unreadableInputs) { self = .noInput }
-        else if failures.temporary > 0 { self = .temporaryFailure }
-        else if counts.failed > 0 { self = .dataError }
-        else if detailedExitCode && results.allSatisfy({ $0.mode == .dryRun }) && counts.changes > 0 { self = .changesPresent }
-        else { self = .success }
+        if failures.internal > 0 {
+            self = .internalError
+        } else if failures.credentials > 0 || failures.refused > 0 {
+            self = .usage
+        } else if results.contains(where: \.unreadableInputs) {
+            self = .noInput
+        } else if failures.temporary > 0 {
+            self = .temporaryFailure
+        } else if counts.failed > 0 {
+            self = .dataError
+        } else if detailedExitCode && results.allSatisfy({ $0.mode == .dryRun }) && counts.changes > 0 {
+            self = .changesPresent
+        } else {
+            self = .success
+        }
     }
 }
 
@@ -60,7 +69,6 @@ struct CommandError: Error, CustomStringConvertible {
     let message: String
 
     var description: String { message }
-
 
     static func usage(_ message: String) -> CommandError { CommandError(exitCode: .usage, message: message) }
 

@@ -11,20 +11,27 @@ final class ReportDelivery {
 
     /// The report options every command that runs the pipeline has.
     static let commandOptions: [CommandSpec.Option] = [
-        .init(name: "--report", valueName: "format", help: "Report format: text and markdown for people, json for scripts, "
-              + "html for a page to review or attach to a ticket.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
+        .init(
+            name: "--report", valueName: "format",
+            help: "Report format: text and markdown for people, json for scripts, "
+                + "html for a page to review or attach to a ticket.", allowed: ReportFormat.allCases.map(\.rawValue), defaultValue: "text"),
         .init(name: "--report-file", valueName: "path", help: "Write the report here instead of standard output."),
         .init(name: "--show-unchanged", valueName: nil, help: "List unchanged records too (text, markdown); else they are only counted."),
-        .init(name: "--verbose", valueName: nil, help: "Show every field of a created record, not only its date, money, currency and party."),
-        .init(name: "--quiet", valueName: nil, help: "Text report: only the closing counts line; no warnings or progress (errors still shown)."),
+        .init(
+            name: "--verbose", valueName: nil, help: "Show every field of a created record, not only its date, money, currency and party."),
+        .init(
+            name: "--quiet", valueName: nil,
+            help: "Text report: only the closing counts line; no warnings or progress (errors still shown)."),
     ]
 
     convenience init(_ args: ParsedArguments, store: String) throws(CommandError) {
-        let options = ReportOptions(showUnchanged: args.flag("--show-unchanged"), verbose: args.flag("--verbose"),
-                                    quiet: args.flag("--quiet"))
+        let options = ReportOptions(
+            showUnchanged: args.flag("--show-unchanged"), verbose: args.flag("--verbose"),
+            quiet: args.flag("--quiet"))
         if options.quiet { Diagnostics.quiet = true }
-        try self.init(format: ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text, options: options,
-                      file: args.value("--report-file"), store: store)
+        try self.init(
+            format: ReportFormat(rawValue: args.value("--report") ?? "text") ?? .text, options: options,
+            file: args.value("--report-file"), store: store)
     }
 
     init(format: ReportFormat, options: ReportOptions = ReportOptions(), file: String?, store: String) throws(CommandError) {
@@ -39,16 +46,23 @@ final class ReportDelivery {
 
     /// Writes the report of a sync or an import (`results`: one per run it
     /// made), then returns its exit code, or throws what stopped it.
-    func deliver(_ results: [RunResult], runner: SyncRunner, command: String, store: String, stoppedBy: Error? = nil,
-                 breakdown: Bool = false, detailedExitCode: Bool) throws(CommandError) -> ExitCode {
+    func deliver(
+        _ results: [RunResult], runner: SyncRunner, command: String, store: String, stoppedBy: Error? = nil,
+        breakdown: Bool = false, detailedExitCode: Bool
+    ) throws(CommandError) -> ExitCode {
         let counts = results.reduce(RunCounts()) { $0 + $1.counts }
         let stop = stoppedBy ?? results.lazy.compactMap(\.stoppedBy).first
         let status: ImportRun.Status
-        if let stop { status = CommandError.failure(stop, store: store).stoppedStatus }
-        else if results.count == 1 { status = results[0].status }
-        else { status = results.allSatisfy { $0.status == .succeeded } ? .succeeded : .partial }
-        var summary = ReportSummary(mode: runner.mode, status: status, counts: counts, runID: results.last { $0.runID != nil }?.runID,
-                                    store: store, command: command)
+        if let stop {
+            status = CommandError.failure(stop, store: store).stoppedStatus
+        } else if results.count == 1 {
+            status = results[0].status
+        } else {
+            status = results.allSatisfy { $0.status == .succeeded } ? .succeeded : .partial
+        }
+        var summary = ReportSummary(
+            mode: runner.mode, status: status, counts: counts, runID: results.last { $0.runID != nil }?.runID,
+            store: store, command: command)
         if breakdown { summary.breakdown = runner.observer.rows }
         summary.notes = runner.notes
         try deliver(summary, stoppedBy: stop.map { CommandError.failure($0, store: store) })
@@ -77,7 +91,9 @@ final class ReportDelivery {
         } catch {
             sink.discard()
             let failure = CommandError.failure(error, store: summary.store)
-            let applied = summary.mode == .apply ? summary.runID.map { "; the run's changes were applied (run \($0)), only its report is missing" } : nil
+            let applied =
+                summary.mode == .apply
+                ? summary.runID.map { "; the run's changes were applied (run \($0)), only its report is missing" } : nil
             throw CommandError(exitCode: failure.exitCode, message: failure.message + (applied ?? ""))
         }
     }
@@ -93,10 +109,11 @@ extension CommandError {
     /// it stays.
     func stopping(runID: Int?, counts: RunCounts, dryRun: Bool) -> CommandError {
         guard !dryRun else { return self }
-        let kept = runID.map {
-            "; run \($0) was closed as \(stoppedStatus.rawValue): \(counts.created) created, \(counts.updated) updated, "
-                + "\(counts.removed) removed were committed, the input in flight was rolled back"
-        } ?? "; nothing was committed"
+        let kept =
+            runID.map {
+                "; run \($0) was closed as \(stoppedStatus.rawValue): \(counts.created) created, \(counts.updated) updated, "
+                    + "\(counts.removed) removed were committed, the input in flight was rolled back"
+            } ?? "; nothing was committed"
         return CommandError(exitCode: exitCode, message: message + kept)
     }
 }

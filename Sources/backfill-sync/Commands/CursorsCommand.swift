@@ -5,10 +5,10 @@ enum CursorsCommand {
         name: "cursors",
         abstract: "Show the sync cursors: where each connection's resources and file drops stand.",
         discussion: """
-          An API resource's cursor holds next_page (an unfinished pass resumes there),
-          max_updated_at and last_complete_pass_at; a file drop's holds the file's size
-          and SHA-256. sync --full-refresh ignores them.
-          """,
+            An API resource's cursor holds next_page (an unfinished pass resumes there),
+            max_updated_at and last_complete_pass_at; a file drop's holds the file's size
+            and SHA-256. sync --full-refresh ignores them.
+            """,
         options: [
             .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
             .init(name: "--format", valueName: "format", help: "Output format.", allowed: ["text", "json"], defaultValue: "text"),
@@ -23,8 +23,10 @@ enum CursorsCommand {
         if args.value("--format") == "json" {
             // One JSON document, `[]` when there are none: what `jq` expects.
             let items: [Value] = cursors.map { c in
-                .object(["connection": .string(c.connection), "stream": .string(c.stream),
-                         "cursor": (try? JSONParser.parse(c.cursor)) ?? .string(c.cursor), "updated_at": .string(c.updatedAt)])
+                .object([
+                    "connection": .string(c.connection), "stream": .string(c.stream),
+                    "cursor": (try? JSONParser.parse(c.cursor)) ?? .string(c.cursor), "updated_at": .string(c.updatedAt),
+                ])
             }
             out.write(CanonicalJSON.bytes(.array(items)) + [0x0A])
         } else if cursors.isEmpty {
@@ -32,10 +34,15 @@ enum CursorsCommand {
         } else {
             let width = max(10, cursors.map { $0.connection.count }.max() ?? 0)
             let streamWidth = max(6, cursors.map { $0.stream.count }.max() ?? 0)
-            out.write(TerminalText.pad("CONNECTION", width) + "  " + TerminalText.pad("STREAM", streamWidth) + "  " + TerminalText.pad("UPDATED", 24) + "  WHERE IT STANDS\n")
+            out.write(
+                TerminalText.pad("CONNECTION", width) + "  " + TerminalText.pad("STREAM", streamWidth) + "  "
+                    + TerminalText.pad("UPDATED", 24) + "  WHERE IT STANDS\n")
             for c in cursors {
-                out.write(TerminalText.escape(TerminalText.pad(c.connection, width) + "  " + TerminalText.pad(c.stream, streamWidth) + "  " + TerminalText.pad(c.updatedAt, 24)
-                    + "  " + describe(c.cursor)) + "\n")
+                out.write(
+                    TerminalText.escape(
+                        TerminalText.pad(c.connection, width) + "  " + TerminalText.pad(c.stream, streamWidth) + "  "
+                            + TerminalText.pad(c.updatedAt, 24)
+                            + "  " + describe(c.cursor)) + "\n")
             }
         }
         try out.close()

@@ -5,19 +5,19 @@ enum ExportCommand {
         name: "export",
         abstract: "Write the canonical records of one type, one per line, in a stable order.",
         discussion: """
-          JSON Lines (default): each record's canonical payload plus id, source_system,
-          connection_id, source_id, created_at and updated_at; keys sorted, decimals as
-          strings, so two exports of the same store are byte-identical.
-          CSV: the same fields as columns; nested values as JSON text. Text that a
-          spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is
-          prefixed with ' (OWASP's advice for CSV injection); decimal and integer fields
-          are never touched, so -12.00 stays a number. --raw-cells writes text exactly
-          as stored, for programs rather than spreadsheets.
+            JSON Lines (default): each record's canonical payload plus id, source_system,
+            connection_id, source_id, created_at and updated_at; keys sorted, decimals as
+            strings, so two exports of the same store are byte-identical.
+            CSV: the same fields as columns; nested values as JSON text. Text that a
+            spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is
+            prefixed with ' (OWASP's advice for CSV injection); decimal and integer fields
+            are never touched, so -12.00 stays a number. --raw-cells writes text exactly
+            as stored, for programs rather than spreadsheets.
 
-          EXAMPLES:
-            backfill-sync export expense
-            backfill-sync export vendor_bill --connection acme --format csv > bills.csv
-          """,
+            EXAMPLES:
+              backfill-sync export expense
+              backfill-sync export vendor_bill --connection acme --format csv > bills.csv
+            """,
         arguments: [.init(name: "type", help: "Canonical object type (expense, vendor_bill, …).")],
         options: [
             .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
@@ -25,7 +25,9 @@ enum ExportCommand {
             .init(name: "--connection", valueName: "id", help: "Only records of this connection_id."),
             .init(name: "--source-system", valueName: "name", help: "Only records from this source_system."),
             .init(name: "--include-removed", valueName: nil, help: "Also records marked removed (with removed_at)."),
-            .init(name: "--raw-cells", valueName: nil, help: "CSV: text exactly as stored, without the ' that keeps spreadsheets from running formulas."),
+            .init(
+                name: "--raw-cells", valueName: nil,
+                help: "CSV: text exactly as stored, without the ' that keeps spreadsheets from running formulas."),
         ],
         run: run
     )
@@ -37,13 +39,16 @@ enum ExportCommand {
         let out = OutputSink.standardOutput()
         let csv = args.value("--format") == "csv"
         let neutralize = !args.flag("--raw-cells")
-        let columns = ["id", "source_system", "connection_id", "source_id"]
+        let columns =
+            ["id", "source_system", "connection_id", "source_id"]
             + contract.fields.map(\.name).filter { !["source_system", "connection_id", "source_id"].contains($0) }
             + ["created_at", "updated_at"] + (args.flag("--include-removed") ? ["removed_at"] : [])
         if csv { out.write(columns.map(CSVText.quote).joined(separator: ",") + "\r\n") }
-        try store.exportRecords(objectType: type, connectionID: args.value("--connection"),
-                                sourceSystem: args.value("--source-system"),
-                                includeRemoved: args.flag("--include-removed")) { record in
+        try store.exportRecords(
+            objectType: type, connectionID: args.value("--connection"),
+            sourceSystem: args.value("--source-system"),
+            includeRemoved: args.flag("--include-removed")
+        ) { record in
             let value = try record.canonicalValue()
             if csv {
                 let cells = columns.map { name -> String in

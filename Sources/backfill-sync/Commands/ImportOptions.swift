@@ -1,23 +1,27 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// The options every import shares, and the one way an import runs: open the
 /// store, hand the files to the sync runner, deliver the report and its exit
 /// code. Connectors differ only in their `FileImport`: how a file becomes a
 /// record stream.
 struct ImportOptions {
-    static let common: [CommandSpec.Option] = [
-        .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
-        .init(name: "--dry-run", valueName: nil, help: "Plan and report every change; write nothing, not even a run row."),
-        .init(name: "--strict", valueName: nil, help: "Apply nothing if anything is rejected."),
-        .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
-        .init(name: "--wait", valueName: "seconds", help: "If another run holds the store, wait this long for it (then exit 75).",
-              defaultValue: "0"),
-        .init(name: "--max-field-mib", valueName: "MiB", help: "Largest CSV field or JSON string accepted (a larger one fails the file).",
-              defaultValue: "16"),
-        .init(name: "--max-record-mib", valueName: "MiB", help: "Largest CSV row or JSON array element (one bill) accepted.",
-              defaultValue: "32"),
-    ] + ReportDelivery.commandOptions
+    static let common: [CommandSpec.Option] =
+        [
+            .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
+            .init(name: "--dry-run", valueName: nil, help: "Plan and report every change; write nothing, not even a run row."),
+            .init(name: "--strict", valueName: nil, help: "Apply nothing if anything is rejected."),
+            .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
+            .init(
+                name: "--wait", valueName: "seconds", help: "If another run holds the store, wait this long for it (then exit 75).",
+                defaultValue: "0"),
+            .init(
+                name: "--max-field-mib", valueName: "MiB", help: "Largest CSV field or JSON string accepted (a larger one fails the file).",
+                defaultValue: "16"),
+            .init(
+                name: "--max-record-mib", valueName: "MiB", help: "Largest CSV row or JSON array element (one bill) accepted.",
+                defaultValue: "32"),
+        ] + ReportDelivery.commandOptions
 
     /// The limits `--max-field-mib` and `--max-record-mib` set, checked.
     static func limits(_ args: ParsedArguments) throws -> InputLimits {
@@ -76,22 +80,26 @@ struct ImportOptions {
             throw CommandError.failure(error, store: dbPath)
         }
         observer.finish()
-        return try report.deliver([result], runner: runner, command: "backfill-sync \(command)", store: dbPath,
-                                  detailedExitCode: detailedExitCode)
+        return try report.deliver(
+            [result], runner: runner, command: "backfill-sync \(command)", store: dbPath,
+            detailedExitCode: detailedExitCode)
     }
 }
 
 /// `import <name>` for each connector that reads files.
 enum ImportCommands {
     static func spec(_ connectors: [ConnectorFactory]) -> CommandSpec {
-        CommandSpec(name: "import", abstract: "Import files through a connector.",
-                    subcommands: connectors.compactMap(\.importCommand).map(spec))
+        CommandSpec(
+            name: "import", abstract: "Import files through a connector.",
+            subcommands: connectors.compactMap(\.importCommand).map(spec))
     }
 
     static func spec(_ command: FileImportCommand) -> CommandSpec {
-        CommandSpec(name: command.name, abstract: command.abstract, discussion: command.discussion,
-                    arguments: [.init(name: "file", help: command.fileHelp, variadic: true)],
-                    options: command.options + ImportOptions.common) { args in
+        CommandSpec(
+            name: command.name, abstract: command.abstract, discussion: command.discussion,
+            arguments: [.init(name: "file", help: command.fileHelp, variadic: true)],
+            options: command.options + ImportOptions.common
+        ) { args in
             let fileImport: FileImport
             do { fileImport = try command.prepare(args, try ImportOptions.limits(args)) } catch let error as UsageError {
                 throw CommandError.usage(error.message)

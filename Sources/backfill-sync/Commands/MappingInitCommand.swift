@@ -1,7 +1,7 @@
-import Foundation
 import BackfillCore
 import BackfillSQLite
 import CSVUpload
+import Foundation
 
 /// `mapping init`: from a new bank export to a first dry run in one step.
 enum MappingInitCommand {
@@ -9,22 +9,23 @@ enum MappingInitCommand {
         name: "init",
         abstract: "Read a CSV export and propose the mapping file that imports it.",
         discussion: """
-          Sniffs the encoding (UTF-8 or Windows-1252), the delimiter, preamble lines
-          before the header, date patterns, the decimal style, the amount and its sign
-          (a direction column, debit/credit columns, CR markers), an id column or the
-          columns to derive ids from, and pending rows. Writes the mapping (to standard
-          output, or --output) with what it guessed and what it could not decide in its
-          $comment; the same notes go to standard error. It never invents a business
-          fact: a required status or an unnamed currency is listed for you to set.
+            Sniffs the encoding (UTF-8 or Windows-1252), the delimiter, preamble lines
+            before the header, date patterns, the decimal style, the amount and its sign
+            (a direction column, debit/credit columns, CR markers), an id column or the
+            columns to derive ids from, and pending rows. Writes the mapping (to standard
+            output, or --output) with what it guessed and what it could not decide in its
+            $comment; the same notes go to standard error. It never invents a business
+            fact: a required status or an unnamed currency is listed for you to set.
 
-          EXAMPLES:
-            backfill-sync mapping init statement.csv --object expense --output statement.json
-            backfill-sync import csv statement.csv --object expense --mapping statement.json --dry-run
-          """,
+            EXAMPLES:
+              backfill-sync mapping init statement.csv --object expense --output statement.json
+              backfill-sync import csv statement.csv --object expense --mapping statement.json --dry-run
+            """,
         arguments: [.init(name: "file", help: "The CSV export to read (its first MiB).")],
         options: [
-            .init(name: "--object", valueName: "type", help: "Canonical object type of the rows (expense, bank_transaction, …). Required.",
-                  allowed: ContractCatalog.standard.objectTypes),
+            .init(
+                name: "--object", valueName: "type", help: "Canonical object type of the rows (expense, bank_transaction, …). Required.",
+                allowed: ContractCatalog.standard.objectTypes),
             .init(name: "--output", valueName: "path", help: "Write the mapping here (whole or not at all) instead of standard output."),
         ],
         run: run
@@ -32,7 +33,8 @@ enum MappingInitCommand {
 
     static func run(_ args: ParsedArguments) throws -> ExitCode {
         guard let type = args.value("--object"), let contract = ContractCatalog.standard.contract(for: type) else {
-            throw CommandError.usage("--object <type> is required (one of: \(ContractCatalog.standard.objectTypes.joined(separator: ", "))).")
+            throw CommandError.usage(
+                "--object <type> is required (one of: \(ContractCatalog.standard.objectTypes.joined(separator: ", "))).")
         }
         let file = args.positionals[0]
         let proposal: CSVMappingProposal
@@ -47,11 +49,12 @@ enum MappingInitCommand {
         if let path = args.value("--output"), let store = storeAt(path) {
             throw CommandError.usage("\(path): refusing to write the mapping over \(store); choose another --output")
         }
-        let out = try args.value("--output").map { path in
-            do { return try OutputSink.file(path, protecting: [(file, "the export being read")]) } catch {
-                throw CommandError.failure(error, store: path)
-            }
-        } ?? OutputSink.standardOutput()
+        let out =
+            try args.value("--output").map { path in
+                do { return try OutputSink.file(path, protecting: [(file, "the export being read")]) } catch {
+                    throw CommandError.failure(error, store: path)
+                }
+            } ?? OutputSink.standardOutput()
         out.write(proposal.json(source: file))
         do { try out.close() } catch { throw CommandError.failure(error, store: "") }
         let target = args.value("--output") ?? "MAPPING.json"

@@ -18,24 +18,24 @@ enum RecordCommands {
         name: "show",
         abstract: "Show one record as stored: its canonical fields, id, version and where it came from.",
         discussion: """
-          JSON is the record as export writes it. A removed record is shown too, with removed_at.
+            JSON is the record as export writes it. A removed record is shown too, with removed_at.
 
-          EXAMPLES:
-            backfill-sync show expense exp-1005 --connection acme
-            backfill-sync show vendor_bill B-1 --format json | jq .lines
-          """,
+            EXAMPLES:
+              backfill-sync show expense exp-1005 --connection acme
+              backfill-sync show vendor_bill B-1 --format json | jq .lines
+            """,
         arguments: findArguments, options: findOptions, run: runShow)
 
     static let history = CommandSpec(
         name: "history",
         abstract: "Show every version of one record: its run, time, origin and the fields each changed.",
         discussion: """
-          Version 1 is the import that created the record; each later version says which
-          run wrote it, from which file and line (or page), and each field from → to.
+            Version 1 is the import that created the record; each later version says which
+            run wrote it, from which file and line (or page), and each field from → to.
 
-          EXAMPLE:
-            backfill-sync history expense exp-1005 --connection acme
-          """,
+            EXAMPLE:
+              backfill-sync history expense exp-1005 --connection acme
+            """,
         arguments: findArguments, options: findOptions, run: runHistory)
 
     /// The one record the arguments name; several matches ask for more.
@@ -44,16 +44,22 @@ enum RecordCommands {
         let sourceID = args.positionals[1]
         let dbPath = args.value("--db") ?? StoreOpening.defaultPath
         let store = try StoreOpening.forReading(dbPath)
-        let found = try store.histories(objectType: contract.objectType, sourceID: sourceID, connectionID: args.value("--connection"),
-                                        sourceSystem: args.value("--source-system"))
+        let found = try store.histories(
+            objectType: contract.objectType, sourceID: sourceID, connectionID: args.value("--connection"),
+            sourceSystem: args.value("--source-system"))
         guard let first = found.first else {
-            throw CommandError(exitCode: .noInput, message: "\(dbPath): no \(contract.objectType) with source_id '\(Excerpt(sourceID))'"
-                + (args.value("--connection").map { " in connection '\($0)'" } ?? ""))
+            throw CommandError(
+                exitCode: .noInput,
+                message: "\(dbPath): no \(contract.objectType) with source_id '\(Excerpt(sourceID))'"
+                    + (args.value("--connection").map { " in connection '\($0)'" } ?? ""))
         }
         guard found.count == 1 else {
-            let which = found.map { "\($0.identity.sourceSystem)/\($0.identity.connectionID.isEmpty ? "(none)" : $0.identity.connectionID)" }
-            throw CommandError.usage("\(found.count) records of \(contract.objectType) '\(Excerpt(sourceID))' (source_system/connection: "
-                + "\(which.joined(separator: ", "))); choose one with --connection or --source-system")
+            let which = found.map {
+                "\($0.identity.sourceSystem)/\($0.identity.connectionID.isEmpty ? "(none)" : $0.identity.connectionID)"
+            }
+            throw CommandError.usage(
+                "\(found.count) records of \(contract.objectType) '\(Excerpt(sourceID))' (source_system/connection: "
+                    + "\(which.joined(separator: ", "))); choose one with --connection or --source-system")
         }
         return (first, contract)
     }
@@ -67,8 +73,9 @@ enum RecordCommands {
             out.write(CanonicalJSON.bytes(value) + [0x0A])
         } else {
             out.write(TerminalText.escape(heading(record)) + "\n")
-            out.write("  version \(current.version), written by run \(current.runID) at \(current.writtenAt)"
-                + (current.origin.map { " from \(TerminalText.escape($0))" } ?? "") + "\n")
+            out.write(
+                "  version \(current.version), written by run \(current.runID) at \(current.writtenAt)"
+                    + (current.origin.map { " from \(TerminalText.escape($0))" } ?? "") + "\n")
             if let removed = current.removedAt { out.write("  marked removed at \(removed); its history is kept\n") }
             out.write("\n")
             for leaf in Differ().leaves(of: value) {
@@ -102,9 +109,12 @@ enum RecordCommands {
             let created = previous == nil
             previous = payload
             if json {
-                items.append(.object(["version": .integer(v.version), "run_id": .integer(v.runID), "written_at": .string(v.writtenAt),
-                                      "origin": v.origin.map(Value.string) ?? .null, "action": .string(what),
-                                      "fields": FieldChange.json(changes)]))
+                items.append(
+                    .object([
+                        "version": .integer(v.version), "run_id": .integer(v.runID), "written_at": .string(v.writtenAt),
+                        "origin": v.origin.map(Value.string) ?? .null, "action": .string(what),
+                        "fields": FieldChange.json(changes),
+                    ]))
                 continue
             }
             out.write(TerminalText.escape("v\(v.version)  \(v.writtenAt)  run \(v.runID)  \(v.origin ?? "-")  \(what)") + "\n")

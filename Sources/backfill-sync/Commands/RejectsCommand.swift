@@ -6,22 +6,22 @@ enum RejectsCommand {
         name: "rejects",
         abstract: "List the rejects of a run, or write them as a CSV file to fix and import again.",
         discussion: """
-          Without --run, the newest run that has rejects. Text lists each with file:line,
-          source_id, field, code and message, and the row as read. JSON is an array of
-          {run_id, file, line, json_path, source_id, field, code, message, raw}.
+            Without --run, the newest run that has rejects. Text lists each with file:line,
+            source_id, field, code and message, and the row as read. JSON is an array of
+            {run_id, file, line, json_path, source_id, field, code, message, raw}.
 
-          CSV writes the rejected rows of one CSV file back out: the file's own preamble
-          and header, then each rejected row exactly as read, with four columns added at
-          the end (backfill_error_line, _field, _code, _message). Fix the rows and import
-          the file with the same command: the importer leaves backfill_error_* columns
-          out. The file is UTF-8 with the original delimiter; for a mapping that names
-          another encoding, add --encoding utf-8 when importing it.
+            CSV writes the rejected rows of one CSV file back out: the file's own preamble
+            and header, then each rejected row exactly as read, with four columns added at
+            the end (backfill_error_line, _field, _code, _message). Fix the rows and import
+            the file with the same command: the importer leaves backfill_error_* columns
+            out. The file is UTF-8 with the original delimiter; for a mapping that names
+            another encoding, add --encoding utf-8 when importing it.
 
-          EXAMPLES:
-            backfill-sync rejects
-            backfill-sync rejects --run 3 --format csv > fix.csv
-            sed -i 's/2026-02-30/2026-02-28/' fix.csv && backfill-sync import csv fix.csv --object expense --connection acme
-          """,
+            EXAMPLES:
+              backfill-sync rejects
+              backfill-sync rejects --run 3 --format csv > fix.csv
+              sed -i 's/2026-02-30/2026-02-28/' fix.csv && backfill-sync import csv fix.csv --object expense --connection acme
+            """,
         options: [
             .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
             .init(name: "--run", valueName: "id", help: "The run whose rejects to show (default: the newest run with rejects)."),
@@ -34,7 +34,9 @@ enum RejectsCommand {
     static func run(_ args: ParsedArguments) throws -> ExitCode {
         var runID: Int?
         if let text = args.value("--run") {
-            guard let id = Int(text), id > 0 else { throw CommandError.usage("--run takes a run number (see backfill-sync runs), not '\(Excerpt(text))'.") }
+            guard let id = Int(text), id > 0 else {
+                throw CommandError.usage("--run takes a run number (see backfill-sync runs), not '\(Excerpt(text))'.")
+            }
             runID = id
         }
         let dbPath = args.value("--db") ?? StoreOpening.defaultPath
@@ -47,10 +49,13 @@ enum RejectsCommand {
         switch args.value("--format") {
         case "json":
             let items: [Value] = rejects.map { r in
-                .object(["run_id": .integer(r.runID), "file": .string(r.issue.origin.file),
-                         "line": r.issue.origin.line.map(Value.integer) ?? .null, "json_path": r.issue.origin.jsonPath.map(Value.string) ?? .null,
-                         "source_id": r.issue.sourceID.map(Value.string) ?? .null, "field": r.issue.field.map(Value.string) ?? .null,
-                         "code": .string(r.issue.code.rawValue), "message": .string(r.issue.message), "raw": r.raw.map(Value.string) ?? .null])
+                .object([
+                    "run_id": .integer(r.runID), "file": .string(r.issue.origin.file),
+                    "line": r.issue.origin.line.map(Value.integer) ?? .null,
+                    "json_path": r.issue.origin.jsonPath.map(Value.string) ?? .null,
+                    "source_id": r.issue.sourceID.map(Value.string) ?? .null, "field": r.issue.field.map(Value.string) ?? .null,
+                    "code": .string(r.issue.code.rawValue), "message": .string(r.issue.message), "raw": r.raw.map(Value.string) ?? .null,
+                ])
             }
             out.write(CanonicalJSON.bytes(.array(items)) + [0x0A])
         case "csv":
@@ -83,13 +88,15 @@ enum RejectsCommand {
         let chosen: String
         if let file {
             guard files.contains(file) else {
-                throw CommandError.usage("run \(run) has no rejects from '\(file)'; its rejects come from: \(files.joined(separator: ", "))")
+                throw CommandError.usage(
+                    "run \(run) has no rejects from '\(file)'; its rejects come from: \(files.joined(separator: ", "))")
             }
             chosen = file
         } else {
             guard files.count == 1 else {
-                throw CommandError.usage("run \(run) has rejects from \(files.count) files (\(files.joined(separator: ", "))); "
-                    + "a CSV holds one: choose it with --file")
+                throw CommandError.usage(
+                    "run \(run) has rejects from \(files.count) files (\(files.joined(separator: ", "))); "
+                        + "a CSV holds one: choose it with --file")
             }
             chosen = files[0]
         }
@@ -98,7 +105,10 @@ enum RejectsCommand {
         var grouped: [String: Int] = [:]
         var rowless = 0
         for r in mine {
-            guard let raw = r.raw else { rowless += 1; continue }
+            guard let raw = r.raw else {
+                rowless += 1
+                continue
+            }
             let key = "\(r.issue.origin.line ?? 0)\u{0}\(raw)"
             if let at = grouped[key] {
                 records[at] = CSVRejectFile.Record(raw: raw, issues: records[at].issues + [r.issue])
@@ -108,7 +118,8 @@ enum RejectsCommand {
             }
         }
         if rowless > 0 {
-            Diagnostics.warning("\(chosen): \(rowless) reject(s) of the file as a whole have no row to write; see backfill-sync rejects --run \(run)")
+            Diagnostics.warning(
+                "\(chosen): \(rowless) reject(s) of the file as a whole have no row to write; see backfill-sync rejects --run \(run)")
         }
         do {
             return try CSVRejectFile.render(inputHeader: mine.first { $0.inputHeader != nil }?.inputHeader, records: records)

@@ -5,9 +5,9 @@ enum RunsCommand {
         name: "runs",
         abstract: "List past runs, newest first: mode, inputs, counts and status.",
         discussion: """
-          A dry run leaves no run row (it writes nothing). Rejected rows of a run are
-          in the rejects table: sqlite3 backfill.sqlite 'select * from rejects where run_id = 3'.
-          """,
+            A dry run leaves no run row (it writes nothing). Rejected rows of a run are
+            in the rejects table: sqlite3 backfill.sqlite 'select * from rejects where run_id = 3'.
+            """,
         options: [
             .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
             .init(name: "--format", valueName: "format", help: "Output format.", allowed: ["text", "json"], defaultValue: "text"),
@@ -40,13 +40,20 @@ enum RunsCommand {
         } else if runs.isEmpty {
             out.write("No runs yet.\n")
         } else {
-            out.write("RUN  STARTED                   MODE    CONNECTOR    CONNECTION  CREATED  UPDATED  UNCHANGED  FAILED  REMOVED  STATUS     INPUTS\n")
+            out.write(
+                "RUN  STARTED                   MODE    CONNECTOR    CONNECTION  CREATED  UPDATED  UNCHANGED  FAILED  REMOVED  STATUS     INPUTS\n"
+            )
             for r in runs {
                 let inputs = ((try? JSONParser.parse(r.inputs))?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
-                out.write([TerminalText.pad(String(r.id), 4), TerminalText.pad(r.startedAt, 25), TerminalText.pad(r.mode, 7), TerminalText.pad(r.connector, 12),
-                           TerminalText.pad(TerminalText.escape(r.connectionID ?? "-"), 11), TerminalText.pad(String(r.counts.created), 8), TerminalText.pad(String(r.counts.updated), 8),
-                           TerminalText.pad(String(r.counts.unchanged), 10), TerminalText.pad(String(r.counts.failed), 7),
-                           TerminalText.pad(String(r.counts.removed), 8), TerminalText.pad(r.status, 10), TerminalText.safe(inputs)]
+                out.write(
+                    [
+                        TerminalText.pad(String(r.id), 4), TerminalText.pad(r.startedAt, 25), TerminalText.pad(r.mode, 7),
+                        TerminalText.pad(r.connector, 12),
+                        TerminalText.pad(TerminalText.escape(r.connectionID ?? "-"), 11), TerminalText.pad(String(r.counts.created), 8),
+                        TerminalText.pad(String(r.counts.updated), 8),
+                        TerminalText.pad(String(r.counts.unchanged), 10), TerminalText.pad(String(r.counts.failed), 7),
+                        TerminalText.pad(String(r.counts.removed), 8), TerminalText.pad(r.status, 10), TerminalText.safe(inputs),
+                    ]
                     .joined(separator: " ") + "\n")
             }
         }

@@ -1,6 +1,6 @@
-import Foundation
 import BackfillCore
 import BackfillSQLite
+import Foundation
 
 /// Opening the store the way each command needs it, with errors a user can
 /// act on and exit codes by cause (`CommandError.failure`).
@@ -17,8 +17,9 @@ enum StoreOpening {
             throw CommandError.failure(error, store: path)
         }
         if !store.abandonedRuns.isEmpty {
-            Diagnostics.warning("\(path): run(s) \(store.abandonedRuns.map(String.init).joined(separator: ", ")) were left running "
-                + "by a process that died (killed, or power lost); marked interrupted")
+            Diagnostics.warning(
+                "\(path): run(s) \(store.abandonedRuns.map(String.init).joined(separator: ", ")) were left running "
+                    + "by a process that died (killed, or power lost); marked interrupted")
         }
         return store
     }
@@ -47,8 +48,9 @@ enum StoreOpening {
     private static func opened(_ path: String) throws -> SQLiteStore? {
         let store = try SQLiteStore.openForReading(path: path)
         if store?.isImmutableSnapshot == true {
-            Diagnostics.warning("\(path): the store cannot be opened for shared reading here (read-only file, directory or file "
-                + "system); read as an immutable snapshot, which is exact unless another program is writing it now")
+            Diagnostics.warning(
+                "\(path): the store cannot be opened for shared reading here (read-only file, directory or file "
+                    + "system); read as an immutable snapshot, which is exact unless another program is writing it now")
         }
         return store
     }

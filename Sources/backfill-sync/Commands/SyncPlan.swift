@@ -1,5 +1,5 @@
-import Foundation
 import BackfillCore
+import Foundation
 
 /// A sync config checked as a whole before any work: every problem (a token
 /// not set, a mapping that does not load, a missing folder) is named at
@@ -13,8 +13,9 @@ struct SyncPlan {
         self.configPath = configPath
         do { config = try SyncConfig.load(path: configPath, factories: connectors) } catch {
             guard error.isMissing else { throw CommandError.usage(error.description) }
-            throw CommandError.usage("\(configPath): the config file is missing. Name one with --config PATH, or start from "
-                + "the example: cp config.example.json \(configPath)")
+            throw CommandError.usage(
+                "\(configPath): the config file is missing. Name one with --config PATH, or start from "
+                    + "the example: cp config.example.json \(configPath)")
         }
         for warning in config.warnings { Diagnostics.warning(warning) }
         var selected = config.connections
@@ -40,9 +41,10 @@ struct SyncPlan {
     /// `sync --check`: what was checked, and that nothing was pulled.
     func reportValid() throws -> ExitCode {
         let out = OutputSink.standardOutput()
-        out.write("\(configPath): the config is valid: \(connections.count) connection(s), "
-            + connections.map { "\($0.entry.name) (\($0.entry.connector))" }.joined(separator: ", ")
-            + "; store \(config.storePath). Nothing was pulled.\n")
+        out.write(
+            "\(configPath): the config is valid: \(connections.count) connection(s), "
+                + connections.map { "\($0.entry.name) (\($0.entry.connector))" }.joined(separator: ", ")
+                + "; store \(config.storePath). Nothing was pulled.\n")
         try out.close()
         return .success
     }

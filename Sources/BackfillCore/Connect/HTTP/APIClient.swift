@@ -69,8 +69,10 @@ public final class APIClient: @unchecked Sendable {
     public var deadline: (at: Double, seconds: Double)?
     private var random = SystemRandomNumberGenerator()
 
-    public init(transport: HTTPTransport, token: String, retry: RetryPolicy, bucket: TokenBucket,
-                timeout: Double, limits: InputLimits = .standard, clock: Clock = SystemClock()) {
+    public init(
+        transport: HTTPTransport, token: String, retry: RetryPolicy, bucket: TokenBucket,
+        timeout: Double, limits: InputLimits = .standard, clock: Clock = SystemClock()
+    ) {
         self.limits = limits
         self.transport = transport
         self.token = token
@@ -105,8 +107,9 @@ public final class APIClient: @unchecked Sendable {
                 let response: HTTPResponse
                 do {
                     defer { secondsInRequests += clock.now() - sent }
-                    response = try transport.get(url, headers: ["Authorization": "Bearer \(token)", "Accept": "application/json"],
-                                                 timeout: requestTimeout, maxBodyBytes: limits.maxResponseBytes)
+                    response = try transport.get(
+                        url, headers: ["Authorization": "Bearer \(token)", "Accept": "application/json"],
+                        timeout: requestTimeout, maxBodyBytes: limits.maxResponseBytes)
                 }
                 headers = response.headers
                 switch response.status {
@@ -139,8 +142,9 @@ public final class APIClient: @unchecked Sendable {
             guard attempt <= retry.maxRetries else {
                 throw APIError.retriesExhausted(url: shown, attempts: attempt, last: problem)
             }
-            let wait = retry.delay(attempt: attempt, headers: headers, now: clock.now(),
-                                   random: Double.random(in: 0...1, using: &random))
+            let wait = retry.delay(
+                attempt: attempt, headers: headers, now: clock.now(),
+                random: Double.random(in: 0...1, using: &random))
             // A wait that would end past the deadline is not waited.
             if let deadline, clock.now() + wait >= deadline.at {
                 throw APIError.deadlineExceeded(url: shown, seconds: deadline.seconds, last: problem)

@@ -1,5 +1,5 @@
-import Foundation
 import CCurl
+import Foundation
 
 /// One HTTP response: status, headers (lower-cased names) and body bytes.
 public struct HTTPResponse: Sendable {
@@ -118,8 +118,10 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
         let code = curl_easy_perform(handle)
         if transfer.tooLarge || code == CURLE_FILESIZE_EXCEEDED {
-            throw TransportError(kind: .tooLarge, message: "the response is larger than \(InputLimits.describe(maxBodyBytes)) "
-                + "(backfill_api.max_response_mib); lower page_size or raise the limit")
+            throw TransportError(
+                kind: .tooLarge,
+                message: "the response is larger than \(InputLimits.describe(maxBodyBytes)) "
+                    + "(backfill_api.max_response_mib); lower page_size or raise the limit")
         }
         if let signal = Interruption.pending {
             throw TransportError(kind: .interrupted, message: Interrupted(signal: signal).description)

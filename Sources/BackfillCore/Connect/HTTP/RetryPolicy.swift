@@ -45,7 +45,8 @@ public struct RetryPolicy: Sendable {
         let parts = text.split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])),
-              let year = Int(parts[3]), let date = CalendarDate(year: year, month: month + 1, day: day) else { return nil }
+            let year = Int(parts[3]), let date = CalendarDate(year: year, month: month + 1, day: day)
+        else { return nil }
         let time = parts[4].split(separator: ":").compactMap { Int($0) }
         guard time.count == 3 else { return nil }
         return Double(date.daysSinceEpoch * 86400 + time[0] * 3600 + time[1] * 60 + time[2])
