@@ -4,6 +4,7 @@
 // RecordStore protocol (SQLite by default).
 // No third-party packages: SQLite and libcurl come from the system
 // (libsqlite3-dev, libcurl4-openssl-dev).
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -69,3 +70,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// CI builds with every warning an error (`.ci/run` sets
+// BACKFILL_WARNINGS_AS_ERRORS=1): a warning fails the build there instead of
+// waiting for someone to notice it. Ordinary builds leave it out, so that a
+// newer compiler's new warning never stops a user's build from source.
+if ProcessInfo.processInfo.environment["BACKFILL_WARNINGS_AS_ERRORS"] == "1" {
+    for target in package.targets where target.type != .system {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+    }
+}
