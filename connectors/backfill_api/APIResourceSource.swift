@@ -76,7 +76,7 @@ final class APIResourceSource: SyncSource {
         guard let pending else { return .end }
         let waitStarted = context.clock.now()
         let result = pending.wait()
-        connection.stall.seconds += context.clock.now() - waitStarted
+        connection.waits.seconds += context.clock.now() - waitStarted
         let fetched: PagedList.Page
         switch result {
         case .success(let p):

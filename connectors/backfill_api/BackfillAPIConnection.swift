@@ -85,7 +85,7 @@ public final class BackfillAPIConnection: SyncConnection {
     private var client: APIClient?
     private var started = 0.0
     private var clock: Clock = SystemClock()
-    let stall = StallClock()
+    let waits = PageWaits()
 
     init(entry: ConnectionEntry, settings: BackfillAPISettings) {
         self.entry = entry
@@ -136,16 +136,16 @@ public final class BackfillAPIConnection: SyncConnection {
         guard let client else { return [] }
         let total = clock.now() - started
         func s(_ x: Double) -> String { String(format: "%.2f s", x) }
-        let share = total > 0 ? String(format: " (%.0f%%)", 100 * stall.seconds / total) : ""
+        let share = total > 0 ? String(format: " (%.0f%%)", 100 * waits.seconds / total) : ""
         return [
             "\(entry.name): \(client.requests) HTTP request(s) in \(s(total)): responses took \(s(client.secondsInRequests)), "
                 + "\(s(client.secondsHoldingBack)) went to rate-limit and retry waits, and the sync stood waiting for pages "
-                + "\(s(stall.seconds))\(share)"
+                + "\(s(waits.seconds))\(share)"
         ]
     }
 }
 
 /// Seconds the sync stood waiting for a page, over the connection's resources.
-final class StallClock {
+final class PageWaits {
     var seconds = 0.0
 }

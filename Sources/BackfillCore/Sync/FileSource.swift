@@ -116,11 +116,20 @@ public final class FileDropConnection: SyncConnection {
     }
 
     public var runInputs: [String] { [glob] }
-    public var normalizer: Normalizer { fileImport?.normalizer ?? Normalizer() }
+    /// The mapping's normalizer options, loaded on first use whether or not
+    /// `check` ran first; if it cannot load, `sources` throws why.
+    public var normalizer: Normalizer { (try? loaded())?.normalizer ?? Normalizer() }
+
+    private func loaded() throws(SyncConfig.ConfigError) -> FileImport {
+        if let fileImport { return fileImport }
+        let made = try makeImport()
+        fileImport = made
+        return made
+    }
 
     public func check(environment: [String: String]) -> [String] {
         var problems: [String] = []
-        do { fileImport = try makeImport() } catch { problems.append(error.description) }
+        do { _ = try loaded() } catch { problems.append(error.description) }
         let folder = FileSource.fixedFolder(of: glob)
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
@@ -130,7 +139,6 @@ public final class FileDropConnection: SyncConnection {
     }
 
     public func sources(_ context: SyncContext) throws -> [SyncSource] {
-        let fileImport = try self.fileImport ?? makeImport()
-        return [FileSource(glob: glob, name: entry.name, objectType: objectType, open: fileImport.open)]
+        [FileSource(glob: glob, name: entry.name, objectType: objectType, open: try loaded().open)]
     }
 }
