@@ -58,7 +58,7 @@ final class APISyncSourceTests: XCTestCase {
     }
 
     func sync(_ connection: SyncConnection, store: SQLiteStore, clock: FakeClock) throws -> (RunResult, SyncRunner) {
-        let runner = SyncRunner(store: store, mode: .apply, observer: BreakdownObserver(forwardingTo: Quiet()))
+        let runner = SyncRunner(store: store, mode: .apply, observer: Quiet())
         return (try runner.sync(connection, context: SyncContext(dryRun: false, clock: clock) { _ in }), runner)
     }
 

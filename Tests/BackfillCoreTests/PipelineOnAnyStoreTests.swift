@@ -21,7 +21,7 @@ final class PipelineOnAnyStoreTests: XCTestCase {
     )
         -> SyncRunner
     {
-        SyncRunner(store: store, mode: mode, observer: BreakdownObserver(forwardingTo: observer))
+        SyncRunner(store: store, mode: mode, observer: observer)
     }
 
     func testImportUpdateAndRollbackOnAStoreWithoutSQLite() throws {
@@ -149,7 +149,7 @@ final class PipelineOnAnyStoreTests: XCTestCase {
         XCTAssertEqual(store.state.rows.count, 2, "page 4 was never read")
 
         // The stored cursor equals the input's: skipped, and said so.
-        let second = SyncRunner(store: store, mode: .apply, observer: BreakdownObserver(forwardingTo: CollectingObserver()))
+        let second = SyncRunner(store: store, mode: .apply, observer: CollectingObserver())
         let again = ScriptedConnection(entry) { [ScriptedSource([self.page(2, cursor: "after-2")])] }
         let result = try second.sync(again, context: context)
         XCTAssertEqual(result.counts, RunCounts())

@@ -1,8 +1,7 @@
 import BackfillCore
+import BackfillSQLite
 import Foundation
 import XCTest
-
-@testable import BackfillSQLite
 
 /// The conformance suite every connector passes over its `samples/`: records
 /// come out, each with an identity and an origin; identities are unique; nothing

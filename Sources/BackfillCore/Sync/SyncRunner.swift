@@ -13,7 +13,10 @@ public final class SyncRunner {
     let store: any RecordStore
     public let mode: ImportRun.Mode
     let fullRefresh: Bool
-    public let observer: BreakdownObserver
+    let observer: any RunObserver
+    /// When the observer counts per connection and object type (a sync's
+    /// report), the runner tells it which one each record belongs to.
+    private let breakdown: BreakdownObserver?
     /// Notes as they come: on stderr at once, in the report at the end.
     public var warn: (String) -> Void = { _ in }
     public private(set) var notes: [String] = []
@@ -27,18 +30,19 @@ public final class SyncRunner {
         public var `internal` = 0
     }
 
-    public init(store: any RecordStore, mode: ImportRun.Mode, fullRefresh: Bool = false, observer: BreakdownObserver) {
+    public init(store: any RecordStore, mode: ImportRun.Mode, fullRefresh: Bool = false, observer: any RunObserver) {
         self.store = store
         self.mode = mode
         self.fullRefresh = fullRefresh
         self.observer = observer
+        breakdown = observer as? BreakdownObserver
         if fullRefresh { notes.append("--full-refresh: cursors were ignored; every page and file was read again") }
     }
 
     /// One connection of a sync, in a run of its own.
     public func sync(_ connection: SyncConnection, context: SyncContext) throws -> RunResult {
         let entry = connection.entry
-        observer.connection = entry.name
+        breakdown?.connection = entry.name
         let run = try ImportRun(
             store: store, mode: mode, strict: false, connector: entry.connector,
             connectionID: entry.connectionID, inputs: connection.runInputs,
@@ -91,7 +95,7 @@ public final class SyncRunner {
     /// One source's inputs. False when the connection's other sources must
     /// be skipped (its credentials were refused).
     private func drive(_ source: SyncSource, in run: ImportRun, connection: String?) throws -> Bool {
-        observer.stream = source.objectType
+        breakdown?.stream = source.objectType
         var skipped = 0
         defer {
             if skipped > 0 {

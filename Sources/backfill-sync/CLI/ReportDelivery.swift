@@ -48,7 +48,7 @@ final class ReportDelivery {
     /// made), then returns its exit code, or throws what stopped it.
     func deliver(
         _ results: [RunResult], runner: SyncRunner, command: String, store: String, stoppedBy: Error? = nil,
-        breakdown: Bool = false, detailedExitCode: Bool
+        breakdown: [ReportSummary.BreakdownRow] = [], detailedExitCode: Bool
     ) throws(CommandError) -> ExitCode {
         let counts = results.reduce(RunCounts()) { $0 + $1.counts }
         let stop = stoppedBy ?? results.lazy.compactMap(\.stoppedBy).first
@@ -63,7 +63,7 @@ final class ReportDelivery {
         var summary = ReportSummary(
             mode: runner.mode, status: status, counts: counts, runID: results.last { $0.runID != nil }?.runID,
             store: store, command: command)
-        if breakdown { summary.breakdown = runner.observer.rows }
+        summary.breakdown = breakdown
         summary.notes = runner.notes
         try deliver(summary, stoppedBy: stop.map { CommandError.failure($0, store: store) })
         return ExitCode(results, failures: runner.failures, detailedExitCode: detailedExitCode)

@@ -73,7 +73,7 @@ struct ImportOptions {
         let store = try dryRun ? StoreOpening.forDryRun(dbPath) : StoreOpening.forWriting(dbPath, wait: wait, command: command)
         let observer = CLIObserver(report: report.writer)
         observer.suggestion = fileImport.suggestion
-        let runner = SyncRunner(store: store, mode: dryRun ? .dryRun : .apply, observer: BreakdownObserver(forwardingTo: observer))
+        let runner = SyncRunner(store: store, mode: dryRun ? .dryRun : .apply, observer: observer)
         runner.warn = Diagnostics.warning
         let result: RunResult
         do { result = try runner.importFiles(unique, with: fileImport, strict: strict) } catch {

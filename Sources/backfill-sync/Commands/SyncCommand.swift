@@ -61,9 +61,9 @@ enum SyncCommand {
             ? StoreOpening.forDryRun(storePath)
             : StoreOpening.forWriting(storePath, wait: wait, command: "sync --config \(configPath)")
         let observer = CLIObserver(report: report.writer)
+        let breakdown = BreakdownObserver(forwardingTo: observer)
         let runner = SyncRunner(
-            store: store, mode: dryRun ? .dryRun : .apply, fullRefresh: args.flag("--full-refresh"),
-            observer: BreakdownObserver(forwardingTo: observer))
+            store: store, mode: dryRun ? .dryRun : .apply, fullRefresh: args.flag("--full-refresh"), observer: breakdown)
         runner.warn = Diagnostics.warning
         let context = SyncContext(dryRun: dryRun) { Diagnostics.line($0) }
         var results: [RunResult] = []
@@ -84,6 +84,6 @@ enum SyncCommand {
         observer.finish()
         return try report.deliver(
             results, runner: runner, command: "backfill-sync sync", store: storePath, stoppedBy: stop,
-            breakdown: true, detailedExitCode: dryRun && args.flag("--detailed-exitcode"))
+            breakdown: breakdown.rows, detailedExitCode: dryRun && args.flag("--detailed-exitcode"))
     }
 }
