@@ -47,7 +47,7 @@ public struct BackfillAPISettings: Sendable {
         }
         // The token travels in a header: never over cleartext, except to this
         // machine (the loopback test server).
-        guard scheme == "https" || (scheme == "http" && ConfigReader.isLoopback(host)) else {
+        guard scheme == "https" || (scheme == "http" && HostAddress.isLoopback(host)) else {
             throw entry.fail("base_url", "must be https:// (http:// is allowed only for loopback addresses)")
         }
         baseURL = url
