@@ -78,9 +78,7 @@ public struct CSVFactory: ConnectorFactory {
     }
 
     static func prepare(_ args: CommandArguments, limits: InputLimits) throws -> FileImport {
-        guard let objectType = args.value("--object") else {
-            throw UsageError("--object <type> is required (one of: \(ContractCatalog.standard.objectTypes.joined(separator: ", "))).")
-        }
+        let objectType = try args.objectContract().objectType
         var mapping = CSVMapping()
         if let path = args.value("--mapping") {
             do { mapping = try CSVMapping.load(path: path) } catch { throw UsageError(error.description) }

@@ -171,9 +171,7 @@ public struct JSONLFactory: ConnectorFactory {
                     allowed: ContractCatalog.standard.objectTypes)
             ]
         ) { args, limits in
-            guard let objectType = args.value("--object") else {
-                throw UsageError("--object <type> is required (one of: \(ContractCatalog.standard.objectTypes.joined(separator: ", "))).")
-            }
+            let objectType = try args.objectContract().objectType
             let connector = JSONLConnector(objectType: objectType, limits: limits)
             return FileImport(connector: JSONLConnector.name, connectionID: nil, objectType: objectType) { file throws(InputError) in
                 AnyRecordStream(try connector.open(file))

@@ -47,6 +47,15 @@ public struct CommandArguments: Sendable {
 
     public func value(_ name: String) -> String? { values[name]?.last }
     public func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    /// The contract `--object` names, which every command reading records of
+    /// one type requires.
+    public func objectContract(catalog: ContractCatalog = .standard) throws(UsageError) -> ObjectContract {
+        guard let type = value("--object"), let contract = catalog.contract(for: type) else {
+            throw UsageError("--object <type> is required (one of: \(catalog.objectTypes.joined(separator: ", "))).")
+        }
+        return contract
+    }
 }
 
 /// A wrong option value or a missing one, said to the user as is (exit 64).

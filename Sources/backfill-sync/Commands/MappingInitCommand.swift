@@ -32,10 +32,7 @@ enum MappingInitCommand {
     )
 
     static func run(_ args: ParsedArguments) throws -> ExitCode {
-        guard let type = args.value("--object"), let contract = ContractCatalog.standard.contract(for: type) else {
-            throw CommandError.usage(
-                "--object <type> is required (one of: \(ContractCatalog.standard.objectTypes.joined(separator: ", "))).")
-        }
+        let contract = try args.objectContract()
         let file = args.positionals[0]
         let proposal: CSVMappingProposal
         do {
@@ -58,7 +55,7 @@ enum MappingInitCommand {
         out.write(proposal.json(source: file))
         do { try out.close() } catch { throw CommandError.failure(error, store: "") }
         let target = args.value("--output") ?? "MAPPING.json"
-        Diagnostics.line("next: backfill-sync import csv \(file) --object \(type) --mapping \(target) --dry-run")
+        Diagnostics.line("next: backfill-sync import csv \(file) --object \(contract.objectType) --mapping \(target) --dry-run")
         return .success
     }
 
