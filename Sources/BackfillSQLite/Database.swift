@@ -125,19 +125,4 @@ public final class Database {
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
-
-    /// Runs `body` in `BEGIN IMMEDIATE … COMMIT` (the write lock is taken up
-    /// front, so a concurrent writer fails fast at BEGIN rather than midway);
-    /// rolls back and rethrows the first error.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
-    }
 }

@@ -112,7 +112,7 @@ public final class SQLiteStore: RecordStore {
             current > 0
             ? try database.scalarText("SELECT value FROM store_meta WHERE key = 'views'") : nil
         if current == Schema.migrations.count && storedFingerprint == fingerprint { return }
-        try database.transaction {
+        try transaction {
             for (index, sql) in Schema.migrations.enumerated() where index >= current {
                 try database.execute(sql)
                 try database.execute("PRAGMA user_version = \(index + 1)")
@@ -135,6 +135,8 @@ public final class SQLiteStore: RecordStore {
 
     // MARK: Transactions
 
+    /// A write begins `IMMEDIATE`: the write lock is taken up front, so a
+    /// concurrent writer fails at BEGIN rather than midway.
     public func begin(_ kind: TransactionKind) throws {
         try database.execute(kind == .write ? "BEGIN IMMEDIATE" : "BEGIN")
     }
