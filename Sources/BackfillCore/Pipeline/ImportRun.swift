@@ -27,6 +27,9 @@ public final class ImportRun {
         case interrupted
         /// The store or the tool failed midway; the inputs committed before stay.
         case failed
+
+        /// How a run row records a run that `error` stopped early.
+        public static func stopped(by error: Error) -> Status { error is Interrupted ? .interrupted : .failed }
     }
 
     /// How the run's writes are grouped into transactions.

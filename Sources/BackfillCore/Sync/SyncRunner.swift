@@ -78,19 +78,17 @@ public final class SyncRunner {
         do { try body() } catch { stop = error }
         var status: ImportRun.Status
         do {
-            status = try run.finish(stopped: stop.map(Self.stoppedStatus))
+            status = try run.finish(stopped: stop.map(ImportRun.Status.stopped(by:)))
         } catch {
             // Not even the run row could be written (the store is busy or
             // full): the next run that takes the lock marks it interrupted.
             stop = stop ?? error
-            status = Self.stoppedStatus(stop!)
+            status = .stopped(by: stop!)
         }
         return RunResult(
-            mode: run.mode, status: status, counts: run.counts, runID: run.runID, stoppedBy: stop,
+            status: status, counts: run.counts, runID: run.runID, stoppedBy: stop,
             unreadableInputs: run.inputErrors.contains { $0.kind == .unreadable })
     }
-
-    static func stoppedStatus(_ error: Error) -> ImportRun.Status { error is Interrupted ? .interrupted : .failed }
 
     /// One source's inputs. False when the connection's other sources must
     /// be skipped (its credentials were refused).
@@ -189,12 +187,11 @@ public final class SyncRunner {
 
 /// How one run ended, for the report and the exit code.
 public struct RunResult {
-    public let mode: ImportRun.Mode
     public let status: ImportRun.Status
     public let counts: RunCounts
     public let runID: Int?
     /// What ended the run early (a signal, the store failing), if anything.
     public let stoppedBy: Error?
-    /// An input was missing or unreadable (exit 66 for an import).
+    /// An input was missing or unreadable (exit 66).
     public let unreadableInputs: Bool
 }

@@ -8,8 +8,8 @@ import Glibc
 /// Exit codes a cron job can act on (BSD sysexits where one fits). The
 /// README's table lists them. Two places decide which one a command gets:
 /// `CommandError.failure(_:store:)` for whatever stops it, and
-/// `init(_:failures:detailedExitCode:)` for an import or sync that ran to
-/// its end.
+/// `init(counts:unreadableInputs:failures:detailedExitCode:)` for an import
+/// or sync that ran to its end.
 enum ExitCode: Int32 {
     /// Everything applied; with --detailed-exitcode on a dry run: no changes.
     case success = 0
@@ -43,19 +43,19 @@ extension ExitCode {
     /// (README, "Exit codes"): a failure of the tool first, then what needs a
     /// person (config, token), then missing input, then what the next run
     /// retries, then rejected data.
-    init(_ results: [RunResult], failures: SyncRunner.FailureCounts, detailedExitCode: Bool) {
-        let counts = results.reduce(RunCounts()) { $0 + $1.counts }
+    /// `detailedExitCode` is `--detailed-exitcode` on a dry run.
+    init(counts: RunCounts, unreadableInputs: Bool, failures: SyncRunner.FailureCounts, detailedExitCode: Bool) {
         if failures.internal > 0 {
             self = .internalError
         } else if failures.credentials > 0 || failures.refused > 0 {
             self = .usage
-        } else if results.contains(where: \.unreadableInputs) {
+        } else if unreadableInputs {
             self = .noInput
         } else if failures.temporary > 0 {
             self = .temporaryFailure
         } else if counts.failed > 0 {
             self = .dataError
-        } else if detailedExitCode && results.allSatisfy({ $0.mode == .dryRun }) && counts.changes > 0 {
+        } else if detailedExitCode && counts.changes > 0 {
             self = .changesPresent
         } else {
             self = .success

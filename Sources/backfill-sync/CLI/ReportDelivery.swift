@@ -54,7 +54,7 @@ final class ReportDelivery {
         let stop = stoppedBy ?? results.lazy.compactMap(\.stoppedBy).first
         let status: ImportRun.Status
         if let stop {
-            status = CommandError.failure(stop, store: store).stoppedStatus
+            status = .stopped(by: stop)
         } else if results.count == 1 {
             status = results[0].status
         } else {
@@ -66,7 +66,9 @@ final class ReportDelivery {
         summary.breakdown = breakdown
         summary.notes = runner.notes
         try deliver(summary, stoppedBy: stop.map { CommandError.failure($0, store: store) })
-        return ExitCode(results, failures: runner.failures, detailedExitCode: detailedExitCode)
+        return ExitCode(
+            counts: counts, unreadableInputs: results.contains(where: \.unreadableInputs), failures: runner.failures,
+            detailedExitCode: detailedExitCode && runner.mode == .dryRun)
     }
 
     /// Writes the report of a run, then, if `stop` ended it, throws that with

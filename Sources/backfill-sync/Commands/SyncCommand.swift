@@ -84,6 +84,6 @@ enum SyncCommand {
         observer.finish()
         return try report.deliver(
             results, runner: runner, command: "backfill-sync sync", store: storePath, stoppedBy: stop,
-            breakdown: breakdown.rows, detailedExitCode: dryRun && args.flag("--detailed-exitcode"))
+            breakdown: breakdown.rows, detailedExitCode: args.flag("--detailed-exitcode"))
     }
 }
