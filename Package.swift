@@ -65,7 +65,7 @@ let package = Package(
             name: "BackfillAPITests",
             dependencies: ["BackfillAPI", "CSVUpload", "LayerBills", "BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
         .testTarget(name: "JSONLTests", dependencies: ["JSONL", "BackfillCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillSQLite", "BackfillAPIStub"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,7 +9,9 @@ extension SQLiteStore {
             VALUES (?, ?, ?, ?, ?, 'running')
             """
         ).run([.text(mode), .text(connector), connectionID.map(SQLValue.text) ?? .null, .text(inputsJSON), .text(startedAt)])
-        return database.lastInsertRowID
+        let id = database.lastInsertRowID
+        noteRunStart(id, startedAt)
+        return id
     }
 
     /// Marks every `running` run `interrupted`; call only holding the lock.

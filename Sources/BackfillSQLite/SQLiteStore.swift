@@ -113,21 +113,22 @@ public final class SQLiteStore: RecordStore {
             ? try database.scalarText("SELECT value FROM store_meta WHERE key = 'views'") : nil
         if current == Schema.migrations.count && storedFingerprint == fingerprint { return }
         try transaction {
-            for (index, sql) in Schema.migrations.enumerated() where index >= current {
-                try database.execute(sql)
-                try database.execute("PRAGMA user_version = \(index + 1)")
-            }
-            // Views follow the contracts: rebuilt whenever the catalog changes.
+            // Views follow the contracts: dropped first (a migration may
+            // replace the tables they read) and rebuilt whenever the catalog changes.
             let existing = try database.statement("SELECT name FROM sqlite_master WHERE type = 'view'")
             var names: [String] = []
             while try existing.step() { if let n = existing.text(0) { names.append(n) } }
             for name in names { try database.execute("DROP VIEW \"\(name)\"") }
+            for (index, sql) in Schema.migrations.enumerated() where index >= current {
+                try database.execute(sql)
+                try database.execute("PRAGMA user_version = \(index + 1)")
+                // Rows from before migration 4 get the columns the views read.
+                if index + 1 == Schema.queryColumnsMigration && current > 0 {
+                    for sql in Schema.queryColumnBackfill(catalog) { try database.execute(sql) }
+                }
+            }
             try database.execute("DROP TABLE IF EXISTS currencies")
             for sql in views { try database.execute(sql) }
-            // Rows from before migration 4 get the columns the views read.
-            if current > 0 && current < Schema.queryColumnsMigration {
-                for sql in Schema.queryColumnBackfill(catalog) { try database.execute(sql) }
-            }
             try database.statement("INSERT OR REPLACE INTO store_meta(key, value) VALUES ('views', ?)")
                 .run([.text(fingerprint)])
         }
@@ -143,115 +144,195 @@ public final class SQLiteStore: RecordStore {
 
     public func commit() throws { try database.execute("COMMIT") }
 
-    public func rollback() { try? database.execute("ROLLBACK") }
+    /// Also forgets the scope and input numbers learnt since: rows that gave
+    /// them may have gone with the transaction.
+    public func rollback() {
+        try? database.execute("ROLLBACK")
+        numbers = Numbers()
+    }
 
     public func makeRunScratch() throws -> RunScratch { try SQLiteRunScratch(database: database) }
 
     // MARK: Records
 
+    /// Scope and input numbers already looked up or created, and the start
+    /// of the runs this store has written for: each is asked for once, not
+    /// once per record.
+    struct Numbers {
+        var scopes: [String: Int] = [:]
+        var last: (objectType: String, sourceSystem: String, connectionID: String, number: Int)?
+        var inputs: [String: Int] = [:]
+        var runStarts: [Int: String] = [:]
+    }
+    var numbers = Numbers()
+
+    /// The scope number of `identity`'s type, source system and connection;
+    /// created when `create` and none exists yet.
+    func scope(of identity: RecordIdentity, create: Bool) throws -> Int? {
+        if let last = numbers.last, last.objectType == identity.objectType, last.sourceSystem == identity.sourceSystem,
+            last.connectionID == identity.connectionID
+        {
+            return last.number
+        }
+        let key = "\(identity.objectType)\u{1F}\(identity.sourceSystem)\u{1F}\(identity.connectionID)"
+        var number = numbers.scopes[key]
+        if number == nil {
+            let values: [SQLValue] = [.text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID)]
+            let find = try database.statement("SELECT id FROM scopes WHERE object_type = ? AND source_system = ? AND connection_id = ?")
+            number = try find.firstRow(values) { $0.int(0) }
+            if number == nil && create {
+                try database.statement("INSERT INTO scopes (object_type, source_system, connection_id) VALUES (?, ?, ?)").run(values)
+                number = database.lastInsertRowID
+            }
+        }
+        guard let number else { return nil }
+        numbers.scopes[key] = number
+        numbers.last = (identity.objectType, identity.sourceSystem, identity.connectionID, number)
+        return number
+    }
+
+    private func input(named name: String) throws -> Int {
+        if let number = numbers.inputs[name] { return number }
+        try database.statement("INSERT INTO inputs (name) VALUES (?) ON CONFLICT (name) DO NOTHING").run([.text(name)])
+        let number = try database.statement("SELECT id FROM inputs WHERE name = ?").firstRow([.text(name)]) { $0.int(0) } ?? 0
+        numbers.inputs[name] = number
+        return number
+    }
+
+    /// `now` as a timestamp column: NULL when it is run `runID`'s start,
+    /// which the views and reads take from `runs` instead of every row.
+    private func timestamp(_ now: String, of runID: Int) throws -> SQLValue {
+        if numbers.runStarts[runID] == nil {
+            numbers.runStarts[runID] = try database.scalarText("SELECT started_at FROM runs WHERE id = ?", [.int(runID)]) ?? ""
+        }
+        return numbers.runStarts[runID] == now ? .null : .text(now)
+    }
+
+    func noteRunStart(_ id: Int, _ startedAt: String) { numbers.runStarts[id] = startedAt }
+
+    /// The origin as three columns: input number, line, JSON path.
+    private func originValues(_ origin: Origin) throws -> [SQLValue] {
+        [.int(try input(named: origin.file)), origin.line.map(SQLValue.int) ?? .null, origin.jsonPath.map(SQLValue.text) ?? .null]
+    }
+
     public func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
+        guard let scope = try scope(of: identity, create: false) else { return nil }
         let s = try database.statement(
             """
-            SELECT id, content_hash, payload, removed_at, rowid FROM records
-            WHERE object_type = ? AND source_system = ? AND connection_id = ? AND source_id = ?
+            SELECT id, content_hash, payload, row, fingerprint, currency,
+                   CASE WHEN removed_run IS NOT NULL OR removed_at IS NOT NULL
+                        THEN coalesce(removed_at, (SELECT started_at FROM runs WHERE id = removed_run)) END
+            FROM record_rows WHERE scope = ? AND source_id = ?
             """)
-        return try s.firstRow([
-            .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
-            .text(identity.sourceID),
-        ]) { s in
-            StoredRecord(id: s.text(0)!, contentHash: s.text(1)!, payload: s.text(2)!, removedAt: s.text(3), row: RowToken(s.int(4)))
+        return try s.firstRow([.int(scope), .text(identity.sourceID)]) { s in
+            StoredRecord(
+                id: BinaryColumns.idText(s, 0), contentHash: BinaryColumns.hashText(s, 1), payload: s.text(2) ?? "",
+                removedAt: s.text(6), row: RowToken(s.int(3)), fingerprint: s.blob(4),
+                expansion: StoredForm.Expansion(currency: s.text(5), contract: catalog.contract(for: identity.objectType)))
         }
+    }
+
+    /// The row of `identity`, for a caller that did not read it with `lookup`.
+    private func row(of identity: RecordIdentity) throws -> Int? {
+        guard let scope = try scope(of: identity, create: false) else { return nil }
+        return try database.statement("SELECT row FROM record_rows WHERE scope = ? AND source_id = ?")
+            .firstRow([.int(scope), .text(identity.sourceID)]) { $0.int(0) }
     }
 
     public func insertRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
         let identity = change.identity
+        guard let scope = try scope(of: identity, create: true) else { return }
         let s = try database.statement(
             """
-            INSERT INTO records (id, object_type, source_system, connection_id, source_id, version,
-                                 content_hash, payload, created_at, updated_at, created_run, updated_run, origin, parent_id,
-                                 currency, money, money_minor)
-            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS REAL), ?)
+            INSERT INTO record_rows (scope, source_id, id, version, content_hash, fingerprint, payload, created_run, updated_run,
+                                     input, line, json_path, parent_row, currency, money, money_minor, created_at, updated_at)
+            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS REAL), ?, ?, ?)
             """)
+        let at = try timestamp(now, of: runID)
         try s.bind([
-            .text(change.id), .text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID),
-            .text(identity.sourceID), .text(change.contentHash),
+            .int(scope), .text(identity.sourceID), BinaryColumns.id(change.id), BinaryColumns.hash(change.contentHash),
+            change.fingerprint.map(SQLValue.blob) ?? .null,
         ])
-        try s.bindText(7, bytes: change.payload)
+        try s.bindText(6, bytes: change.storedPayload ?? change.payload)
         try s.bind(
-            [
-                .text(now), .text(now), .int(runID), .int(runID), .text(change.origin.description),
-                change.parentID.map(SQLValue.text) ?? .null,
-            ]
-                + columns.bindings, at: 8)
+            [.int(runID), .int(runID)] + (try originValues(change.origin)) + [change.parentRow.map { .int($0.value) } ?? .null]
+                + columns.bindings + [at, at], at: 7)
         try s.step()
     }
 
-    /// The row of record `id`, for a caller that did not read it with `lookup`.
-    private func rowID(of id: String) throws -> Int? {
-        try database.statement("SELECT rowid FROM records WHERE id = ?").firstRow([.text(id)]) { $0.int(0) }
-    }
-
-    /// Copies the current version of a record into `record_versions`, with the
+    /// Copies the current version of a record into `version_rows`, with the
     /// run that is about to replace it: nothing an update changes is lost.
-    private func keepCurrentVersion(rowID: Int, now: String, runID: Int) throws {
+    private func keepCurrentVersion(row: Int, now: String, runID: Int) throws {
         try database.statement(
             """
-            INSERT INTO record_versions (record_id, version, content_hash, payload, valid_from, written_run,
-                                         replaced_at, replaced_run, origin, removed_at)
-            SELECT id, version, content_hash, payload, updated_at, updated_run, ?, ?, origin, removed_at
-            FROM records WHERE rowid = ?
+            INSERT INTO version_rows (record_row, version, content_hash, payload, currency, written_run, replaced_run,
+                                      input, line, json_path, removed_run, legacy_origin, valid_from, replaced_at, removed_at)
+            SELECT row, version, content_hash, payload, currency, updated_run, ?, input, line, json_path, removed_run,
+                   legacy_origin, updated_at, ?, removed_at
+            FROM record_rows WHERE row = ?
             """
-        ).run([.text(now), .int(runID), .int(rowID)])
+        ).run([.int(runID), try timestamp(now, of: runID), .int(row)])
     }
 
     /// Replaces a record's content (and revives it if it was removed). Rows
-    /// are written by rowid: `lookup` reads it in this transaction, and the
-    /// table is in insertion order while the index of (random) ids is not.
+    /// are written by row number, which `lookup` read in this transaction.
     public func updateRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
-        guard let row = try change.row?.value ?? self.rowID(of: change.id) else { return }
-        try keepCurrentVersion(rowID: row, now: now, runID: runID)
+        guard let row = try change.row?.value ?? self.row(of: change.identity) else { return }
+        try keepCurrentVersion(row: row, now: now, runID: runID)
         let s = try database.statement(
             """
-            UPDATE records SET version = version + 1, content_hash = ?, payload = ?, updated_at = ?,
-                               updated_run = ?, origin = ?, parent_id = ?, removed_at = NULL, removed_run = NULL,
-                               currency = ?, money = CAST(? AS REAL), money_minor = ?
-            WHERE rowid = ?
+            UPDATE record_rows SET version = version + 1, content_hash = ?, fingerprint = ?, payload = ?, updated_run = ?,
+                                   input = ?, line = ?, json_path = ?, legacy_origin = NULL, parent_row = ?,
+                                   removed_run = NULL, removed_at = NULL, currency = ?, money = CAST(? AS REAL),
+                                   money_minor = ?, updated_at = ?
+            WHERE row = ?
             """)
-        try s.bind([.text(change.contentHash)])
-        try s.bindText(2, bytes: change.payload)
+        try s.bind([BinaryColumns.hash(change.contentHash), change.fingerprint.map(SQLValue.blob) ?? .null])
+        try s.bindText(3, bytes: change.storedPayload ?? change.payload)
         try s.bind(
-            [.text(now), .int(runID), .text(change.origin.description), change.parentID.map(SQLValue.text) ?? .null] + columns.bindings + [
-                .int(row)
-            ], at: 3)
+            [.int(runID)] + (try originValues(change.origin)) + [change.parentRow.map { .int($0.value) } ?? .null]
+                + columns.bindings + [try timestamp(now, of: runID), .int(row)], at: 4)
         try s.step()
     }
 
-    /// Marks a record removed: a new version with `removed_at` set, the
+    /// Marks a record removed: a new version with `removed_run` set, the
     /// content kept. Views and exports leave removed records out.
-    public func tombstone(id: String, runID: Int, now: String) throws {
-        guard let row = try rowID(of: id) else { return }
-        try keepCurrentVersion(rowID: row, now: now, runID: runID)
+    public func tombstone(_ change: RecordChange, runID: Int, now: String) throws {
+        guard let row = try change.row?.value ?? row(of: change.identity) else { return }
+        try keepCurrentVersion(row: row, now: now, runID: runID)
+        let at = try timestamp(now, of: runID)
         try database.statement(
             """
-            UPDATE records SET version = version + 1, updated_at = ?, updated_run = ?, removed_at = ?, removed_run = ?
-            WHERE rowid = ?
+            UPDATE record_rows SET version = version + 1, updated_run = ?, updated_at = ?, removed_run = ?, removed_at = ?
+            WHERE row = ?
             """
-        ).run([.text(now), .int(runID), .text(now), .int(runID), .int(row)])
+        ).run([.int(runID), at, .int(runID), at, .int(row)])
     }
 
-    /// The live (not removed) children of `parentID` of one type.
-    public func liveChildren(parentID: String, objectType: String) throws -> [(id: String, identity: RecordIdentity)] {
+    public func refreshFingerprint(_ change: RecordChange) throws {
+        guard let fingerprint = change.fingerprint, let row = try change.row?.value ?? row(of: change.identity) else { return }
+        try database.statement("UPDATE record_rows SET fingerprint = ? WHERE row = ?").run([.blob(fingerprint), .int(row)])
+    }
+
+    /// The live (not removed) children of one type of the record `parent`.
+    public func liveChildren(
+        parentID: String, parent: RecordIdentity, objectType: String
+    ) throws -> [(
+        id: String, identity: RecordIdentity
+    )] {
+        guard let parentRow = try row(of: parent) else { return [] }
         let s = try database.statement(
             """
-            SELECT id, source_system, connection_id, source_id FROM records
-            WHERE parent_id = ? AND object_type = ? AND removed_at IS NULL ORDER BY source_id
+            SELECT c.id, s.source_system, s.connection_id, c.source_id FROM record_rows c JOIN scopes s ON s.id = c.scope
+            WHERE c.parent_row = ? AND s.object_type = ? AND c.removed_run IS NULL AND c.removed_at IS NULL
+            ORDER BY c.source_id
             """)
-        try s.bind([.text(parentID), .text(objectType)])
+        try s.bind([.int(parentRow), .text(objectType)])
         var out: [(id: String, identity: RecordIdentity)] = []
         while try s.step() {
             out.append(
                 (
-                    s.text(0)!,
+                    BinaryColumns.idText(s, 0),
                     RecordIdentity(
                         objectType: objectType, sourceSystem: s.text(1)!, connectionID: s.text(2)!,
                         sourceID: s.text(3)!)

@@ -107,6 +107,15 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
+    /// A BLOB column's bytes (nil for NULL); TEXT comes back as its bytes.
+    public func blob(_ column: Int) -> [UInt8]? {
+        let n = Int(sqlite3_column_bytes(handle, Int32(column)))
+        guard let p = sqlite3_column_blob(handle, Int32(column)) else { return isNull(column) ? nil : [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+
+    public func isBlob(_ column: Int) -> Bool { sqlite3_column_type(handle, Int32(column)) == SQLITE_BLOB }
+
     public func bytes(_ column: Int) -> [UInt8] {
         guard let p = sqlite3_column_text(handle, Int32(column)) else { return [] }
         let n = Int(sqlite3_column_bytes(handle, Int32(column)))

@@ -19,6 +19,7 @@ final class InMemoryRecordStore: RecordStore {
         var parentID: String?
         var removedAt: String?
         var columns: QueryColumns
+        var fingerprint: [UInt8]?
     }
 
     struct State {
@@ -58,7 +59,7 @@ final class InMemoryRecordStore: RecordStore {
         let row = state.rows[i]
         return StoredRecord(
             id: row.id, contentHash: row.contentHash, payload: row.payload, removedAt: row.removedAt,
-            row: RowToken(i))
+            row: RowToken(i), fingerprint: row.fingerprint)
     }
 
     func insertRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
@@ -67,7 +68,8 @@ final class InMemoryRecordStore: RecordStore {
             Row(
                 id: change.id, identity: change.identity, version: 1, contentHash: change.contentHash,
                 payload: String(decoding: change.payload, as: UTF8.self), createdAt: now, updatedAt: now,
-                runID: runID, origin: change.origin.description, parentID: change.parentID, columns: columns))
+                runID: runID, origin: change.origin.description, parentID: change.parentID, columns: columns,
+                fingerprint: change.fingerprint))
     }
 
     private func keep(_ i: Int, runID: Int) {
@@ -89,16 +91,22 @@ final class InMemoryRecordStore: RecordStore {
         state.rows[i].runID = runID
         state.rows[i].removedAt = nil
         state.rows[i].columns = columns
+        state.rows[i].fingerprint = change.fingerprint
     }
 
-    func tombstone(id: String, runID: Int, now: String) throws {
-        guard let i = state.rows.firstIndex(where: { $0.id == id }) else { return }
+    func refreshFingerprint(_ change: RecordChange) throws {
+        guard let i = index(change.identity) else { return }
+        state.rows[i].fingerprint = change.fingerprint
+    }
+
+    func tombstone(_ change: RecordChange, runID: Int, now: String) throws {
+        guard let i = index(change.identity) else { return }
         keep(i, runID: runID)
         state.rows[i].version += 1
         state.rows[i].removedAt = now
     }
 
-    func liveChildren(parentID: String, objectType: String) throws -> [(id: String, identity: RecordIdentity)] {
+    func liveChildren(parentID: String, parent: RecordIdentity, objectType: String) throws -> [(id: String, identity: RecordIdentity)] {
         state.rows.filter { $0.parentID == parentID && $0.identity.objectType == objectType && $0.removedAt == nil }
             .sorted { $0.identity.sourceID < $1.identity.sourceID }.map { ($0.id, $0.identity) }
     }

@@ -16,7 +16,9 @@ final class StoreAndRunTests: XCTestCase {
             let store = try SQLiteStore.openForWriting(path: path)
             XCTAssertEqual(count(store, "PRAGMA user_version"), Schema.migrations.count)
             XCTAssertEqual(try store.database.scalarText("PRAGMA journal_mode"), "wal")
-            XCTAssertEqual(count(store, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"), 21)
+            XCTAssertEqual(
+                count(store, "SELECT count(*) FROM sqlite_master WHERE type = 'view'"), 21 + 2,
+                "a view per type, and records and record_versions")
             XCTAssertEqual(count(store, "SELECT count(*) FROM sqlite_master WHERE name = 'sync_cursors'"), 1)
             // While it is open for writing, nobody else may write.
             XCTAssertThrowsError(try SQLiteStore.openForWriting(path: path)) { error in

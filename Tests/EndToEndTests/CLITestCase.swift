@@ -82,8 +82,8 @@ class CLITestCase: XCTestCase {
 
     /// One value (rows joined by newlines) from the store, read-only, the way
     /// a user would query it with the sqlite3 shell.
-    func sqlite(_ sql: String) throws -> String {
-        let database = try Database(path: db, readOnly: true)
+    func sqlite(_ sql: String, in store: String? = nil) throws -> String {
+        let database = try Database(path: store.map { dir.appendingPathComponent($0).path } ?? db, readOnly: true)
         let statement = try database.statement(sql: sql)
         var rows: [String] = []
         while try statement.step() { rows.append(statement.text(0) ?? "") }

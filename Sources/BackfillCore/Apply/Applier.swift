@@ -11,14 +11,15 @@ public struct Applier {
     public func apply(_ change: RecordChange, runID: Int, now: String) throws {
         switch change.action {
         case .unchanged:
-            // Nothing to write: no new version, no timestamp churn.
-            return
+            // Nothing to write: no new version, no timestamp churn. Only a
+            // stale fast-path fingerprint is brought up to date.
+            if change.refreshesFingerprint { try store.refreshFingerprint(change) }
         case .create:
             try store.insertRecord(change, columns: columns(change), runID: runID, now: now)
         case .update:
             try store.updateRecord(change, columns: columns(change), runID: runID, now: now)
         case .remove:
-            try store.tombstone(id: change.id, runID: runID, now: now)
+            try store.tombstone(change, runID: runID, now: now)
         }
     }
 

@@ -7,6 +7,9 @@ public struct ContractCatalog: Sendable {
     public let shapes: [String: Shape]
     /// Object types in catalog order (the order of the API reference).
     public let objectTypes: [String]
+    /// SHA-256 of the catalog's text: part of every record fingerprint
+    /// (`RecordFingerprinter`), so a changed contract makes them all miss.
+    public let fingerprint: String
 
     /// The fields every record carries, whatever its type.
     public static let identityFields: [FieldSpec] = [
@@ -132,5 +135,6 @@ public struct ContractCatalog: Sendable {
         self.contracts = contracts
         self.shapes = shapes
         self.objectTypes = order
+        self.fingerprint = SHA256.hex(Array(text.utf8))
     }
 }

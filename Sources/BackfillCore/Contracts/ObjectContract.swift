@@ -28,6 +28,8 @@ public struct ObjectContract: Sendable {
     /// is without opening it: its date, its money and currency, and who or
     /// what it is about.
     public let keyFields: [String]
+    /// What a store may leave out of this type's payloads (`StoredForm`).
+    public private(set) var storedFormRules: [StoredForm.Rule] = []
 
     init(
         objectType: String, collection: String, apiPath: String, fields: [FieldSpec],
@@ -56,6 +58,7 @@ public struct ObjectContract: Sendable {
         let about = ["vendor_name", "customer_name", "counterparty_name", "name", "display_name", "description", "memo"]
             .first { byName[$0] != nil }
         keyFields = [date, money, byName["currency"] != nil ? "currency" : nil, about].compactMap { $0 }
+        storedFormRules = StoredForm.rules(for: self)
     }
 
     /// The shape of this type's `lines`, if it has lines.

@@ -12,6 +12,8 @@ public struct Differ: Sendable {
     public struct Content: Sendable {
         public let payload: [UInt8]
         public let hash: String
+        /// The payload as a store keeps it (`StoredForm`), when computed.
+        public var stored: [UInt8]? = nil
     }
 
     /// The stored form of a payload and its content hash.
@@ -41,15 +43,18 @@ public struct Differ: Sendable {
                 action: .create, identity: identity, id: canonicalID ?? identity.derivedCanonicalID,
                 origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
             change.values = payload
+            change.storedPayload = content.stored
             return change
         }
         // A removed record sent again comes back, even with the same content.
         if existing.removedAt == nil && existing.contentHash == content.hash {
-            return RecordChange(
+            var change = RecordChange(
                 action: .unchanged, identity: identity, id: existing.id, origin: origin,
                 fields: [], payload: [], contentHash: content.hash)
+            change.row = existing.row
+            return change
         }
-        let old = (try? JSONParser.parse(existing.payload)) ?? .object([:])
+        let old = existing.canonicalPayload(identity: identity)
         var fields = existing.removedAt.map { [FieldChange(path: "removed_at", from: .string($0), to: nil)] } ?? []
         fields += fieldChanges(from: old, to: .object(payload))
         var change = RecordChange(
@@ -57,6 +62,7 @@ public struct Differ: Sendable {
             fields: fields, payload: content.payload, contentHash: content.hash)
         change.row = existing.row
         change.values = payload
+        change.storedPayload = content.stored
         return change
     }
 

@@ -52,4 +52,14 @@ public struct RecordChange: Sendable {
     public var values: Fields? = nil
     /// The stored row of an update, when the store said which (`RowToken`).
     public var row: RowToken? = nil
+    /// The payload as a store keeps it (`StoredForm`), for creates and updates.
+    public var storedPayload: [UInt8]? = nil
+    /// The raw record's fingerprint, stored with creates and updates
+    /// (`RecordFingerprinter`).
+    public var fingerprint: [UInt8]? = nil
+    /// An unchanged record whose stored fingerprint is missing or stale: the
+    /// store refreshes it, and writes nothing else (no version, no timestamp).
+    public var refreshesFingerprint = false
+    /// The owning record's stored row, when it is known (`parentID`).
+    public var parentRow: RowToken? = nil
 }

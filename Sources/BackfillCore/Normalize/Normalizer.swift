@@ -96,6 +96,26 @@ public struct Normalizer: Sendable {
         return record
     }
 
+    /// The identity `normalize` gives `raw` in the usual case, without
+    /// normalizing it: what the fast path looks up. A wrong guess (a source
+    /// id the contract would coerce) only misses, since a hit also needs the
+    /// stored fingerprint, which covers everything the identity comes from.
+    public func likelyIdentity(_ raw: RawRecord) -> RecordIdentity? {
+        guard let contract = catalog.contract(for: raw.objectType) else { return nil }
+        var id = raw.fields["source_id"]
+        if id == nil, let alias = contract.aliases.first(where: { $0.value == "source_id" })?.key { id = raw.fields[alias] }
+        if isAbsent(id), let native = contract.nativeIDField { id = raw.fields[native] }
+        let text: String
+        switch id {
+        case .string(let s)?: text = s
+        case .number(let n)?: text = n
+        default: return nil
+        }
+        guard !text.isEmpty else { return nil }
+        return RecordIdentity(
+            objectType: contract.objectType, sourceSystem: raw.sourceSystem, connectionID: raw.connectionID ?? "", sourceID: text)
+    }
+
     /// Contract derivations. Each rule names the seed sentence it rests on.
     private func derive(into payload: inout Fields, contract: ObjectContract, context: inout Context) {
         // Contract, document_date: "when omitted, … normalization derives it

@@ -39,13 +39,50 @@ public struct RecordIdentity: Sendable, Hashable, CustomStringConvertible {
         var b = Array(SHA256.digest(Array(key.utf8)).prefix(16))
         b[6] = (b[6] & 0x0F) | 0x80
         b[8] = (b[8] & 0x3F) | 0x80
-        let hex = Array(SHA256.hexString(b).utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (i, c) in hex.enumerated() {
-            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
-            out.append(c)
+        return UUIDText.format(b)
+    }
+}
+
+/// A UUID as the canonical id's text: 32 lowercase hex digits in groups of
+/// 8-4-4-4-12. Stores keep such ids as their 16 bytes.
+public enum UUIDText {
+    public static func format(_ bytes: [UInt8]) -> String {
+        precondition(bytes.count == 16, "a UUID is 16 bytes")
+        return bytes.withUnsafeBufferPointer { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                let digits: StaticString = "0123456789abcdef"
+                var o = 0
+                for i in 0..<16 {
+                    if i == 4 || i == 6 || i == 8 || i == 10 {
+                        out[o] = UInt8(ascii: "-")
+                        o += 1
+                    }
+                    out[o] = digits.utf8Start[Int(bytes[i] >> 4)]
+                    out[o + 1] = digits.utf8Start[Int(bytes[i] & 15)]
+                    o += 2
+                }
+                return o
+            }
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The 16 bytes of `text` when it is exactly what `format` writes (so
+    /// that formatting them gives `text` back), otherwise nil.
+    public static func bytes(_ text: String) -> [UInt8]? {
+        var text = text
+        return text.withUTF8 { bytes($0) }
+    }
+
+    public static func bytes(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard text.count == 36, text[8] == UInt8(ascii: "-"), text[13] == UInt8(ascii: "-"), text[18] == UInt8(ascii: "-"),
+            text[23] == UInt8(ascii: "-")
+        else { return nil }
+        var digits = [UInt8](repeating: 0, count: 32)
+        var n = 0
+        for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
+            digits[n] = text[i]
+            n += 1
+        }
+        return digits.withUnsafeBufferPointer { SHA256.bytes(hex: $0) }
     }
 }

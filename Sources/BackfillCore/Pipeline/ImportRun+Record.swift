@@ -6,27 +6,65 @@ extension ImportRun {
 
     /// The store-free half of a record's way: normalize, validate, and the
     /// stored form with its hash. Runs on the read-ahead thread, so it may
-    /// use nothing but these value types.
+    /// use nothing but these value types. While most records are found
+    /// unchanged (`FastPathHint`), a record with a fingerprint is left
+    /// unnormalized: the store thread compares fingerprints first, and
+    /// normalizes only the records that miss.
     var preparer: @Sendable (RawRecord) -> PreparedRecord {
-        { [normalizer, validator, differ] raw in
+        { [normalizer, validator, differ, fingerprinter, hint] raw in
             // Unreadable as a record: rejected for that alone (see `handle`).
             if raw.issues.contains(where: { $0.field == nil }) { return PreparedRecord(raw: raw, record: nil, content: nil) }
-            var record = normalizer.normalize(raw)
-            validator.validate(&record, objectType: raw.objectType)
-            guard record.issues.isEmpty, let identity = record.identity else {
-                return PreparedRecord(raw: raw, record: record, content: nil)
+            let fingerprint = fingerprinter?.fingerprint(of: raw)
+            if fingerprint != nil, hint.expectsUnchanged, let identity = normalizer.likelyIdentity(raw) {
+                return PreparedRecord(raw: raw, record: nil, content: nil, fingerprint: fingerprint, deferred: identity)
             }
-            // The id it gets if it is new, derived here rather than on the
-            // store's thread, which is the busier one when records are created.
-            if record.canonicalID == nil { record.canonicalID = identity.derivedCanonicalID }
-            return PreparedRecord(raw: raw, record: record, content: differ.content(of: record.payload))
+            return Self.prepare(raw, fingerprint: fingerprint, normalizer: normalizer, validator: validator, differ: differ)
         }
+    }
+
+    /// Normalizes, validates and serializes one record: on a read-ahead
+    /// thread, or on the store thread for a deferred record that missed.
+    static func prepare(
+        _ raw: RawRecord, fingerprint: [UInt8]?, normalizer: Normalizer, validator: Validator, differ: Differ
+    ) -> PreparedRecord {
+        var record = normalizer.normalize(raw)
+        validator.validate(&record, objectType: raw.objectType)
+        guard record.issues.isEmpty, let identity = record.identity else {
+            return PreparedRecord(raw: raw, record: record, content: nil)
+        }
+        // The id it gets if it is new, derived here rather than on the
+        // store's thread, which is the busier one when records are created.
+        if record.canonicalID == nil { record.canonicalID = identity.derivedCanonicalID }
+        var content = differ.content(of: record.payload)
+        let contract = normalizer.catalog.contract(for: identity.objectType)
+        let stored = StoredForm.compact(
+            record.payload, identity: identity, currency: record.payload["currency"]?.stringValue, contract: contract)
+        content.stored = CanonicalJSON.bytes(.object(stored))
+        return PreparedRecord(raw: raw, record: record, content: content, fingerprint: fingerprint)
     }
 
     /// One prepared record through dedupe → diff → apply.
     /// Returns the issues when the record is rejected.
     func handle(_ prepared: PreparedRecord, input: Int, counts: inout RunCounts) throws -> Rejected? {
         let raw = prepared.raw
+        if let parent = raw.parent, rejectedIdentities.contains(parent.key) {
+            counts.failed += 1
+            let issue = RecordIssue(
+                origin: raw.origin, sourceID: raw.declaredSourceID, field: nil, code: .parentRejected,
+                message: "not applied because its \(parent.objectType) \(parent.sourceID) was rejected")
+            observer.recordRejected([issue], rawText: raw.rawText)
+            return Rejected(issues: [issue], raw: raw.rawText)
+        }
+        var prepared = prepared
+        var stored: StoredRecord??
+        if let identity = prepared.deferred {
+            let found = try store.lookup(identity)
+            if try takeFastPath(prepared, identity: identity, stored: found, input: input, counts: &counts) { return nil }
+            // A miss: normalized here after all, and the lookup reused.
+            prepared = Self.prepare(
+                raw, fingerprint: prepared.fingerprint, normalizer: normalizer, validator: validator, differ: differ)
+            if prepared.record?.identity == identity { stored = .some(found) }
+        }
         // An issue that names no field means the input could not be read as a
         // record at all (a ragged CSV row, a bill that is not an object): every
         // further error would be about the wrong column or a missing shape.
@@ -35,14 +73,6 @@ extension ImportRun {
             counts.failed += 1
             observer.recordRejected(raw.issues, rawText: raw.rawText)
             return Rejected(issues: raw.issues, raw: raw.rawText)
-        }
-        if let parent = raw.parent, rejectedIdentities.contains(parent.key) {
-            counts.failed += 1
-            let issue = RecordIssue(
-                origin: raw.origin, sourceID: raw.declaredSourceID, field: nil, code: .parentRejected,
-                message: "not applied because its \(parent.objectType) \(parent.sourceID) was rejected")
-            observer.recordRejected([issue], rawText: raw.rawText)
-            return Rejected(issues: [issue], raw: raw.rawText)
         }
         guard record.issues.isEmpty, let identity = record.identity, let content = prepared.content else {
             counts.failed += 1
@@ -74,14 +104,31 @@ extension ImportRun {
         let existing: StoredRecord?
         if !writes, let seen, let hash = seen.contentHash, let payload = seen.payload, let id = seen.id {
             existing = StoredRecord(id: id, contentHash: hash, payload: payload)
+        } else if seen == nil, let stored {
+            existing = stored
         } else {
             existing = try store.lookup(identity)
         }
-        var change = differ.classify(
-            identity: identity, payload: record.payload, content: content, origin: raw.origin,
-            canonicalID: record.canonicalID, existing: existing)
+        // The stored fingerprint decides when it matches, whether or not the
+        // record was normalized first: one rule, wherever it was prepared.
+        let matches = prepared.fingerprint != nil && existing?.removedAt == nil && existing?.fingerprint == prepared.fingerprint
+        hint.record(unchangedByFingerprint: matches)
+        var change: RecordChange
+        if matches, let existing {
+            change = RecordChange(
+                action: .unchanged, identity: identity, id: existing.id, origin: raw.origin, fields: [], payload: [],
+                contentHash: existing.contentHash)
+        } else {
+            change = differ.classify(
+                identity: identity, payload: record.payload, content: content, origin: raw.origin,
+                canonicalID: record.canonicalID, existing: existing)
+            change.fingerprint = prepared.fingerprint
+            if change.action == .unchanged, prepared.fingerprint != nil { change.refreshesFingerprint = writes }
+        }
         if let parent = raw.parent {
-            change.parentID = try store.lookup(parent)?.id ?? parent.derivedCanonicalID
+            let owner = try store.lookup(parent)
+            change.parentID = owner?.id ?? parent.derivedCanonicalID
+            change.parentRow = owner?.row
         }
         if writes, let runID {
             try applier.apply(change, runID: runID, now: startedAt)
@@ -95,6 +142,34 @@ extension ImportRun {
             try removeChildren(of: change, except: owned, origin: raw.origin, counts: &counts)
         }
         return nil
+    }
+
+    /// The fast path: a deferred record whose fingerprint equals the stored
+    /// one is that record, unchanged, with nothing to normalize or compare.
+    /// Anything else (no such record, removed, another fingerprint, or seen
+    /// earlier in this run, where the scratch rather than the store says what
+    /// it is) goes the slow way, which classifies it the same.
+    private func takeFastPath(
+        _ prepared: PreparedRecord, identity: RecordIdentity, stored: StoredRecord?, input: Int, counts: inout RunCounts
+    ) throws -> Bool {
+        let raw = prepared.raw
+        guard let stored, stored.removedAt == nil, let fingerprint = prepared.fingerprint, stored.fingerprint == fingerprint else {
+            hint.record(unchangedByFingerprint: false)
+            return false
+        }
+        // A first sighting is recorded here; a repeat changes nothing and is
+        // met again, the same, by the slow path.
+        guard try seen.claim(identity, input: input, line: raw.origin.line) == nil else { return false }
+        hint.record(unchangedByFingerprint: true)
+        let change = RecordChange(
+            action: .unchanged, identity: identity, id: stored.id, origin: raw.origin, fields: [], payload: [],
+            contentHash: stored.contentHash)
+        count(.unchanged, in: &counts)
+        observer.recordProcessed(change)
+        if let owned = raw.ownedChildren {
+            try removeChildren(of: change, except: owned, origin: raw.origin, counts: &counts)
+        }
+        return true
     }
 
     private func count(_ action: ChangeAction, in counts: inout RunCounts) {
@@ -113,7 +188,7 @@ extension ImportRun {
         of parent: RecordChange, except owned: RawRecord.OwnedChildren, origin: Origin,
         counts: inout RunCounts
     ) throws {
-        for child in try store.liveChildren(parentID: parent.id, objectType: owned.objectType)
+        for child in try store.liveChildren(parentID: parent.id, parent: parent.identity, objectType: owned.objectType)
         where !owned.sourceIDs.contains(child.identity.sourceID) {
             let removal = RecordChange(
                 action: .remove, identity: child.identity, id: child.id, origin: origin,

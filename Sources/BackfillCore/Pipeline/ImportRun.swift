@@ -49,6 +49,9 @@ public final class ImportRun {
     let normalizer: Normalizer
     let validator: Validator
     let differ = Differ()
+    /// nil when the fast path is off (`fastPath: false`).
+    let fingerprinter: RecordFingerprinter?
+    let hint = FastPathHint()
     let applier: Applier
     let observer: RunObserver
     let connector: String
@@ -74,13 +77,15 @@ public final class ImportRun {
 
     public init(
         store: any RecordStore, mode: Mode, strict: Bool, connector: String, connectionID: String?,
-        inputs: [String], normalizer: Normalizer, validator: Validator = Validator(), observer: RunObserver
+        inputs: [String], normalizer: Normalizer, validator: Validator = Validator(), observer: RunObserver,
+        fastPath: Bool = true
     ) throws {
         self.store = store
         self.mode = mode
         self.strict = strict
         self.policy = mode == .dryRun ? .readSnapshot : (strict ? .allOrNothing : .perInput)
         self.normalizer = normalizer
+        self.fingerprinter = fastPath ? RecordFingerprinter(catalog: normalizer.catalog, options: normalizer.options) : nil
         self.validator = validator
         self.applier = Applier(store: store)
         self.observer = observer

@@ -6,15 +6,26 @@ import Foundation
 final class PreparedRecord: Sendable {
     let raw: RawRecord
     /// nil when the raw record was unreadable as a record (an issue with no
-    /// field): it is rejected for that alone, so normalizing it is pointless.
+    /// field), since it is rejected for that alone, or when normalization was
+    /// left to the store thread (`deferred`).
     let record: NormalizedRecord?
-    /// The stored form and hash, for a record with no issues and an identity.
+    /// The payload, its stored form and hash, for a record with no issues and an identity.
     let content: Differ.Content?
+    /// The fast path's key (`RecordFingerprinter`), nil when it has none.
+    let fingerprint: [UInt8]?
+    /// Set when the record was not normalized because it is probably stored
+    /// unchanged: the identity the store thread tries the fast path with.
+    let deferred: RecordIdentity?
 
-    init(raw: RawRecord, record: NormalizedRecord?, content: Differ.Content?) {
+    init(
+        raw: RawRecord, record: NormalizedRecord?, content: Differ.Content?, fingerprint: [UInt8]? = nil,
+        deferred: RecordIdentity? = nil
+    ) {
         self.raw = raw
         self.record = record
         self.content = content
+        self.fingerprint = fingerprint
+        self.deferred = deferred
     }
 }
 
@@ -82,7 +93,7 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     private let batchSize: Int
     private let prepare: @Sendable (RawRecord) -> PreparedRecord
 
-    init(stream: S, batchSize: Int = 256, depth: Int = 4, prepare: @escaping @Sendable (RawRecord) -> PreparedRecord) {
+    init(stream: S, batchSize: Int = 256, depth: Int = 8, prepare: @escaping @Sendable (RawRecord) -> PreparedRecord) {
         self.stream = stream
         self.batchSize = batchSize
         self.depth = depth

@@ -28,10 +28,15 @@ public protocol RecordStore: AnyObject {
     /// A new version of a record (`.update`), the replaced one kept in its
     /// history; a removed record comes back to life.
     func updateRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws
-    /// Marks record `id` removed: a new version, never a physical delete.
-    func tombstone(id: String, runID: Int, now: String) throws
-    /// The live children of `parentID` of one type, by source id.
-    func liveChildren(parentID: String, objectType: String) throws -> [(id: String, identity: RecordIdentity)]
+    /// Marks the record of `change` (`.remove`) removed: a new version, never
+    /// a physical delete.
+    func tombstone(_ change: RecordChange, runID: Int, now: String) throws
+    /// Stores `change.fingerprint` for an unchanged record
+    /// (`change.refreshesFingerprint`), and nothing else: no version, no timestamp.
+    func refreshFingerprint(_ change: RecordChange) throws
+    /// The live children of one type of the record `parentID` (whose identity
+    /// is `parent`), by source id.
+    func liveChildren(parentID: String, parent: RecordIdentity, objectType: String) throws -> [(id: String, identity: RecordIdentity)]
     /// What one run has seen so far (see `RunScratch`).
     func makeRunScratch() throws -> RunScratch
 
@@ -117,17 +122,35 @@ public struct RowToken: Sendable, Hashable {
 public struct StoredRecord: Sendable {
     public let id: String
     public let contentHash: String
+    /// The payload as the store holds it: the canonical record, or its
+    /// compact form when `expansion` is set (`StoredForm`).
     public let payload: String
     /// Set when the record was marked removed (a tombstone).
     public var removedAt: String? = nil
     public var row: RowToken? = nil
+    /// The fingerprint of the raw record last written (`RecordFingerprinter`).
+    public var fingerprint: [UInt8]? = nil
+    /// What turns a compact `payload` back into the canonical record.
+    public var expansion: StoredForm.Expansion? = nil
 
-    public init(id: String, contentHash: String, payload: String, removedAt: String? = nil, row: RowToken? = nil) {
+    public init(
+        id: String, contentHash: String, payload: String, removedAt: String? = nil, row: RowToken? = nil,
+        fingerprint: [UInt8]? = nil, expansion: StoredForm.Expansion? = nil
+    ) {
         self.id = id
         self.contentHash = contentHash
         self.payload = payload
         self.removedAt = removedAt
         self.row = row
+        self.fingerprint = fingerprint
+        self.expansion = expansion
+    }
+
+    /// The canonical record, for a field-by-field diff.
+    public func canonicalPayload(identity: RecordIdentity) -> Value {
+        guard case .object(let fields)? = try? JSONParser.parse(payload) else { return .object([:]) }
+        guard let expansion else { return .object(fields) }
+        return .object(StoredForm.expand(fields, identity: identity, currency: expansion.currency, contract: expansion.contract))
     }
 }
 

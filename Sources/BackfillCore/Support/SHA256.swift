@@ -31,6 +31,50 @@ public struct SHA256 {
         }
     }
 
+    /// The bytes of lower-case hex text (what `hexString` writes), or nil
+    /// for anything else: an odd length or another character.
+    public static func bytes(hex: String) -> [UInt8]? {
+        var text = hex
+        return text.withUTF8 { bytes(hex: $0) }
+    }
+
+    /// The same for UTF-8 bytes in memory; indexed rather than iterated,
+    /// since it runs for every id and hash a store writes.
+    public static func bytes(hex: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard hex.count % 2 == 0 else { return nil }
+        return [UInt8](unsafeUninitializedCapacity: hex.count / 2) { out, count in
+            count = 0
+            for i in stride(from: 0, to: hex.count, by: 2) {
+                guard let high = hexDigit(hex[i]), let low = hexDigit(hex[i + 1]) else { return }
+                out[i / 2] = high << 4 | low
+            }
+            count = hex.count / 2
+        }.nilIfShort(hex.count / 2)
+    }
+
+    static func hexDigit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+
+    /// Lower-case hex of `bytes`; for an array, indexed in place (every
+    /// hash and id a store reads back goes through here).
+    public static func hexString(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                let digits: StaticString = "0123456789abcdef"
+                for i in 0..<bytes.count {
+                    out[2 * i] = digits.utf8Start[Int(bytes[i] >> 4)]
+                    out[2 * i + 1] = digits.utf8Start[Int(bytes[i] & 15)]
+                }
+                return bytes.count * 2
+            }
+        }
+    }
+
     /// Lower-case hex of `bytes`.
     public static func hexString(_ bytes: some Collection<UInt8>) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
@@ -107,4 +151,9 @@ public struct SHA256 {
             csha256_blocks($0.baseAddress, base.assumingMemoryBound(to: UInt8.self), blocks.count / 64)
         }
     }
+}
+
+extension Array where Element == UInt8 {
+    /// nil unless `count` bytes were written: a conversion stopped early.
+    fileprivate func nilIfShort(_ expected: Int) -> [UInt8]? { count == expected ? self : nil }
 }

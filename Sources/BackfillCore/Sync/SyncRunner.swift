@@ -30,8 +30,16 @@ public final class SyncRunner {
         public var `internal` = 0
     }
 
-    public init(store: any RecordStore, mode: ImportRun.Mode, fullRefresh: Bool = false, observer: any RunObserver) {
+    /// Off (`BACKFILL_FAST_PATH=off`), every record is normalized and
+    /// compared by content: the slow path the fast one must agree with.
+    let fastPath: Bool
+
+    public init(
+        store: any RecordStore, mode: ImportRun.Mode, fullRefresh: Bool = false, observer: any RunObserver,
+        fastPath: Bool = RecordFingerprinter.enabledByEnvironment
+    ) {
         self.store = store
+        self.fastPath = fastPath
         self.mode = mode
         self.fullRefresh = fullRefresh
         self.observer = observer
@@ -46,7 +54,7 @@ public final class SyncRunner {
         let run = try ImportRun(
             store: store, mode: mode, strict: false, connector: entry.connector,
             connectionID: entry.connectionID, inputs: connection.runInputs,
-            normalizer: connection.normalizer, observer: observer)
+            normalizer: connection.normalizer, observer: observer, fastPath: fastPath)
         return close(run) {
             defer { notes += connection.finishNotes() }
             let sources: [SyncSource]
@@ -65,7 +73,7 @@ public final class SyncRunner {
         let run = try ImportRun(
             store: store, mode: mode, strict: strict, connector: fileImport.connector,
             connectionID: fileImport.connectionID, inputs: files, normalizer: fileImport.normalizer,
-            observer: observer)
+            observer: observer, fastPath: fastPath)
         return close(run) {
             _ = try drive(FileSource(files: files, objectType: fileImport.objectType, open: fileImport.open), in: run, connection: nil)
         }

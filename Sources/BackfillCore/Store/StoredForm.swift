@@ -1,0 +1,125 @@
+/// The payload as a store keeps it: the canonical record without what the
+/// row already holds or the contract restores. A store writes `compact` and
+/// reads back through `expand`, which gives the canonical record byte for
+/// byte: exports stay identical, and the content hash (always taken over the
+/// full record, before compaction) still describes what `expand` returns.
+///
+/// Left out, each only when putting it back gives the same value:
+/// - the identity (`source_id`, `source_system`, `connection_id`) and the
+///   `currency`, which the row holds as columns;
+/// - a field equal to its contract default (`"lines":[]`, `"metadata":{}`);
+/// - `document_date` equal to what the contract derives from the type's own
+///   date (its first ten characters), and `effective_date` equal to
+///   `document_date`, which the contract names as its default.
+///
+/// For the bench expense that is 378 bytes down to about 150. The rules are
+/// data (`Rule`), so SQL views restore the same fields the same way.
+public enum StoredForm {
+    /// One field a store may leave out, and how it comes back.
+    public struct Rule: Sendable {
+        public let field: String
+        public let restore: Restore
+    }
+
+    /// How one left-out field comes back.
+    public enum Restore: Sendable, Equatable {
+        /// From the row's identity or currency column.
+        case column(String)
+        /// The contract's default.
+        case defaultValue(Value)
+        /// The first ten characters of another field (document dates).
+        case datePrefix(of: String)
+        /// Another field's value (`effective_date` from `document_date`).
+        case copy(of: String)
+    }
+
+    /// What a compact payload needs besides itself: the row's currency
+    /// column and the record's contract (its identity comes with it).
+    public struct Expansion: Sendable {
+        public let currency: String?
+        public let contract: ObjectContract?
+
+        public init(currency: String?, contract: ObjectContract?) {
+            self.currency = currency
+            self.contract = contract
+        }
+    }
+
+    /// The identity, for a payload of no known contract.
+    static let identityRules = [
+        Rule(field: "source_id", restore: .column("source_id")), Rule(field: "source_system", restore: .column("source_system")),
+        Rule(field: "connection_id", restore: .column("connection_id")),
+    ]
+
+    /// The fields a store may leave out of `contract`'s payloads, in the
+    /// order `expand` restores them (a copy after what it copies). Computed
+    /// once per contract (`ObjectContract.storedFormRules`).
+    static func rules(for contract: ObjectContract) -> [Rule] {
+        var out = identityRules
+        if contract.fieldsByName["currency"] != nil { out.append(Rule(field: "currency", restore: .column("currency"))) }
+        if contract.fieldsByName["document_date"] != nil, let source = contract.documentDateSource {
+            out.append(Rule(field: "document_date", restore: .datePrefix(of: source)))
+            if contract.fieldsByName["effective_date"] != nil {
+                out.append(Rule(field: "effective_date", restore: .copy(of: "document_date")))
+            }
+        }
+        for (name, value) in contract.defaults where !out.contains(where: { $0.field == name }) {
+            out.append(Rule(field: name, restore: .defaultValue(value)))
+        }
+        return out
+    }
+
+    /// `payload` without the fields `expand` puts back as they are.
+    public static func compact(_ payload: Fields, identity: RecordIdentity, currency: String?, contract: ObjectContract?) -> Fields {
+        var out = payload
+        let row = Row(identity: identity, currency: currency)
+        for rule in contract?.storedFormRules ?? identityRules {
+            guard let value = payload[rule.field], let restored = restored(rule.restore, from: payload, row: row) else { continue }
+            if same(value, restored) { _ = out.removeValue(forKey: rule.field) }
+        }
+        return out
+    }
+
+    /// The canonical record from its compact form.
+    public static func expand(_ stored: Fields, identity: RecordIdentity, currency: String?, contract: ObjectContract?) -> Fields {
+        var out = stored
+        let row = Row(identity: identity, currency: currency)
+        for rule in contract?.storedFormRules ?? identityRules where out[rule.field] == nil {
+            if let value = restored(rule.restore, from: out, row: row) { out[rule.field] = value }
+        }
+        return out
+    }
+
+    /// The canonical record's bytes from the stored text; text that is not a
+    /// JSON object (a store written by hand) comes back as it is.
+    public static func expandedText(_ stored: String, identity: RecordIdentity, currency: String?, contract: ObjectContract?) -> String {
+        guard case .object(let fields)? = try? JSONParser.parse(stored) else { return stored }
+        return CanonicalJSON.string(.object(expand(fields, identity: identity, currency: currency, contract: contract)))
+    }
+
+    private struct Row {
+        let identity: RecordIdentity
+        let currency: String?
+    }
+
+    private static func restored(_ restore: Restore, from payload: Fields, row: Row) -> Value? {
+        switch restore {
+        case .column("source_id"): return .string(row.identity.sourceID)
+        case .column("source_system"): return .string(row.identity.sourceSystem)
+        case .column("connection_id"): return row.identity.connectionID.isEmpty ? nil : .string(row.identity.connectionID)
+        case .column("currency"): return row.currency.map(Value.string)
+        case .column: return nil
+        case .defaultValue(let value): return value
+        case .datePrefix(let source):
+            guard let text = payload[source]?.stringValue else { return nil }
+            return .string(String(text.prefix(10)))
+        case .copy(let source): return payload[source]
+        }
+    }
+
+    /// Equal as stored: the same canonical JSON.
+    private static func same(_ a: Value, _ b: Value) -> Bool {
+        if case .string(let x) = a, case .string(let y) = b { return x == y }
+        return CanonicalJSON.string(a) == CanonicalJSON.string(b)
+    }
+}

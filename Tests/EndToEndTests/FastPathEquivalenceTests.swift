@@ -1,0 +1,146 @@
+import BackfillSQLite
+import Foundation
+import XCTest
+
+/// The fast path for unchanged rows (`RecordFingerprinter`) must classify
+/// every record as the slow path does: the same creates, updates, removals,
+/// unchanged counts and rejects, and the same store afterwards. Every input
+/// the project ships or tests with runs through both, in one sequence: first
+/// import, re-import, changed inputs, and everything once more.
+final class FastPathEquivalenceTests: CLITestCase {
+    /// Every fixture: the samples with their mappings, and the fuzz corpora's
+    /// CSV, Layer and JSON Lines seeds, which include the odd and the broken.
+    func fixtureImports() throws -> [[String]] {
+        var imports: [[String]] = [
+            ["csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme"],
+            ["csv", "samples/bank_export.csv", "--object", "expense", "--connection", "bank", "--mapping", "samples/mappings/bank.json"],
+            ["csv", "samples/vendor_bills.csv", "--object", "vendor_bill", "--connection", "acme"],
+            [
+                "csv", "samples/eu_bank_export.csv", "--object", "bank_transaction", "--connection", "eu",
+                "--mapping", "samples/mappings/eu_bank.json",
+            ],
+            [
+                "csv", "samples/us_checking_export.csv", "--object", "expense", "--connection", "us",
+                "--mapping", "samples/mappings/us_checking.json",
+            ],
+            [
+                "csv", "samples/card_statement.csv", "--object", "expense", "--connection", "card",
+                "--mapping", "samples/mappings/card_statement.json",
+            ],
+            ["layer-bills", "samples/layer_bills.json", "--connection", "layer"],
+            ["csv", "big.csv", "--object", "expense", "--connection", "big"],
+            ["layer-bills", "bills.json", "--connection", "layer-edit"],
+        ]
+        let corpus = Self.packageRoot.appendingPathComponent("Tests/FuzzRegressionTests/corpus")
+        for (folder, command) in [("csv", "csv"), ("layer", "layer-bills"), ("jsonl", "jsonl")] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: corpus.appendingPathComponent(folder).path).sorted()
+            for name in names {
+                let path = corpus.appendingPathComponent(folder).appendingPathComponent(name).path
+                switch command {
+                case "csv":
+                    imports.append(["csv", path, "--object", name.contains("lines") ? "vendor_bill" : "expense", "--connection", "fx"])
+                case "jsonl":
+                    imports.append(["jsonl", path, "--object", name.contains("vendor_bill") ? "vendor_bill" : "expense"])
+                default:
+                    imports.append(["layer-bills", path, "--connection", "fx-\(name)"])
+                }
+            }
+        }
+        return imports
+    }
+
+    /// A report with what differs between any two runs taken out: run ids,
+    /// the store's path, timestamps.
+    func comparable(_ report: String) -> String {
+        report.replacingOccurrences(of: #""run_id": \d+"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: #""store": "[^"]*""#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"#, with: "T", options: .regularExpression)
+    }
+
+    func testTheFastAndTheSlowPathClassifyEveryFixtureAlike() throws {
+        _ = bigCSV("big.csv", rows: 3000)
+        let bills = try String(contentsOf: dir.appendingPathComponent("samples/layer_bills.json"), encoding: .utf8)
+        _ = write(bills, to: "bills.json")
+        let imports = try fixtureImports()
+        let stores = ["fast": "fast.sqlite", "slow": "slow.sqlite"]
+        var steps = 0
+        func pass(_ label: String) throws {
+            for args in imports {
+                var reports: [String: Result] = [:]
+                for (mode, store) in stores {
+                    reports[mode] = try run(
+                        ["import"] + args + ["--db", store, "--report", "json"],
+                        environment: ["BACKFILL_FAST_PATH": mode == "fast" ? "on" : "off"])
+                }
+                let fast = reports["fast"]!
+                let slow = reports["slow"]!
+                XCTAssertEqual(fast.status, slow.status, "\(label) \(args)")
+                XCTAssertEqual(comparable(fast.stdout), comparable(slow.stdout), "\(label) \(args)")
+                steps += 1
+            }
+        }
+        try pass("first import")
+        try pass("re-import")
+        // Changed inputs: a tenth of the amounts, a hundredth new rows, and a
+        // bill with other lines and its payments gone (children removed).
+        var changed = "ID,Date,Vendor,Amount,Currency,Status\n"
+        for i in 0..<3030 { changed += "e\(i),2026-03-02,Vendor \(i),\(i % 1000).\(i % 10 == 3 ? "75" : "25"),USD,approved\n" }
+        _ = write(changed, to: "big.csv")
+        let editedBills = bills.replacingOccurrences(of: "\"payments\"", with: "\"unused_payments\"")
+            .replacingOccurrences(of: "\"quantity\": 2", with: "\"quantity\": 3")
+        XCTAssertNotEqual(editedBills, bills, "the Layer sample has payments and a quantity of 2 to edit")
+        _ = write(editedBills, to: "bills.json")
+        try pass("changed inputs")
+        try pass("once more")
+        XCTAssertEqual(steps, imports.count * 4)
+
+        // The same store content, record for record.
+        for type in ["expense", "vendor_bill", "bank_transaction", "bill_payment"] {
+            let fast = try run(["export", type, "--db", "fast.sqlite"])
+            let slow = try run(["export", type, "--db", "slow.sqlite"])
+            XCTAssertEqual(fast.status, 0, fast.stderr)
+            XCTAssertEqual(comparable(fast.stdout), comparable(slow.stdout), type)
+        }
+        let versions = "select count(*) from record_versions"
+        XCTAssertEqual(try sqlite(versions, in: "fast.sqlite"), try sqlite(versions, in: "slow.sqlite"))
+    }
+
+    /// The proof the fast path is taken at all: with every stored content
+    /// hash spoilt, a re-import is still all unchanged (it compared
+    /// fingerprints), while with the fast path off the same store reports
+    /// every record updated.
+    func testAReimportSkipsNormalizingRecordsWhoseFingerprintMatches() throws {
+        _ = bigCSV("big.csv", rows: 2000)
+        let args = ["import", "csv", "big.csv", "--object", "expense", "--connection", "big", "--report", "json"]
+        XCTAssertEqual(try run(args).status, 0)
+        XCTAssertEqual(try sqlite("select count(*) from record_rows where length(fingerprint) = 16"), "2000")
+        try FileManager.default.copyItem(atPath: db, toPath: db + ".copy")
+        for path in [db, db + ".copy"] {
+            try Database(path: path).execute("UPDATE record_rows SET content_hash = zeroblob(32)")
+        }
+        let fast = try json(try run(args).stdout)
+        XCTAssertEqual((fast["summary"] as? [String: Any])?["unchanged"] as? Int, 2000)
+        let slow = try json(try run(args + ["--db", db + ".copy"], environment: ["BACKFILL_FAST_PATH": "off"]).stdout)
+        XCTAssertEqual((slow["summary"] as? [String: Any])?["updated"] as? Int, 2000)
+    }
+
+    /// Anything that shapes the payload besides the row (here the mapping's
+    /// amount format) makes the fingerprints miss: the same file read with
+    /// decimal commas is compared by content, and its amounts change.
+    func testAnotherMappingMakesEveryFingerprintMiss() throws {
+        _ = write(
+            "ID,Date,Amount,Currency,Status\ne1,2026-03-02,\"1,250\",EUR,approved\ne2,2026-03-03,\"2,500\",EUR,approved\n",
+            to: "amounts.csv")
+        let columns =
+            #""columns": {"ID": "source_id", "Date": "expense_date", "Amount": "amount", "Currency": "currency", "Status": "status"}"#
+        let plain = write("{\(columns), \"amounts\": {\"thousands_separator\": \",\"}}", to: "plain.json")
+        let comma = write("{\(columns), \"amounts\": {\"decimal_separator\": \",\"}}", to: "comma.json")
+        let base = ["import", "csv", "amounts.csv", "--object", "expense", "--connection", "c", "--report", "json"]
+        let first = try run(base + ["--mapping", plain])
+        XCTAssertEqual(first.status, 0, first.stderr + first.stdout)
+        XCTAssertEqual(try sqlite("select group_concat(amount, ' ') from expenses"), "1250.0 2500.0")
+        let again = try json(try run(base + ["--mapping", comma]).stdout)
+        XCTAssertEqual((again["summary"] as? [String: Any])?["updated"] as? Int, 2, "\(again)")
+        XCTAssertEqual(try sqlite("select group_concat(amount, ' ') from expenses"), "1.25 2.5")
+    }
+}
