@@ -46,7 +46,8 @@ final class SchemaMigrationEndToEndTests: CLITestCase {
 
     func testAStoreOfTheEarlierSchemaMigratesAndKeepsEverything() throws {
         // Reading commands refuse a store that needs migrating; an import migrates it.
-        let ids = try rows("SELECT id FROM records ORDER BY rowid")
+        let byIdentity = "SELECT id FROM records ORDER BY object_type, source_system, connection_id, source_id"
+        let ids = try rows(byIdentity)
         let history =
             "SELECT group_concat(v, ';') FROM (SELECT record_id || ' ' || version || ' ' || content_hash AS v FROM record_versions ORDER BY 1)"
         let versions = try sqlite(history)
@@ -57,7 +58,7 @@ final class SchemaMigrationEndToEndTests: CLITestCase {
         XCTAssertEqual(
             summary, ["created": 0, "updated": 0, "unchanged": 300, "failed": 0, "removed": 0], "the bench CSV is all unchanged")
 
-        XCTAssertEqual(try rows("SELECT id FROM records ORDER BY rowid"), ids, "the same canonical ids, in the same rows")
+        XCTAssertEqual(try rows(byIdentity), ids, "the same canonical ids for the same identities")
         XCTAssertEqual(try sqlite(history), versions, "the same history")
         for type in types {
             let export = try run(["export", type, "--include-removed"])
@@ -92,7 +93,7 @@ final class SchemaMigrationEndToEndTests: CLITestCase {
             XCTAssertEqual(counts?["removed"], 0, "\(args)")
             XCTAssertGreaterThan(counts?["unchanged"] ?? 0, 0, "\(args)")
         }
-        XCTAssertEqual(try rows("SELECT id FROM records ORDER BY rowid"), ids)
+        XCTAssertEqual(try rows(byIdentity), ids)
         for type in types {
             XCTAssertEqual(try run(["export", type, "--include-removed"]).stdout, try fixtureText("export-\(type).jsonl"), type)
         }
