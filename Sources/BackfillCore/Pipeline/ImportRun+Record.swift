@@ -47,7 +47,11 @@ extension ImportRun {
     /// Returns the issues when the record is rejected.
     func handle(_ prepared: PreparedRecord, input: Int, counts: inout RunCounts) throws -> Rejected? {
         let raw = prepared.raw
-        if let parent = raw.parent, rejectedIdentities.contains(parent.key) {
+        // An unreadable record is rejected for that alone (below), even when
+        // its parent was rejected too; any other record of a rejected parent
+        // is rejected for that, before the fast path could count it.
+        let unreadable = prepared.record == nil && prepared.deferred == nil
+        if !unreadable, let parent = raw.parent, rejectedIdentities.contains(parent.key) {
             counts.failed += 1
             let issue = RecordIssue(
                 origin: raw.origin, sourceID: raw.declaredSourceID, field: nil, code: .parentRejected,
@@ -57,6 +61,7 @@ extension ImportRun {
         }
         var prepared = prepared
         var stored: StoredRecord??
+        let deferred = prepared.deferred != nil
         if let identity = prepared.deferred {
             let found = try store.lookup(identity)
             if try takeFastPath(prepared, identity: identity, stored: found, input: input, counts: &counts) { return nil }
@@ -112,7 +117,8 @@ extension ImportRun {
         // The stored fingerprint decides when it matches, whether or not the
         // record was normalized first: one rule, wherever it was prepared.
         let matches = prepared.fingerprint != nil && existing?.removedAt == nil && existing?.fingerprint == prepared.fingerprint
-        hint.record(unchangedByFingerprint: matches)
+        // A deferred record's outcome was counted by `takeFastPath`.
+        if !deferred { hint.record(unchangedByFingerprint: matches) }
         var change: RecordChange
         if matches, let existing {
             change = RecordChange(
