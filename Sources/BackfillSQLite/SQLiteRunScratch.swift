@@ -9,8 +9,7 @@ import BackfillCore
 /// a first sighting at once.
 final class SQLiteRunScratch: RunScratch {
     private let database: Database
-    private var scopes: [String: Int] = [:]
-    private var lastScope: (objectType: String, sourceSystem: String, connectionID: String, number: Int)?
+    private var scopes = ScopeNumbers()
 
     init(database: Database) throws {
         self.database = database
@@ -25,17 +24,11 @@ final class SQLiteRunScratch: RunScratch {
             """)
     }
 
+    /// The scratch's own numbering, which a dry run needs as much as an
+    /// applied one: the store's `scopes` may not have the scope yet.
     private func scope(_ identity: RecordIdentity) -> Int {
-        if let last = lastScope, last.objectType == identity.objectType, last.sourceSystem == identity.sourceSystem,
-            last.connectionID == identity.connectionID
-        {
-            return last.number
-        }
-        let key = "\(identity.objectType)\u{1F}\(identity.sourceSystem)\u{1F}\(identity.connectionID)"
-        let number = scopes[key] ?? scopes.count + 1
-        scopes[key] = number
-        lastScope = (identity.objectType, identity.sourceSystem, identity.connectionID, number)
-        return number
+        let next = scopes.count + 1
+        return scopes.number(for: identity) { next } ?? 0
     }
 
     /// Records `identity` as first seen in `input` at `line`, or, when it was

@@ -159,8 +159,7 @@ public final class SQLiteStore: RecordStore {
     /// of the runs this store has written for: each is asked for once, not
     /// once per record.
     struct Numbers {
-        var scopes: [String: Int] = [:]
-        var last: (objectType: String, sourceSystem: String, connectionID: String, number: Int)?
+        var scopes = ScopeNumbers()
         var inputs: [String: Int] = [:]
         var runStarts: [Int: String] = [:]
     }
@@ -169,26 +168,14 @@ public final class SQLiteStore: RecordStore {
     /// The scope number of `identity`'s type, source system and connection;
     /// created when `create` and none exists yet.
     func scope(of identity: RecordIdentity, create: Bool) throws -> Int? {
-        if let last = numbers.last, last.objectType == identity.objectType, last.sourceSystem == identity.sourceSystem,
-            last.connectionID == identity.connectionID
-        {
-            return last.number
-        }
-        let key = "\(identity.objectType)\u{1F}\(identity.sourceSystem)\u{1F}\(identity.connectionID)"
-        var number = numbers.scopes[key]
-        if number == nil {
+        try numbers.scopes.number(for: identity) {
             let values: [SQLValue] = [.text(identity.objectType), .text(identity.sourceSystem), .text(identity.connectionID)]
             let find = try database.statement("SELECT id FROM scopes WHERE object_type = ? AND source_system = ? AND connection_id = ?")
-            number = try find.firstRow(values) { $0.int(0) }
-            if number == nil && create {
-                try database.statement("INSERT INTO scopes (object_type, source_system, connection_id) VALUES (?, ?, ?)").run(values)
-                number = database.lastInsertRowID
-            }
+            if let number = try find.firstRow(values, { $0.int(0) }) { return number }
+            guard create else { return nil }
+            try database.statement("INSERT INTO scopes (object_type, source_system, connection_id) VALUES (?, ?, ?)").run(values)
+            return database.lastInsertRowID
         }
-        guard let number else { return nil }
-        numbers.scopes[key] = number
-        numbers.last = (identity.objectType, identity.sourceSystem, identity.connectionID, number)
-        return number
     }
 
     private func input(named name: String) throws -> Int {
@@ -339,6 +326,31 @@ public final class SQLiteStore: RecordStore {
                 ))
         }
         return out
+    }
+}
+
+/// Numbers for (object type, source system, connection), each asked for
+/// once: the last one is kept apart, since consecutive records nearly always
+/// share it, and the rest by key.
+struct ScopeNumbers {
+    private var byKey: [String: Int] = [:]
+    private var last: (objectType: String, sourceSystem: String, connectionID: String, number: Int)?
+
+    var count: Int { byKey.count }
+
+    /// The number of `identity`'s scope; `assign` finds or makes one when
+    /// none is known (nil: there is none, and nothing is remembered).
+    mutating func number(for identity: RecordIdentity, assign: () throws -> Int?) rethrows -> Int? {
+        if let last, last.objectType == identity.objectType, last.sourceSystem == identity.sourceSystem,
+            last.connectionID == identity.connectionID
+        {
+            return last.number
+        }
+        let key = "\(identity.objectType)\u{1F}\(identity.sourceSystem)\u{1F}\(identity.connectionID)"
+        guard let number = try byKey[key] ?? assign() else { return nil }
+        byKey[key] = number
+        last = (identity.objectType, identity.sourceSystem, identity.connectionID, number)
+        return number
     }
 }
 
