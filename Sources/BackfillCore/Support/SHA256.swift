@@ -76,18 +76,7 @@ public struct SHA256 {
     }
 
     /// Lower-case hex of `bytes`.
-    public static func hexString(_ bytes: some Collection<UInt8>) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            let digits: StaticString = "0123456789abcdef"
-            var i = 0
-            for b in bytes {
-                out[i] = digits.utf8Start[Int(b >> 4)]
-                out[i + 1] = digits.utf8Start[Int(b & 15)]
-                i += 2
-            }
-            return i
-        }
-    }
+    public static func hexString(_ bytes: some Collection<UInt8>) -> String { hexString(Array(bytes)) }
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
