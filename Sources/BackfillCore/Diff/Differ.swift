@@ -48,11 +48,7 @@ public struct Differ: Sendable {
         }
         // A removed record sent again comes back, even with the same content.
         if existing.removedAt == nil && existing.contentHash == content.hash {
-            var change = RecordChange(
-                action: .unchanged, identity: identity, id: existing.id, origin: origin,
-                fields: [], payload: [], contentHash: content.hash)
-            change.row = existing.row
-            return change
+            return .unchanged(identity, stored: existing, origin: origin)
         }
         let old = existing.canonicalPayload(identity: identity)
         var fields = existing.removedAt.map { [FieldChange(path: "removed_at", from: .string($0), to: nil)] } ?? []

@@ -62,4 +62,14 @@ public struct RecordChange: Sendable {
     public var refreshesFingerprint = false
     /// The owning record's stored row, when it is known (`parentID`).
     public var parentRow: RowToken? = nil
+
+    /// The record `stored`, as it is: nothing to write. What the differ
+    /// finds by content and the fast path by fingerprint.
+    public static func unchanged(_ identity: RecordIdentity, stored: StoredRecord, origin: Origin) -> RecordChange {
+        var change = RecordChange(
+            action: .unchanged, identity: identity, id: stored.id, origin: origin, fields: [], payload: [],
+            contentHash: stored.contentHash)
+        change.row = stored.row
+        return change
+    }
 }

@@ -60,15 +60,16 @@ extension ImportRun {
             return Rejected(issues: [issue], raw: raw.rawText)
         }
         var prepared = prepared
-        var stored: StoredRecord??
+        // A deferred record's lookup, kept for the slow path if it misses.
+        var looked: (identity: RecordIdentity, record: StoredRecord?)?
         let deferred = prepared.deferred != nil
         if let identity = prepared.deferred {
             let found = try store.lookup(identity)
             if try takeFastPath(prepared, identity: identity, stored: found, input: input, counts: &counts) { return nil }
-            // A miss: normalized here after all, and the lookup reused.
+            // A miss: normalized here after all.
             prepared = Self.prepare(
                 raw, fingerprint: prepared.fingerprint, normalizer: normalizer, validator: validator, differ: differ)
-            if prepared.record?.identity == identity { stored = .some(found) }
+            looked = (identity, found)
         }
         // An issue that names no field means the input could not be read as a
         // record at all (a ragged CSV row, a bill that is not an object): every
@@ -109,21 +110,19 @@ extension ImportRun {
         let existing: StoredRecord?
         if !writes, let seen, let hash = seen.contentHash, let payload = seen.payload, let id = seen.id {
             existing = StoredRecord(id: id, contentHash: hash, payload: payload)
-        } else if seen == nil, let stored {
-            existing = stored
+        } else if seen == nil, let looked, looked.identity == identity {
+            existing = looked.record
         } else {
             existing = try store.lookup(identity)
         }
         // The stored fingerprint decides when it matches, whether or not the
         // record was normalized first: one rule, wherever it was prepared.
-        let matches = prepared.fingerprint != nil && existing?.removedAt == nil && existing?.fingerprint == prepared.fingerprint
+        let matches = existing?.isUnchanged(byFingerprint: prepared.fingerprint) ?? false
         // A deferred record's outcome was counted by `takeFastPath`.
         if !deferred { hint.record(unchangedByFingerprint: matches) }
         var change: RecordChange
         if matches, let existing {
-            change = RecordChange(
-                action: .unchanged, identity: identity, id: existing.id, origin: raw.origin, fields: [], payload: [],
-                contentHash: existing.contentHash)
+            change = .unchanged(identity, stored: existing, origin: raw.origin)
         } else {
             change = differ.classify(
                 identity: identity, payload: record.payload, content: content, origin: raw.origin,
@@ -159,7 +158,7 @@ extension ImportRun {
         _ prepared: PreparedRecord, identity: RecordIdentity, stored: StoredRecord?, input: Int, counts: inout RunCounts
     ) throws -> Bool {
         let raw = prepared.raw
-        guard let stored, stored.removedAt == nil, let fingerprint = prepared.fingerprint, stored.fingerprint == fingerprint else {
+        guard let stored, stored.isUnchanged(byFingerprint: prepared.fingerprint) else {
             hint.record(unchangedByFingerprint: false)
             return false
         }
@@ -167,9 +166,7 @@ extension ImportRun {
         // met again, the same, by the slow path.
         guard try seen.claim(identity, input: input, line: raw.origin.line) == nil else { return false }
         hint.record(unchangedByFingerprint: true)
-        let change = RecordChange(
-            action: .unchanged, identity: identity, id: stored.id, origin: raw.origin, fields: [], payload: [],
-            contentHash: stored.contentHash)
+        let change = RecordChange.unchanged(identity, stored: stored, origin: raw.origin)
         count(.unchanged, in: &counts)
         observer.recordProcessed(change)
         if let owned = raw.ownedChildren {

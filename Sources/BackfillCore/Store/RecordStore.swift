@@ -148,9 +148,18 @@ public struct StoredRecord: Sendable {
 
     /// The canonical record, for a field-by-field diff.
     public func canonicalPayload(identity: RecordIdentity) -> Value {
-        guard case .object(let fields)? = try? JSONParser.parse(payload) else { return .object([:]) }
-        guard let expansion else { return .object(fields) }
-        return .object(StoredForm.expand(fields, identity: identity, currency: expansion.currency, contract: expansion.contract))
+        guard let expansion else {
+            guard case .object(let fields)? = try? JSONParser.parse(payload) else { return .object([:]) }
+            return .object(fields)
+        }
+        let fields = StoredForm.expandedFields(payload, identity: identity, currency: expansion.currency, contract: expansion.contract)
+        return .object(fields ?? [:])
+    }
+
+    /// Whether a raw record with `fingerprint` is this record as stored, so
+    /// it needs no normalizing or comparing: the fast path's one test.
+    public func isUnchanged(byFingerprint fingerprint: [UInt8]?) -> Bool {
+        removedAt == nil && fingerprint != nil && self.fingerprint == fingerprint
     }
 }
 

@@ -90,11 +90,20 @@ public enum StoredForm {
         return out
     }
 
+    /// The canonical record from the stored text, or nil for text that is
+    /// not a JSON object (a store written by hand).
+    public static func expandedFields(
+        _ stored: String, identity: RecordIdentity, currency: String?, contract: ObjectContract?
+    ) -> Fields? {
+        guard case .object(let fields)? = try? JSONParser.parse(stored) else { return nil }
+        return expand(fields, identity: identity, currency: currency, contract: contract)
+    }
+
     /// The canonical record's bytes from the stored text; text that is not a
-    /// JSON object (a store written by hand) comes back as it is.
+    /// JSON object comes back as it is.
     public static func expandedText(_ stored: String, identity: RecordIdentity, currency: String?, contract: ObjectContract?) -> String {
-        guard case .object(let fields)? = try? JSONParser.parse(stored) else { return stored }
-        return CanonicalJSON.string(.object(expand(fields, identity: identity, currency: currency, contract: contract)))
+        guard let fields = expandedFields(stored, identity: identity, currency: currency, contract: contract) else { return stored }
+        return CanonicalJSON.string(.object(fields))
     }
 
     private struct Row {
