@@ -329,31 +329,6 @@ public final class SQLiteStore: RecordStore {
     }
 }
 
-/// Numbers for (object type, source system, connection), each asked for
-/// once: the last one is kept apart, since consecutive records nearly always
-/// share it, and the rest by key.
-struct ScopeNumbers {
-    private var byKey: [String: Int] = [:]
-    private var last: (objectType: String, sourceSystem: String, connectionID: String, number: Int)?
-
-    var count: Int { byKey.count }
-
-    /// The number of `identity`'s scope; `assign` finds or makes one when
-    /// none is known (nil: there is none, and nothing is remembered).
-    mutating func number(for identity: RecordIdentity, assign: () throws -> Int?) rethrows -> Int? {
-        if let last, last.objectType == identity.objectType, last.sourceSystem == identity.sourceSystem,
-            last.connectionID == identity.connectionID
-        {
-            return last.number
-        }
-        let key = "\(identity.objectType)\u{1F}\(identity.sourceSystem)\u{1F}\(identity.connectionID)"
-        guard let number = try byKey[key] ?? assign() else { return nil }
-        byKey[key] = number
-        last = (identity.objectType, identity.sourceSystem, identity.connectionID, number)
-        return number
-    }
-}
-
 extension QueryColumns {
     /// currency, money (cast to REAL by the statement), money_minor.
     var bindings: [SQLValue] {

@@ -293,14 +293,7 @@ enum Schema {
     /// A field of the payload, restored as `StoredForm` would when the
     /// compact payload leaves it out.
     static func payloadValue(_ field: String, contract: ObjectContract) -> String {
-        let stored = "json_extract(r.payload, '$.\(field)')"
-        guard let rule = contract.storedFormRules.first(where: { $0.field == field }) else { return stored }
-        switch rule.restore {
-        case .column(let column): return "r.\(column)"
-        case .defaultValue(let value): return "coalesce(\(stored), \(literal(value)))"
-        case .datePrefix(let source): return "coalesce(\(stored), substr(\(payloadValue(source, contract: contract)), 1, 10))"
-        case .copy(let source): return "coalesce(\(stored), \(payloadValue(source, contract: contract)))"
-        }
+        StoredForm.sqlValue(field, contract: contract, stored: { "json_extract(r.payload, '$.\($0)')" }, literal: literal)
     }
 
     /// A contract default as the SQL value `json_extract` gives for it.
@@ -314,7 +307,7 @@ enum Schema {
         }
     }
 
-    static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+    static func quoted(_ text: String) -> String { StoredForm.sqlQuoted(text) }
 
     /// An id column as text: a stored UUID's bytes formatted as `UUIDText` does.
     static func uuid(_ column: String) -> String {

@@ -175,6 +175,7 @@ public final class ImportRun {
                 case .end: break reading
                 }
                 try Interruption.check()
+                try store.prefetch(Self.identities(in: batch))
                 // By index, passed borrowed: a for-in loop copies (and
                 // retains and releases) every member of every record.
                 for i in batch.indices {
@@ -219,6 +220,17 @@ public final class ImportRun {
             observer.inputRolledBack(input)
             throw error
         }
+    }
+
+    /// What a batch's records will look up: their own identities and their parents'.
+    private static func identities(in batch: [PreparedRecord]) -> [RecordIdentity] {
+        var out: [RecordIdentity] = []
+        out.reserveCapacity(batch.count)
+        for i in batch.indices {
+            if let identity = batch[i].deferred ?? batch[i].record?.identity { out.append(identity) }
+            if let parent = batch[i].raw.parent { out.append(parent) }
+        }
+        return out
     }
 
     /// Reports an input that failed before it yielded a record: missing,

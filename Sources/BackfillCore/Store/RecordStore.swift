@@ -23,6 +23,10 @@ public protocol RecordStore: AnyObject {
 
     /// The live or removed record with this identity.
     func lookup(_ identity: RecordIdentity) throws -> StoredRecord?
+    /// A hint before a batch: the identities its records will look up. A
+    /// store that pays a round trip per read (PostgreSQL) reads them all at
+    /// once; one that reads in process (SQLite) ignores it.
+    func prefetch(_ identities: [RecordIdentity]) throws
     /// The first version of a new record (`change.action == .create`).
     func insertRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws
     /// A new version of a record (`.update`), the replaced one kept in its
@@ -97,6 +101,8 @@ extension RecordStore {
     }
 
     public func runs() throws -> [RunRecord] { try runs(limit: 100) }
+
+    public func prefetch(_ identities: [RecordIdentity]) throws {}
 
     public func exportRecords(
         objectType: String, connectionID: String? = nil, sourceSystem: String? = nil,
@@ -219,6 +225,9 @@ public enum StoreFailureKind: Sendable, Equatable {
     case cannotOpen(errno: Int32)
     /// The path holds something that is not a store of this backend.
     case notAStore
+    /// A database server that cannot be reached, or went away: down,
+    /// restarting, or refusing connections. Temporary: cron tries again.
+    case unavailable
 }
 
 extension Error {

@@ -131,4 +131,25 @@ public enum StoredForm {
         if case .string(let x) = a, case .string(let y) = b { return x == y }
         return CanonicalJSON.string(a) == CanonicalJSON.string(b)
     }
+
+    /// A field as SQL, restored as `expand` restores it when the compact
+    /// payload leaves it out: each backend's views read fields this way.
+    /// `stored` reads the field from the payload, `literal` writes a
+    /// contract default as that reading would give it.
+    public static func sqlValue(
+        _ field: String, contract: ObjectContract, stored: (String) -> String, literal: (Value) -> String
+    ) -> String {
+        let raw = stored(field)
+        guard let rule = contract.storedFormRules.first(where: { $0.field == field }) else { return raw }
+        switch rule.restore {
+        case .column(let column): return "r.\(column)"
+        case .defaultValue(let value): return "coalesce(\(raw), \(literal(value)))"
+        case .datePrefix(let source):
+            return "coalesce(\(raw), substr(\(sqlValue(source, contract: contract, stored: stored, literal: literal)), 1, 10))"
+        case .copy(let source): return "coalesce(\(raw), \(sqlValue(source, contract: contract, stored: stored, literal: literal)))"
+        }
+    }
+
+    /// Text as a SQL string literal.
+    public static func sqlQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 }

@@ -11,7 +11,11 @@ import Foundation
 /// are never in the file: `token_env` names the environment variable.
 public struct SyncConfig {
     public var version: Int
+    /// A SQLite file (`store.path`), or a PostgreSQL URL (`store.url`).
     public var storePath: String
+    /// `store.password_env`: the environment variable holding the database
+    /// password, which is never in the file.
+    public var storePasswordEnv: String?
     public var connections: [SyncConnection]
     public var warnings: [String] = []
     public let file: String
@@ -160,10 +164,20 @@ public final class ConfigReader {
             throw fail("version", "must be 1 (this backfill-sync reads config version 1)")
         }
         var storePath = resolve("backfill.sqlite")
+        var storePasswordEnv: String?
         if let store = top["store"] {
             guard case .object(let s) = store else { throw fail("store", "must be an object") }
-            warnUnknown(s, known: ["path"], at: "store")
-            if let p = try string(s, "path", "store") { storePath = resolve(p) }
+            warnUnknown(s, known: ["path", "url", "password_env"], at: "store")
+            let path = try string(s, "path", "store")
+            if let p = path { storePath = resolve(p) }
+            if let url = try string(s, "url", "store") {
+                guard path == nil else { throw fail("store", "give path (SQLite) or url (PostgreSQL), not both") }
+                guard url.lowercased().hasPrefix("postgres://") || url.lowercased().hasPrefix("postgresql://") else {
+                    throw fail("store.url", "must be a postgres:// or postgresql:// URL")
+                }
+                storePath = url
+            }
+            storePasswordEnv = try string(s, "password_env", "store")
         }
         guard case .array(let items)? = top["connections"] else { throw fail("connections", "is required: a list of connections") }
         var connections: [SyncConnection] = []
@@ -187,6 +201,8 @@ public final class ConfigReader {
             }
             connections.append(connection)
         }
-        return SyncConfig(version: 1, storePath: storePath, connections: connections, warnings: warnings, file: file)
+        var config = SyncConfig(version: 1, storePath: storePath, connections: connections, warnings: warnings, file: file)
+        config.storePasswordEnv = storePasswordEnv
+        return config
     }
 }

@@ -137,6 +137,9 @@ struct CommandError: Error, CustomStringConvertible {
         case .notAStore:
             code = .usage
             advice = "is not a backfill-sync store (not a SQLite database); check --db"
+        case .unavailable:
+            code = .temporaryFailure
+            advice = "the database server cannot be reached or went away; nothing of the input in flight was kept"
         case nil:
             return CommandError(exitCode: .internalError, message: "\(store): \(error)")
         }
