@@ -2,8 +2,8 @@
 // backfill-sync: connectors turn provider input into raw records; the core
 // normalizes, validates, diffs and applies them to a store behind the
 // RecordStore protocol (SQLite by default).
-// No third-party packages: SQLite and libcurl come from the system
-// (libsqlite3-dev, libcurl4-openssl-dev).
+// No third-party packages: SQLite, libcurl and libpq come from the system
+// (libsqlite3-dev, libcurl4-openssl-dev, libpq-dev).
 import Foundation
 import PackageDescription
 
@@ -31,6 +31,13 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // libpq for the PostgreSQL store (`apt-get install libpq-dev`).
+        .systemLibrary(
+            name: "CLibpq",
+            path: "Sources/CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         // SHA-256 in C: the x86 SHA extensions when the CPU has them, a
         // portable path otherwise. Content hashes and ids are on every record.
         .target(name: "CSHA256", path: "Sources/CSHA256"),
@@ -40,6 +47,9 @@ let package = Package(
         .target(name: "BackfillCore", dependencies: ["CSHA256", "CCurl"]),
         // The SQLite store: Database, Statement, Schema and views, RunLock.
         .target(name: "BackfillSQLite", dependencies: ["BackfillCore", "CSQLite"]),
+        // The PostgreSQL store: Connection (libpq), its schema and migrations,
+        // the staged write path, advisory run locks.
+        .target(name: "BackfillPostgres", dependencies: ["BackfillCore", "CLibpq"]),
         // Connectors: each turns one provider format into raw records.
         .target(name: "CSVUpload", dependencies: ["BackfillCore"], path: "connectors/csv_upload"),
         .target(name: "LayerBills", dependencies: ["BackfillCore"], path: "connectors/layer_bills"),
@@ -51,7 +61,8 @@ let package = Package(
         .executableTarget(name: "backfill-api-stub", dependencies: ["BackfillAPIStub"]),
         // The command-line tool: commands, diagnostics, the connector registry.
         .executableTarget(
-            name: "backfill-sync", dependencies: ["BackfillCore", "BackfillSQLite", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
+            name: "backfill-sync",
+            dependencies: ["BackfillCore", "BackfillSQLite", "BackfillPostgres", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
         // Every stage that parses input, as fuzz targets: run by libFuzzer
         // through `backfill-fuzz` (scripts/fuzz), replayed by the tests.
         .target(name: "FuzzTargets", dependencies: ["BackfillCore", "CSVUpload", "LayerBills", "BackfillAPI", "JSONL"]),
@@ -65,7 +76,9 @@ let package = Package(
             name: "BackfillAPITests",
             dependencies: ["BackfillAPI", "CSVUpload", "LayerBills", "BackfillCore", "BackfillSQLite", "BackfillAPIStub"]),
         .testTarget(name: "JSONLTests", dependencies: ["JSONL", "BackfillCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillSQLite", "BackfillAPIStub"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["BackfillCore", "BackfillSQLite", "BackfillPostgres", "BackfillAPIStub"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus"]),
     ],
     swiftLanguageModes: [.v6]

@@ -28,11 +28,11 @@ class SyncTestCase: CLITestCase {
     func config(
         _ server: StubServer, name: String = "sync.json", store: String = "backfill.sqlite", pageSize: Int = 2,
         objects: [String]? = nil, maxRetries: Int = 5, timeout: Double = 5, settings: String = "",
-        drops: Bool = false
+        drops: Bool = false, connectionID: String = "conn_acme"
     ) -> String {
         let objectList = objects.map { ", \"objects\": [" + $0.map { "\"\($0)\"" }.joined(separator: ", ") + "]" } ?? ""
         var connections = [
-            #"{"name": "acme-api", "connector": "backfill_api", "connection_id": "conn_acme", "base_url": "\#(server.baseURL)", "token_env": "BACKFILL_TOKEN", "page_size": \#(pageSize), "max_requests_per_second": 1000, "burst": 1000, "max_retries": \#(maxRetries), "timeout_seconds": \#(timeout)\#(settings)\#(objectList)}"#
+            #"{"name": "acme-api", "connector": "backfill_api", "connection_id": "\#(connectionID)", "base_url": "\#(server.baseURL)", "token_env": "BACKFILL_TOKEN", "page_size": \#(pageSize), "max_requests_per_second": 1000, "burst": 1000, "max_retries": \#(maxRetries), "timeout_seconds": \#(timeout)\#(settings)\#(objectList)}"#
         ]
         if drops {
             connections.append(
@@ -41,18 +41,21 @@ class SyncTestCase: CLITestCase {
             connections.append(
                 #"{"name": "layer-drops", "connector": "layer_bills", "connection_id": "conn_layer", "glob": "samples/layer_bills.json"}"#)
         }
-        return write(#"{"version": 1, "store": {"path": "\#(store)"}, "connections": [\#(connections.joined(separator: ", "))]}"#, to: name)
+        // A PostgreSQL store is a URL (`store.url`); a SQLite one a path.
+        let storeKey = store.hasPrefix("postgres") ? "url" : "path"
+        return write(
+            #"{"version": 1, "store": {"\#(storeKey)": "\#(store)"}, "connections": [\#(connections.joined(separator: ", "))]}"#, to: name)
     }
 
-    func sync(_ args: [String] = []) throws -> Result {
-        try run(["sync", "--config", "sync.json"] + args, environment: ["BACKFILL_TOKEN": Self.token])
+    func sync(_ args: [String] = [], config: String = "sync.json") throws -> Result {
+        try run(["sync", "--config", config] + args, environment: ["BACKFILL_TOKEN": Self.token])
     }
 
     /// A `sync` running in the background, its output discarded.
-    func launchSync() throws -> Process {
+    func launchSync(config: String = "sync.json", extra: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["sync", "--config", "sync.json"]
+        process.arguments = ["sync", "--config", config] + extra
         process.currentDirectoryURL = dir
         process.environment = ProcessInfo.processInfo.environment.merging(["BACKFILL_TOKEN": Self.token]) { $1 }
         process.standardOutput = FileHandle.nullDevice

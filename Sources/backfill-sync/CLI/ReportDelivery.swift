@@ -24,7 +24,7 @@ final class ReportDelivery {
             help: "Text report: only the closing counts line; no warnings or progress (errors still shown)."),
     ]
 
-    convenience init(_ args: ParsedArguments, store: String) throws(CommandError) {
+    convenience init(_ args: ParsedArguments, store: StoreLocation) throws(CommandError) {
         let options = ReportOptions(
             showUnchanged: args.flag("--show-unchanged"), verbose: args.flag("--verbose"),
             quiet: args.flag("--quiet"))
@@ -34,13 +34,13 @@ final class ReportDelivery {
             file: args.value("--report-file"), store: store)
     }
 
-    init(format: ReportFormat, options: ReportOptions = ReportOptions(), file: String?, store: String) throws(CommandError) {
+    init(format: ReportFormat, options: ReportOptions = ReportOptions(), file: String?, store: StoreLocation) throws(CommandError) {
         do {
             // Never written over: what a typo in --report-file must not destroy.
-            sink = try file.map { try OutputSink.file($0, protecting: SQLiteStore.files(of: store)) } ?? .standardOutput()
+            sink = try file.map { try OutputSink.file($0, protecting: store.files) } ?? .standardOutput()
             writer = try ReportWriter(format: format, options: options)
         } catch {
-            throw CommandError.failure(error, store: store)
+            throw CommandError.failure(error, store: store.display)
         }
     }
 

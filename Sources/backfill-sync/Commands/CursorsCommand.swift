@@ -10,14 +10,14 @@ enum CursorsCommand {
             and SHA-256. sync --full-refresh ignores them.
             """,
         options: [
-            .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
+            StoreOpening.option,
             .init(name: "--format", valueName: "format", help: "Output format.", allowed: ["text", "json"], defaultValue: "text"),
         ],
         run: run
     )
 
     static func run(_ args: ParsedArguments) throws -> ExitCode {
-        let store = try StoreOpening.forReading(args.value("--db") ?? StoreOpening.defaultPath)
+        let store = try StoreOpening.forReading(StoreLocation(args))
         let cursors = try store.cursors()
         let out = OutputSink.standardOutput()
         if args.value("--format") == "json" {

@@ -20,7 +20,7 @@ enum ExportCommand {
             """,
         arguments: [.init(name: "type", help: "Canonical object type (expense, vendor_bill, …).")],
         options: [
-            .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
+            StoreOpening.option,
             .init(name: "--format", valueName: "format", help: "Output format.", allowed: ["jsonl", "csv"], defaultValue: "jsonl"),
             .init(name: "--connection", valueName: "id", help: "Only records of this connection_id."),
             .init(name: "--source-system", valueName: "name", help: "Only records from this source_system."),
@@ -35,7 +35,7 @@ enum ExportCommand {
     static func run(_ args: ParsedArguments) throws -> ExitCode {
         let contract = try ObjectTypeArgument.contract(args.positionals[0])
         let type = contract.objectType
-        let store = try StoreOpening.forReading(args.value("--db") ?? StoreOpening.defaultPath)
+        let store = try StoreOpening.forReading(StoreLocation(args))
         let out = OutputSink.standardOutput()
         let csv = args.value("--format") == "csv"
         let neutralize = !args.flag("--raw-cells")

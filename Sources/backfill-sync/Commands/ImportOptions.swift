@@ -8,7 +8,7 @@ import Foundation
 struct ImportOptions {
     static let common: [CommandSpec.Option] =
         [
-            .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
+            StoreOpening.option,
             .init(name: "--dry-run", valueName: nil, help: "Plan and report every change; write nothing, not even a run row."),
             .init(name: "--strict", valueName: nil, help: "Apply nothing if anything is rejected."),
             .init(name: "--detailed-exitcode", valueName: nil, help: "With --dry-run: exit 2 when there are changes, 0 when none."),
@@ -36,7 +36,7 @@ struct ImportOptions {
         return limits
     }
 
-    let dbPath: String
+    let location: StoreLocation
     let dryRun: Bool
     let strict: Bool
     let args: ParsedArguments
@@ -48,7 +48,7 @@ struct ImportOptions {
             throw CommandError.usage("--wait takes seconds, from 0 to 86400.")
         }
         self.wait = wait
-        dbPath = args.value("--db") ?? StoreOpening.defaultPath
+        location = try StoreLocation(args)
         dryRun = args.flag("--dry-run")
         strict = args.flag("--strict")
         self.args = args
@@ -62,7 +62,7 @@ struct ImportOptions {
             throw CommandError.usage("--detailed-exitcode goes with --dry-run.")
         }
         // The report target first: a bad --report-file fails before any work.
-        let report = try ReportDelivery(args, store: dbPath)
+        let report = try ReportDelivery(args, store: location)
         // A file named twice (an overlapping glob) is imported once: its second
         // pass would otherwise reject every row as a duplicate of itself.
         var unique: [String] = []
@@ -70,18 +70,21 @@ struct ImportOptions {
         if unique.count < files.count {
             Diagnostics.warning("\(files.count - unique.count) file(s) named more than once; each is imported once")
         }
-        let store = try dryRun ? StoreOpening.forDryRun(dbPath) : StoreOpening.forWriting(dbPath, wait: wait, command: command)
+        let store =
+            try dryRun
+            ? StoreOpening.forDryRun(location)
+            : StoreOpening.forWriting(location, connections: [fileImport.connectionID ?? ""], wait: wait, command: command)
         let observer = CLIObserver(report: report.writer)
         observer.suggestion = fileImport.suggestion
         let runner = SyncRunner(store: store, mode: dryRun ? .dryRun : .apply, observer: observer)
         runner.warn = Diagnostics.warning
         let result: RunResult
         do { result = try runner.importFiles(unique, with: fileImport, strict: strict) } catch {
-            throw CommandError.failure(error, store: dbPath)
+            throw CommandError.failure(error, store: location.display)
         }
         observer.finish()
         return try report.deliver(
-            [result], runner: runner, command: "backfill-sync \(command)", store: dbPath,
+            [result], runner: runner, command: "backfill-sync \(command)", store: location.display,
             detailedExitCode: detailedExitCode)
     }
 }

@@ -6,7 +6,7 @@ enum RecordCommands {
     static let findOptions: [CommandSpec.Option] = [
         .init(name: "--connection", valueName: "id", help: "The record's connection_id, when the source id exists under several."),
         .init(name: "--source-system", valueName: "name", help: "The record's source_system (csv_upload, layer, backfill), likewise."),
-        .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
+        StoreOpening.option,
         .init(name: "--format", valueName: "format", help: "Output format.", allowed: ["text", "json"], defaultValue: "text"),
     ]
     static let findArguments: [CommandSpec.Argument] = [
@@ -42,15 +42,15 @@ enum RecordCommands {
     private static func find(_ args: ParsedArguments) throws -> (RecordHistory, ObjectContract) {
         let contract = try ObjectTypeArgument.contract(args.positionals[0])
         let sourceID = args.positionals[1]
-        let dbPath = args.value("--db") ?? StoreOpening.defaultPath
-        let store = try StoreOpening.forReading(dbPath)
+        let location = try StoreLocation(args)
+        let store = try StoreOpening.forReading(location)
         let found = try store.histories(
             objectType: contract.objectType, sourceID: sourceID, connectionID: args.value("--connection"),
             sourceSystem: args.value("--source-system"))
         guard let first = found.first else {
             throw CommandError(
                 exitCode: .noInput,
-                message: "\(dbPath): no \(contract.objectType) with source_id '\(Excerpt(sourceID))'"
+                message: "\(location.display): no \(contract.objectType) with source_id '\(Excerpt(sourceID))'"
                     + (args.value("--connection").map { " in connection '\($0)'" } ?? ""))
         }
         guard found.count == 1 else {

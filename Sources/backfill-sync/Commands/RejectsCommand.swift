@@ -23,7 +23,7 @@ enum RejectsCommand {
               sed -i 's/2026-02-30/2026-02-28/' fix.csv && backfill-sync import csv fix.csv --object expense --connection acme
             """,
         options: [
-            .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
+            StoreOpening.option,
             .init(name: "--run", valueName: "id", help: "The run whose rejects to show (default: the newest run with rejects)."),
             .init(name: "--format", valueName: "format", help: "Output format.", allowed: ["text", "json", "csv"], defaultValue: "text"),
             .init(name: "--file", valueName: "path", help: "CSV: the input file of the run to write (needed when the run read several)."),
@@ -39,10 +39,10 @@ enum RejectsCommand {
             }
             runID = id
         }
-        let dbPath = args.value("--db") ?? StoreOpening.defaultPath
-        let store = try StoreOpening.forReading(dbPath)
+        let location = try StoreLocation(args)
+        let store = try StoreOpening.forReading(location)
         if let runID, try !store.hasRun(runID) {
-            throw CommandError.usage("\(dbPath): there is no run \(runID); see backfill-sync runs")
+            throw CommandError.usage("\(location.display): there is no run \(runID); see backfill-sync runs")
         }
         let (run, rejects) = try store.rejects(runID: runID)
         let out = OutputSink.standardOutput()
@@ -59,7 +59,7 @@ enum RejectsCommand {
             }
             out.write(CanonicalJSON.bytes(.array(items)) + [0x0A])
         case "csv":
-            out.write(try csv(rejects, run: run, file: args.value("--file"), store: dbPath))
+            out.write(try csv(rejects, run: run, file: args.value("--file"), store: location.display))
         default:
             guard let run, !rejects.isEmpty else {
                 out.write(runID.map { "Run \($0) has no rejects.\n" } ?? "No rejects: every run so far applied all it read.\n")

@@ -9,7 +9,7 @@ enum RunsCommand {
             in the rejects table: sqlite3 backfill.sqlite 'select * from rejects where run_id = 3'.
             """,
         options: [
-            .init(name: "--db", valueName: "path", help: "The SQLite store.", defaultValue: StoreOpening.defaultPath),
+            StoreOpening.option,
             .init(name: "--format", valueName: "format", help: "Output format.", allowed: ["text", "json"], defaultValue: "text"),
             .init(name: "--limit", valueName: "n", help: "How many runs to list.", defaultValue: "20"),
         ],
@@ -20,7 +20,7 @@ enum RunsCommand {
         guard let limit = Int(args.value("--limit") ?? "20"), limit > 0 else {
             throw CommandError.usage("--limit takes a positive whole number.")
         }
-        let store = try StoreOpening.forReading(args.value("--db") ?? StoreOpening.defaultPath)
+        let store = try StoreOpening.forReading(StoreLocation(args))
         let runs = try store.runs(limit: limit)
         let out = OutputSink.standardOutput()
         if args.value("--format") == "json" {

@@ -54,12 +54,13 @@ enum SyncCommand {
         let dryRun = args.flag("--dry-run")
         if args.flag("--detailed-exitcode") && !dryRun { throw CommandError.usage("--detailed-exitcode goes with --dry-run.") }
 
-        let storePath = plan.config.storePath
-        let report = try ReportDelivery(args, store: storePath)
+        let location = try StoreLocation(plan.config.storePath, passwordEnvironment: plan.config.storePasswordEnv)
+        let report = try ReportDelivery(args, store: location)
         let store =
             try dryRun
-            ? StoreOpening.forDryRun(storePath)
-            : StoreOpening.forWriting(storePath, wait: wait, command: "sync --config \(configPath)")
+            ? StoreOpening.forDryRun(location)
+            : StoreOpening.forWriting(
+                location, connections: plan.connections.map(\.entry.connectionID), wait: wait, command: "sync --config \(configPath)")
         let observer = CLIObserver(report: report.writer)
         let breakdown = BreakdownObserver(forwardingTo: observer)
         let runner = SyncRunner(
@@ -83,7 +84,7 @@ enum SyncCommand {
         }
         observer.finish()
         return try report.deliver(
-            results, runner: runner, command: "backfill-sync sync", store: storePath, stoppedBy: stop,
+            results, runner: runner, command: "backfill-sync sync", store: location.display, stoppedBy: stop,
             breakdown: breakdown.rows, detailedExitCode: args.flag("--detailed-exitcode"))
     }
 }

@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillPostgres
 import Foundation
 
 /// A sync config checked as a whole before any work: every problem (a token
@@ -30,7 +31,7 @@ struct SyncPlan {
         connections = selected
         var problems = selected.flatMap { $0.check(environment: ProcessInfo.processInfo.environment) }
         let storeFolder = URL(fileURLWithPath: config.storePath).deletingLastPathComponent().path
-        if !FileManager.default.fileExists(atPath: storeFolder) {
+        if !PostgresLocation.isPostgresURL(config.storePath) && !FileManager.default.fileExists(atPath: storeFolder) {
             problems.append("\(configPath): store.path: the folder \(storeFolder) does not exist")
         }
         guard let last = problems.popLast() else { return }
@@ -44,7 +45,7 @@ struct SyncPlan {
         out.write(
             "\(configPath): the config is valid: \(connections.count) connection(s), "
                 + connections.map { "\($0.entry.name) (\($0.entry.connector))" }.joined(separator: ", ")
-                + "; store \(config.storePath). Nothing was pulled.\n")
+                + "; store \(Secrets.redact(config.storePath)). Nothing was pulled.\n")
         try out.close()
         return .success
     }
