@@ -34,12 +34,9 @@ public final class PostgresStore: RecordStore {
     private var staged = StagedWrites()
     /// Records read by `prefetch` for the batch in hand, misses included.
     private var prefetched: [String: StoredRecord?] = [:]
-    private weak var scratch: MemoryRunScratch?
+    private weak var scratch: SessionRunScratch?
     private var inTransaction = false
-    /// Rows this session has created, and how many there were at its last
-    /// `ANALYZE` of `record_rows` (see `flush`).
-    private var createdRows = 0
-    private var createdAtLastAnalyze = 0
+    private var analyzeRecords = AnalyzeSchedule()
 
     /// A batch is sent when it holds this many rows or bytes, or at commit.
     static let batchRows = 5000
@@ -51,6 +48,9 @@ public final class PostgresStore: RecordStore {
         applicationName = RunLocks.applicationName(command: command)
         connection = try Connection(parameters: location.connectionParameters(applicationName: applicationName))
         try connection.execute("SET search_path TO \"\(location.schema)\", pg_catalog")
+        // The staging and scratch TEMP tables live in this session's own
+        // buffers, 8 MB by default; a big run's scratch index outgrows that.
+        try connection.execute("SET temp_buffers = '64MB'")
     }
 
     /// Connects, migrates, and takes the run lock of each id in
@@ -142,10 +142,10 @@ public final class PostgresStore: RecordStore {
 
     public func commit() throws {
         try flush()
+        try scratch?.send()
         try connection.execute("COMMIT")
         inTransaction = false
         prefetched.removeAll()
-        scratch?.committed()
     }
 
     public func rollback() {
@@ -157,7 +157,7 @@ public final class PostgresStore: RecordStore {
     }
 
     public func makeRunScratch() throws -> RunScratch {
-        let made = MemoryRunScratch()
+        let made = try SessionRunScratch(connection: connection)
         scratch = made
         return made
     }
@@ -213,6 +213,7 @@ public final class PostgresStore: RecordStore {
     /// plain join with `unnest` (or `= ANY`) was planned as a scan of the
     /// whole table while it was new, which made a first import quadratic.
     public func prefetch(_ identities: [RecordIdentity]) throws {
+        try scratch?.load(identities)
         prefetched.removeAll(keepingCapacity: true)
         var byScope: [Int: [String: RecordIdentity]] = [:]
         for identity in identities where staged.pending[identity.key] == nil {
@@ -321,7 +322,6 @@ public final class PostgresStore: RecordStore {
             var created = 0
             for i in 0..<merged.count where merged.text(i, 0) == "t" { created += 1 }
             let updated = merged.count - created
-            createdRows += created
             guard created == staged.count(.create), updated == staged.count(.update) else {
                 throw PostgresError(
                     sqlState: nil,
@@ -346,16 +346,7 @@ public final class PostgresStore: RecordStore {
                 """)
         }
         try connection.execute("TRUNCATE pg_temp.backfill_stage")
-        // A table the planner has no statistics for is planned as empty: each
-        // batch's probes became scans of the whole table, and a first import
-        // of 100k rows took 23 s instead of 3. Analyzing each time this
-        // session has doubled what it created keeps the plans on the
-        // identity index, at about ten ANALYZEs (of a 30,000-row sample) for
-        // a million rows. ANALYZE in a transaction counts its own inserts.
-        if createdRows - createdAtLastAnalyze >= max(1000, createdAtLastAnalyze) {
-            try connection.execute("ANALYZE record_rows")
-            createdAtLastAnalyze = createdRows
-        }
+        if analyzeRecords.add(staged.count(.create)) { try connection.execute("ANALYZE record_rows") }
     }
 
     /// The live children of one type of `parent`: those stored, as changed

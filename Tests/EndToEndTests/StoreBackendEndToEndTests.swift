@@ -108,6 +108,23 @@ final class StoreBackendEndToEndTests: SyncTestCase {
         }
     }
 
+    /// A repeated id is found however far apart the two rows are: in one
+    /// batch of the pipeline, or hundreds of rows (several batches) later.
+    func testARepeatedIdIsRejectedWithItsFirstLine() throws {
+        var csv = "ID,Date,Vendor,Amount,Currency,Status\n"
+        for i in 1...700 { csv += "e\(i),2026-03-02,A,\(i).50,USD,approved\n" }
+        csv += "e3,2026-03-02,A,1.00,USD,approved\ne650,2026-03-02,A,1.00,USD,approved\n"
+        let file = write(csv, to: "repeats.csv")
+        try forEachBackend { backend in
+            let db = backend.freshStore("repeats")
+            let r = try run(["import", "csv", file, "--object", "expense", "--connection", "acme", "--db", db, "--report", "json"])
+            XCTAssertEqual(r.status, 65, "\(backend): \(r.stderr)")
+            XCTAssertEqual((try json(r.stdout)["summary"] as? [String: Int])?["created"], 700, backend.rawValue)
+            XCTAssertTrue(r.stderr.contains("repeats.csv:702") && r.stderr.contains("first on line 4"), "\(backend): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("repeats.csv:703") && r.stderr.contains("first on line 651"), "\(backend): \(r.stderr)")
+        }
+    }
+
     func testSyncPullsEveryRecordOnceThenNothing() throws {
         let server = try stub()
         try forEachBackend { backend in
@@ -231,5 +248,62 @@ final class StoreBackendEndToEndTests: SyncTestCase {
             XCTAssertEqual(try psql(admin, "select count(*) from \(schema).\(table) t where t::text like '%\(password)%'"), "0", table)
         }
         XCTAssertEqual(try psql(admin, "select count(*) from \(schema).runs"), "2", "both imports ran")
+    }
+
+    /// A store made by schema version 1 (foreign keys on the record tables)
+    /// migrates in place and keeps its records; and with the keys gone, every
+    /// row the write path fills still points at a run, scope and input.
+    func testAVersion1StoreMigratesAndEveryRowStaysReferenced() throws {
+        guard let admin = StoreBackend.postgresURL else { throw XCTSkip("PostgreSQL store tests SKIPPED: no server") }
+        let db = StoreBackend.postgres.freshStore("v1")
+        let schema = String(db[db.range(of: "schema=")!.upperBound...])
+        let importCSV = { (file: String) in
+            try self.run(["import", "csv", file, "--object", "expense", "--connection", "acme", "--db", db, "--report", "json"])
+        }
+        XCTAssertEqual(try importCSV("samples/expenses.csv").status, 0)
+        XCTAssertEqual(try run(["import", "layer-bills", "samples/layer_bills.json", "--connection", "acme-layer", "--db", db]).status, 0)
+        let before = try exportAll(db: db)
+        var keys: [String] = []
+        for (table, columns) in [
+            ("record_rows", ["scope": "scopes(id)", "created_run": "runs(id)", "updated_run": "runs(id)", "input": "inputs(id)"]),
+            (
+                "version_rows",
+                ["record_row": "record_rows(row)", "written_run": "runs(id)", "replaced_run": "runs(id)", "input": "inputs(id)"]
+            ),
+        ] {
+            for (column, target) in columns.sorted(by: { $0.key < $1.key }) {
+                keys.append(
+                    "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(table)_\(column)_fkey FOREIGN KEY (\(column)) REFERENCES \(schema).\(target)"
+                )
+            }
+            keys.append(
+                "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(table)_removed_run_fkey FOREIGN KEY (removed_run) REFERENCES \(schema).runs(id)"
+            )
+        }
+        keys.append("UPDATE \(schema).store_meta SET value = '1' WHERE key = 'schema_version'")
+        _ = try psql(admin, keys.joined(separator: "; "))
+        let foreignKeys = "select count(*) from pg_constraint where contype = 'f' and connamespace = '\(schema)'::regnamespace"
+        XCTAssertEqual(try psql(admin, foreignKeys), "11", "a store as schema version 1 made it")
+
+        let again = try importCSV("samples/expenses.csv")
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual((try json(again.stdout)["summary"] as? [String: Int])?["unchanged"], 6, "the migrated store knows every record")
+        XCTAssertEqual(try psql(admin, "select value from \(schema).store_meta where key = 'schema_version'"), "2")
+        XCTAssertEqual(try psql(admin, foreignKeys), "1", "only rejects keeps its key")
+        XCTAssertEqual(try exportAll(db: db), before)
+
+        let csv = try String(contentsOf: dir.appendingPathComponent("samples/expenses.csv"), encoding: .utf8)
+        XCTAssertEqual(try importCSV(write(csv.replacingOccurrences(of: "18.75", with: "18.76"), to: "edited.csv")).status, 0)
+        let orphans = """
+            select (select count(*) from \(schema).record_rows r where not exists (select from \(schema).scopes s where s.id = r.scope)
+                or not exists (select from \(schema).runs u where u.id = r.created_run)
+                or not exists (select from \(schema).runs u where u.id = r.updated_run)
+                or (r.input is not null and not exists (select from \(schema).inputs i where i.id = r.input)))
+              + (select count(*) from \(schema).version_rows v where not exists (select from \(schema).record_rows r where r.row = v.record_row)
+                or not exists (select from \(schema).runs u where u.id = v.written_run)
+                or not exists (select from \(schema).runs u where u.id = v.replaced_run)),
+              (select count(*) from \(schema).version_rows)
+            """
+        XCTAssertEqual(try psql(admin, orphans), "0|1", "no row points at nothing; the edit kept one old version")
     }
 }
