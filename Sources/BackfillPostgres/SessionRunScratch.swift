@@ -143,9 +143,7 @@ final class SessionRunScratch: RunScratch {
 
     func move(_ identity: RecordIdentity, to input: Int, line: Int?) throws {
         let key = Key(identity)
-        var sighting = try sighting(key) ?? Sighting(input: input, line: line)
-        sighting = Sighting(input: input, line: line, kept: sighting.kept)
-        try set(key, sighting)
+        try set(key, Sighting(input: input, line: line, kept: try sighting(key)?.kept))
     }
 
     func keep(_ change: RecordChange) throws {
@@ -187,7 +185,9 @@ final class SessionRunScratch: RunScratch {
                         s.kept?.payload,
                     ])
             }
-            loaded[key] = .some(s)
+            // The batch in hand now finds it in the table; older keys are
+            // not added, so `loaded` stays the size of one batch.
+            if loaded[key] != nil { loaded[key] = .some(s) }
         }
         if !copy.isEmpty {
             try connection.copy("COPY pg_temp.backfill_seen (key, input, line, id, content_hash, payload) FROM STDIN", data: copy.bytes)
