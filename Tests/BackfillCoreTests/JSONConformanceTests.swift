@@ -30,6 +30,8 @@ final class JSONConformanceTests: XCTestCase {
             let bytes = Array(text.utf8)
             do {
                 let value = try JSONParser.parse(bytes)
+                // The tape is the same grammar's other output: the same value.
+                XCTAssertEqual(try JSONParser.tape(bytes).value, value, "\(rule): the tape of \(text)", file: file, line: line)
                 let written = CanonicalJSON.bytes(value)
                 XCTAssertEqual(try JSONParser.parse(written), value, "\(rule): round trip of \(text)", file: file, line: line)
                 // SQLite refuses a byte-order mark; we ignore one in files but never store it.
@@ -60,6 +62,12 @@ final class JSONConformanceTests: XCTestCase {
             XCTFail("\(rule): \(shown) must be refused", file: file, line: line)
         } catch {
             XCTAssertEqual(error.kind, kind, "\(rule): \(shown): \(error)", file: file, line: line)
+            // The tape refuses it with the very same error.
+            XCTAssertThrowsError(try JSONParser.tape(bytes), "\(rule): the tape takes \(shown)", file: file, line: line) { tapeError in
+                let t = tapeError as! JSONParser.SyntaxError
+                XCTAssertEqual(
+                    [t.description, "\(t.kind)"], [error.description, "\(error.kind)"], "\(rule): \(shown)", file: file, line: line)
+            }
             // Where SQLite is as strict as we are: it does not check UTF-8,
             // and it reads bound text only up to a NUL.
             if kind == .syntax && bytes.count < 100_000 && bytes.allSatisfy({ $0 > 0 && $0 < 0x80 }) {
@@ -251,5 +259,40 @@ final class JSONConformanceTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse(wide).arrayValue?.count, 200_000)
         let long = try JSONParser.parse("\"" + String(repeating: "é", count: 2 << 20) + "\"")
         XCTAssertEqual(long.stringValue?.utf8.count, 4 << 20)
+        XCTAssertEqual(try JSONParser.tape(Array(wide.utf8)).elements.count, 200_000)
+    }
+
+    func testTheTapeFindsARepeatedNameAmongManyWithoutComparingEveryPair() throws {
+        // 200,000 names in one object: past the first few, repeats are found
+        // by hash, so this is one pass, not 2·10¹⁰ comparisons.
+        let names = (0..<200_000).map { "\"k\($0)\":\($0)" }
+        let wide = Array(("{" + names.joined(separator: ",") + "}").utf8)
+        let node = try JSONParser.tape(wide)
+        XCTAssertEqual(node["k199999"]?.numberText, "199999")
+        XCTAssertNil(node["k200000"])
+        for repeated in ["k3", "k17", "k150000"] {
+            let text = Array(("{" + names.joined(separator: ",") + ",\"\(repeated)\":0}").utf8)
+            XCTAssertThrowsError(try JSONParser.tape(text), repeated) { error in
+                XCTAssertEqual((error as! JSONParser.SyntaxError).kind, .duplicateKey)
+                XCTAssertTrue("\(error)".contains("\"\(repeated)\" appears twice"), "\(error)")
+            }
+        }
+        // A name spelled with an escape is the same name.
+        XCTAssertThrowsError(try JSONParser.tape(Array(("{" + names.prefix(40).joined(separator: ",") + ",\"k\\u0033\":0}").utf8)))
+    }
+
+    func testTheTapeReadsMembersAsTheTreeDoes() throws {
+        let node = try JSONParser.tape(Array(#"{"a":"x\u00e9","n":-1.50e3,"t":true,"z":null,"l":[1,{"b":[]}],"o":{}}"#.utf8))
+        XCTAssertEqual(node["a"]?.string, "xé")
+        XCTAssertEqual(node["n"]?.numberText, "-1.50e3")
+        XCTAssertNil(node["n"]?.string)
+        XCTAssertEqual(node["t"]?.bool, true)
+        XCTAssertEqual(node["z"]?.isNull, true)
+        XCTAssertEqual(node["l"]?.elements.count, 2)
+        XCTAssertEqual(node["l"]?.elements[1]["b"]?.kind, .array)
+        XCTAssertEqual(node["o"]?.value, .object([:]))
+        XCTAssertNil(node["missing"])
+        XCTAssertNil(node["l"]?["a"], "an array has no members")
+        XCTAssertEqual(node.fields(excluding: ["a", "n", "t", "l"]), ["z": .null, "o": .object([:])])
     }
 }

@@ -84,8 +84,22 @@ public struct JSONParser {
     public static func parse(_ bytes: [UInt8], limits: Limits = .standard, depth: Int = 0) throws(SyntaxError) -> Value {
         try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) -> Value in
             var parser = JSONParser(bytes: buffer, limits: limits, baseDepth: depth)
-            return try parser.parseDocument()
+            var tree = ValueTreeBuilder()
+            try parser.parseDocument(into: &tree)
+            return tree.root ?? .null
         }
+    }
+
+    /// The same document, held to the same rules, as a tape of tokens
+    /// instead of a tree: no `String`, `Fields` or array is made for a
+    /// value until somebody reads it (`JSONNode`).
+    public static func tape(_ bytes: [UInt8], limits: Limits = .standard, depth: Int = 0) throws(SyntaxError) -> JSONNode {
+        var builder = JSONTape.Builder(bytes: bytes)
+        try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) in
+            var parser = JSONParser(bytes: buffer, limits: limits, baseDepth: depth)
+            try parser.parseDocument(into: &builder)
+        }
+        return builder.finish()
     }
 
     /// Names UTF-16 and UTF-32 text from its first bytes: a byte-order mark,
@@ -114,13 +128,29 @@ public struct JSONParser {
     private let baseDepth: Int
     private var index = 0
 
-    /// An open array or object: what is read so far, and for an object the
-    /// name whose value is being read.
+    /// A string's or a number's text as the grammar found it: a range of
+    /// the input when it holds no escape, else the bytes it decodes to.
+    /// Either way it is valid UTF-8 by the time a builder sees it.
+    enum Text {
+        case input(Range<Int>)
+        case decoded([UInt8])
+
+        /// The text as a `String`, without checking it again.
+        func string(in bytes: UnsafeBufferPointer<UInt8>) -> String {
+            switch self {
+            case .input(let range): return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            case .decoded(let decoded): return String(decoding: decoded, as: UTF8.self)
+            }
+        }
+    }
+
+    /// An open array or object: how many values it holds so far and, for an
+    /// object, where the name of the member being read starts (what an error
+    /// path spells out; -1 before the first name).
     private struct Frame {
         var isObject: Bool
-        var items: [Value] = []
-        var fields = Fields()
-        var key = ""
+        var count = 0
+        var keyAt = -1
     }
 
     private var stack: [Frame] = []
@@ -140,9 +170,18 @@ public struct JSONParser {
         for (level, frame) in stack.enumerated() {
             if stack.count > 12 && level == 4 { text += "…(\(stack.count - 8) levels)…" }
             if stack.count > 12 && level >= 4 && level < stack.count - 4 { continue }
-            if frame.isObject { text += "." + Excerpt(frame.key).description } else { text += "[\(frame.items.count)]" }
+            if frame.isObject { text += "." + Excerpt(name(at: frame.keyAt)).description } else { text += "[\(frame.count)]" }
         }
         return text
+    }
+
+    /// The member name whose string opens at `offset`, read again for a
+    /// message: names are not kept as text while parsing.
+    private func name(at offset: Int) -> String {
+        guard offset >= 0 else { return "" }
+        var again = self
+        again.index = offset
+        return (try? again.parseString())?.string(in: bytes) ?? ""
     }
 
     private func error(_ message: String, _ kind: SyntaxError.Kind = .syntax, at offset: Int? = nil) -> SyntaxError {
@@ -179,7 +218,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseDocument() throws(SyntaxError) -> Value {
+    private mutating func parseDocument<B: JSONBuilder>(into builder: inout B) throws(SyntaxError) {
         if let encoding = JSONParser.foreignEncoding(of: bytes) {
             throw error("the text is \(encoding), not UTF-8; JSON must be UTF-8 (RFC 8259 §8.1)", .encoding, at: 0)
         }
@@ -187,18 +226,17 @@ public struct JSONParser {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
         skipSpace()
         guard index < bytes.count else { throw error("there is no JSON value: the input is empty") }
-        let value = try parseValues()
+        try parseValues(into: &builder)
         skipSpace()
         guard index == bytes.count else { throw error("unexpected \(found) after the JSON value; only white space may follow it") }
-        return value
     }
 
     /// Reads one value and everything nested in it, without recursion: an
-    /// opened array or object goes on `stack`, and each finished value is
-    /// handed to the innermost open one until the outermost closes.
-    private mutating func parseValues() throws(SyntaxError) -> Value {
+    /// opened array or object goes on `stack`, and each finished value
+    /// counts in the innermost open one until the outermost closes. What
+    /// is read goes to `builder`, in document order.
+    private mutating func parseValues<B: JSONBuilder>(into builder: inout B) throws(SyntaxError) {
         while true {
-            var value: Value
             skipSpace()
             guard index < bytes.count else { throw error("the input ends where a value was expected") }
             switch bytes[index] {
@@ -208,38 +246,34 @@ public struct JSONParser {
                     throw error("nested deeper than \(limits.maxDepth) levels", .tooDeep)
                 }
                 index += 1
+                builder.open(object: isObject)
                 skipSpace()
                 if index < bytes.count, bytes[index] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     index += 1
-                    value = isObject ? .object(Fields()) : .array([])
+                    builder.close()
                 } else {
                     stack.append(Frame(isObject: isObject))
-                    if isObject { try readKey() }
+                    if isObject { try readKey(into: &builder) }
                     continue
                 }
-            case UInt8(ascii: "\""): value = .string(try parseString())
+            case UInt8(ascii: "\""): builder.string(try parseString(), in: bytes)
             case UInt8(ascii: "t"):
                 try literal("true")
-                value = .bool(true)
+                builder.literal(true)
             case UInt8(ascii: "f"):
                 try literal("false")
-                value = .bool(false)
+                builder.literal(false)
             case UInt8(ascii: "n"):
                 try literal("null")
-                value = .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = .number(try parseNumber())
+                builder.literal(nil)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): builder.number(try parseNumber(), in: bytes)
             default: throw error("unexpected \(found) where a value was expected")
             }
-            // Hand the finished value outward, closing every container it completes.
+            // Count the finished value outward, closing every container it completes.
             while true {
-                guard !stack.isEmpty else { return value }
+                guard !stack.isEmpty else { return }
                 let top = stack.count - 1
-                if stack[top].isObject {
-                    let key = stack[top].key
-                    stack[top].fields[key] = value
-                } else {
-                    stack[top].items.append(value)
-                }
+                stack[top].count += 1
                 skipSpace()
                 guard index < bytes.count else {
                     throw error(stack[top].isObject ? "the input ends inside an object" : "the input ends inside an array")
@@ -247,13 +281,13 @@ public struct JSONParser {
                 let b = bytes[index]
                 if b == UInt8(ascii: ",") {
                     index += 1
-                    if stack[top].isObject { try readKey() }
+                    if stack[top].isObject { try readKey(into: &builder) }
                     break
                 }
                 if stack[top].isObject ? b == UInt8(ascii: "}") : b == UInt8(ascii: "]") {
                     index += 1
-                    let frame = stack.removeLast()
-                    value = frame.isObject ? .object(frame.fields) : .array(frame.items)
+                    stack.removeLast()
+                    builder.close()
                     continue
                 }
                 throw error(stack[top].isObject ? "expected ',' or '}' but found \(found)" : "expected ',' or ']' but found \(found)")
@@ -262,18 +296,18 @@ public struct JSONParser {
     }
 
     /// A member's name and its ':' in the innermost (object) frame.
-    private mutating func readKey() throws(SyntaxError) {
+    private mutating func readKey<B: JSONBuilder>(into builder: inout B) throws(SyntaxError) {
         skipSpace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
             throw error("expected a member name in double quotes but found \(found)")
         }
         let keyOffset = index
         let key = try parseString()
-        let top = stack.count - 1
-        if stack[top].fields[key] != nil {
-            throw error("the name \"\(Excerpt(key))\" appears twice in one object", .duplicateKey, at: keyOffset)
+        guard builder.key(key, in: bytes) else {
+            throw error(
+                "the name \"\(Excerpt(key.string(in: bytes)))\" appears twice in one object", .duplicateKey, at: keyOffset)
         }
-        stack[top].key = key
+        stack[stack.count - 1].keyAt = keyOffset
         skipSpace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' but found \(found)") }
         index += 1
@@ -289,8 +323,8 @@ public struct JSONParser {
 
     // MARK: Numbers (RFC 8259 §6)
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, kept as text.
-    private mutating func parseNumber() throws(SyntaxError) -> String {
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`: where its text is.
+    private mutating func parseNumber() throws(SyntaxError) -> Range<Int> {
         let start = index
         func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
@@ -315,27 +349,29 @@ public struct JSONParser {
         if index - start > limits.maxStringBytes {
             throw error("a number of \(index - start) digits is longer than \(limits.maxStringBytes) bytes", .tooLarge, at: start)
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        return start..<index
     }
 
     // MARK: Strings (RFC 8259 §7)
 
-    private mutating func parseString() throws(SyntaxError) -> String {
+    private mutating func parseString() throws(SyntaxError) -> Text {
         let open = index
         index += 1
-        // Most strings have no escape: made straight from the input bytes.
+        // Most strings have no escape: their text is the input's bytes.
         let start = index
+        var high: UInt8 = 0  // every byte OR'd: under 0x80, the text is ASCII and valid
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 try checkLength(index - start, openedAt: open)
-                guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
-                    throw error("the string is not valid UTF-8", at: start + (UTF8Validation.firstInvalidOffset(bytes[start..<index]) ?? 0))
+                if high >= 0x80, let bad = UTF8Validation.firstInvalidOffset(UnsafeBufferPointer(rebasing: bytes[start..<index])) {
+                    throw error("the string is not valid UTF-8", at: start + bad)
                 }
                 index += 1
-                return s
+                return .input(start..<index - 1)
             }
             if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            high |= b
             index += 1
             if index - start > limits.maxStringBytes { try checkLength(index - start, openedAt: open) }
         }
@@ -344,11 +380,11 @@ public struct JSONParser {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 try checkLength(out.count, openedAt: open)
-                guard let s = String(validating: out, as: UTF8.self) else {
+                guard UTF8Validation.firstInvalidOffset(out) == nil else {
                     throw error("the string is not valid UTF-8", at: open)
                 }
                 index += 1
-                return s
+                return .decoded(out)
             }
             if b < 0x20 {
                 throw error("control character 0x\(String(b, radix: 16, uppercase: true)) in a string; it must be escaped")
@@ -473,5 +509,73 @@ public enum UTF8Validation {
             i += length
         }
         return nil
+    }
+}
+
+/// Where a parse's values go, in document order. One grammar
+/// (`JSONParser`) feeds two shapes: a `Value` tree for the code that wants
+/// one, and a tape of tokens (`JSONTape`) for a mapper that reads a few
+/// members of a large record and wants no `String` for the rest.
+protocol JSONBuilder {
+    /// An array or object opens; it is the innermost until `close`.
+    mutating func open(object: Bool)
+    /// A member name of the innermost object: false when that object has
+    /// the name already, which the parser reports as a `duplicateKey`.
+    mutating func key(_ text: JSONParser.Text, in bytes: UnsafeBufferPointer<UInt8>) -> Bool
+    mutating func string(_ text: JSONParser.Text, in bytes: UnsafeBufferPointer<UInt8>)
+    mutating func number(_ text: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>)
+    /// `true`, `false`, or `null` (nil).
+    mutating func literal(_ value: Bool?)
+    /// The innermost open array or object closes.
+    mutating func close()
+}
+
+/// Builds the `Value` tree that `JSONParser.parse` returns.
+struct ValueTreeBuilder: JSONBuilder {
+    private struct Frame {
+        var isObject: Bool
+        var items: [Value] = []
+        var fields = Fields()
+        var key = ""
+    }
+
+    private var stack: [Frame] = []
+    private(set) var root: Value?
+
+    mutating func open(object: Bool) { stack.append(Frame(isObject: object)) }
+
+    mutating func key(_ text: JSONParser.Text, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let key = text.string(in: bytes)
+        let top = stack.count - 1
+        guard stack[top].fields[key] == nil else { return false }
+        stack[top].key = key
+        return true
+    }
+
+    mutating func string(_ text: JSONParser.Text, in bytes: UnsafeBufferPointer<UInt8>) { add(.string(text.string(in: bytes))) }
+
+    mutating func number(_ text: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) {
+        add(.number(String(decoding: UnsafeBufferPointer(rebasing: bytes[text]), as: UTF8.self)))
+    }
+
+    mutating func literal(_ value: Bool?) { add(value.map(Value.bool) ?? .null) }
+
+    mutating func close() {
+        let frame = stack.removeLast()
+        add(frame.isObject ? .object(frame.fields) : .array(frame.items))
+    }
+
+    private mutating func add(_ value: Value) {
+        guard !stack.isEmpty else {
+            root = value
+            return
+        }
+        let top = stack.count - 1
+        if stack[top].isObject {
+            let key = stack[top].key
+            stack[top].fields[key] = value
+        } else {
+            stack[top].items.append(value)
+        }
     }
 }
