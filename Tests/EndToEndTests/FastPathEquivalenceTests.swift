@@ -124,6 +124,26 @@ final class FastPathEquivalenceTests: CLITestCase {
         XCTAssertEqual((slow["summary"] as? [String: Any])?["updated"] as? Int, 2000)
     }
 
+    /// A Layer bill's records are fingerprinted by the bill's bytes as
+    /// written. The fast path is taken for all of them (the spoilt hashes
+    /// are never looked at), and what else shapes them, the currency, makes
+    /// every fingerprint miss: the same file read as yen has other amounts.
+    func testLayerFingerprintsAreTheBillsBytesAndTheCurrency() throws {
+        let bills = try String(contentsOf: dir.appendingPathComponent("samples/layer_bills.json"), encoding: .utf8)
+        _ = write(bills, to: "bills.json")
+        let args = ["import", "layer-bills", "bills.json", "--connection", "l", "--report", "json"]
+        let first = try json(try run(args).stdout)
+        let created = (first["summary"] as? [String: Any])?["created"] as? Int ?? 0
+        XCTAssertGreaterThan(created, 3, "\(first)")
+        try Database(path: db).execute("UPDATE record_rows SET content_hash = zeroblob(32)")
+        let again = try json(try run(args).stdout)
+        XCTAssertEqual((again["summary"] as? [String: Any])?["unchanged"] as? Int, created, "\(again)")
+        XCTAssertEqual((again["summary"] as? [String: Any])?["updated"] as? Int, 0, "\(again)")
+        let yen = try json(try run(args + ["--currency", "JPY"]).stdout)
+        XCTAssertEqual((yen["summary"] as? [String: Any])?["unchanged"] as? Int, 0, "\(yen)")
+        XCTAssertEqual((yen["summary"] as? [String: Any])?["updated"] as? Int, created, "\(yen)")
+    }
+
     /// Anything that shapes the payload besides the row (here the mapping's
     /// amount format) makes the fingerprints miss: the same file read with
     /// decimal commas is compared by content, and its amounts change.

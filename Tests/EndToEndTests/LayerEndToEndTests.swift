@@ -32,6 +32,33 @@ final class LayerEndToEndTests: CLITestCase {
             ["created": 0, "updated": 0, "unchanged": 11, "failed": 0, "removed": 0])
     }
 
+    /// Bills are mapped on worker threads, several batches at a time; a
+    /// vendor embedded in every bill and a payment split over two bills
+    /// must still be imported once each, the first time the file has them,
+    /// however far apart and in whichever batch.
+    func testVendorsAndSplitPaymentsRepeatedAcrossManyBillsAreImportedOnce() throws {
+        var bills: [String] = []
+        for i in 0..<1000 {
+            let vendor = #"{"id": "v-\#(i % 3)", "external_id": "vendor-\#(i % 3)", "company_name": "Vendor \#(i % 3)"}"#
+            let payment = #"{"id": "P-\#(i / 2)", "amount": 2000, "at": "2026-04-05T00:00:00Z"}"#
+            bills.append(
+                #"{"id": "L-\#(i)", "received_at": "2026-04-02T00:00:00Z", "due_at": "2026-04-09T00:00:00Z", "vendor": \#(vendor), "#
+                    + #""line_items": [{"unit_price": 1000}], "payment_allocations": [{"amount": 1000, "payment": \#(payment)}]}"#)
+        }
+        _ = write("{\"data\": [\n" + bills.joined(separator: ",\n") + "\n]}\n", to: "response.json")
+        let first = try importLayer("response.json")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(
+            try json(first.stdout)["summary"] as? [String: Int],
+            ["created": 1503, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
+        XCTAssertEqual(try sqlite("select count(*) from vendors"), "3")
+        XCTAssertEqual(try sqlite("select count(*) from bill_payments"), "500")
+        let again = try importLayer("response.json")
+        XCTAssertEqual(
+            try json(again.stdout)["summary"] as? [String: Int],
+            ["created": 0, "updated": 0, "unchanged": 1503, "failed": 0, "removed": 0])
+    }
+
     func testPaymentsOmittedAreKeptAndAnEmptyListRemovesThem() throws {
         XCTAssertEqual(try importLayer("samples/layer_bills.json").status, 0)
         let sample = try String(contentsOf: dir.appendingPathComponent("samples/layer_bills.json"), encoding: .utf8)

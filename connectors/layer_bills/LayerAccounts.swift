@@ -5,36 +5,36 @@ enum LayerAccounts {
     /// The account an identifier names: `AccountId` → an id, `StableName` →
     /// a code, `Single_Chart_Account` → its nested id and its account number
     /// (or stable name) as the code.
-    static func resolve(_ value: Value?) -> (id: String?, code: String?) {
-        guard case .object(let o)? = value else { return (nil, nil) }
-        switch o["type"]?.stringValue {
+    static func resolve(_ node: JSONNode?) -> (id: String?, code: String?) {
+        guard let o = node, o.isObject else { return (nil, nil) }
+        switch o["type"]?.string {
         case "AccountId"?:
-            return (o["id"]?.stringValue, nil)
+            return (o["id"]?.string, nil)
         case "StableName"?:
-            return (nil, o["stable_name"]?.stringValue)
+            return (nil, o["stable_name"]?.string)
         case "Single_Chart_Account"?:
             let nested = resolve(o["id"])
             let stable: String? = {
-                if case .object(let s)? = o["stable_name"] { return s["stable_name"]?.stringValue }
-                return o["stable_name"]?.stringValue
+                if let s = o["stable_name"], s.isObject { return s["stable_name"]?.string }
+                return o["stable_name"]?.string
             }()
-            return (nested.id, o["account_number"]?.stringValue ?? stable)
+            return (nested.id, o["account_number"]?.string ?? stable)
         default:
-            return (o["id"]?.stringValue, nil)
+            return (o["id"]?.string, nil)
         }
     }
 
     /// `tags` / `transaction_tags` → dimensions (key → value), and the
     /// display names, which have no canonical home, for metadata.
-    static func dimensions(_ tags: [Fields]) -> (dimensions: Fields, displayNames: Fields) {
+    static func dimensions(_ tags: [JSONNode]) -> (dimensions: Fields, displayNames: Fields) {
         var dimensions: Fields = [:]
         var names: Fields = [:]
         for tag in tags {
-            guard let key = tag["key"]?.stringValue else { continue }
-            dimensions[key] = tag["value"] ?? .null
+            guard let key = tag["key"]?.string else { continue }
+            dimensions[key] = tag["value"]?.value ?? .null
             var display: Fields = [:]
             for field in ["dimension_display_name", "value_display_name"] {
-                if let v = tag[field], !v.isNull { display[field] = v }
+                if let v = tag[field], !v.isNull { display[field] = v.value }
             }
             if !display.isEmpty { names[key] = .object(display) }
         }

@@ -17,40 +17,36 @@ struct LayerBillMapper {
 
     /// Bill fields that become canonical fields or records; everything else a
     /// bill carries is kept under `metadata.layer`.
-    static let mappedBillFields: Set<String> = [
+    static let mappedBillFields: JSONNames = [
         "external_id", "received_at", "due_at", "paid_at", "line_items", "additional_discount", "additional_sales_taxes",
         "tags", "transaction_tags", "reference_number", "vendor", "vendor_id", "subtotal", "total_amount",
         "payment_allocations", "payments", "is_expense",
     ]
 
-    /// One record the bill yields. `sharedKey` is set for records that can
-    /// repeat across bills of one file (a vendor, a response payment split
-    /// over bills): the stream emits those once.
-    struct Mapped {
-        var record: RawRecord
-        var sharedKey: String?
-    }
+    /// Vendor fields that become canonical fields (the rest: `metadata.layer`).
+    static let mappedVendorFields: JSONNames = ["id", "external_id", "company_name", "email", "transaction_tags"]
 
-    func map(_ element: JSONArrayReader.Element) -> [Mapped] {
+    /// The records one bill yields: its vendor, the bill, its payments.
+    /// Those that can repeat across bills of one file (a vendor, a response
+    /// payment split over bills) carry a `repeatKey`: only the first counts.
+    func map(_ element: JSONArrayReader.Element) -> [RawRecord] {
         var reader = LayerValueReader(file: file, basePath: element.path, line: element.line, minorUnits: minorUnits)
         // The bill exactly as written in the file: what a reject keeps.
         let rawText = String(decoding: element.bytes, as: UTF8.self)
         if let issue = element.issue {
             // JSON, but with a string no text can be made of: this bill alone is rejected.
             return [
-                Mapped(
-                    record: RawRecord(
-                        objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
-                        connectionID: connectionID, fields: [:], rawText: rawText, issues: [issue]))
+                RawRecord(
+                    objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
+                    connectionID: connectionID, fields: [:], rawText: rawText, issues: [issue])
             ]
         }
-        guard case .object(let bill) = element.value else {
+        guard let bill = element.node, bill.isObject else {
             reader.fail("", .invalidType, "a bill must be a JSON object")
             return [
-                Mapped(
-                    record: RawRecord(
-                        objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
-                        connectionID: connectionID, fields: [:], rawText: rawText, issues: reader.issues))
+                RawRecord(
+                    objectType: "vendor_bill", origin: reader.origin(), sourceSystem: Self.sourceSystem,
+                    connectionID: connectionID, fields: [:], rawText: rawText, issues: reader.issues)
             ]
         }
 
@@ -65,17 +61,19 @@ struct LayerBillMapper {
         }
 
         var objectType = "vendor_bill"
-        switch bill["is_expense"] {
-        case nil, .null?, .bool(false)?: break
-        case .bool(true)?: objectType = "expense"
-        default: reader.fail("is_expense", .invalidBoolean, "expected true or false")
+        if let flag = bill["is_expense"], !flag.isNull {
+            switch flag.bool {
+            case true?: objectType = "expense"
+            case false?: break
+            case nil: reader.fail("is_expense", .invalidBoolean, "expected true or false")
+            }
         }
         let isExpense = objectType == "expense"
         var fields: Fields = ["currency": .string(currency)]
         if let sourceID { fields["source_id"] = .string(sourceID) }
-        var layer: Fields = bill.filter { !Self.mappedBillFields.contains($0.key) }
+        var layer: Fields = bill.fields(excluding: Self.mappedBillFields)
         if isExpense, let memo = bill["memo"] {
-            fields["memo"] = memo
+            fields["memo"] = memo.value
             layer.removeValue(forKey: "memo")
         }
         reader.checkMetadata(bill["metadata"], "metadata")
@@ -88,7 +86,7 @@ struct LayerBillMapper {
         mapDueDate(bill, received: received, isExpense: isExpense, into: &fields, reader: &reader)
         let paid = reader.dateTime(bill["paid_at"], "paid_at")
         if let paid {
-            if isExpense { layer["paid_at"] = bill["paid_at"] } else { fields["paid_date"] = .string(paid.date.description) }
+            if isExpense { layer["paid_at"] = bill["paid_at"]?.value } else { fields["paid_date"] = .string(paid.date.description) }
         }
         let voided = reader.dateTime(bill["voided_at"], "voided_at")
         fields["status"] = .string(voided != nil ? "void" : (paid != nil ? "paid" : "open"))
@@ -98,10 +96,11 @@ struct LayerBillMapper {
 
         // Vendor: exactly one of vendor_id / vendor_external_id (request), or
         // the embedded vendor object (response).
-        var records: [Mapped] = []
+        var records: [RawRecord] = []
         let vendor = mapVendor(bill, reader: &reader)
-        if let vendorRecord = vendor.record {
-            records.append(Mapped(record: vendorRecord, sharedKey: "vendor\u{1F}" + (vendorRecord.declaredSourceID ?? "")))
+        if var vendorRecord = vendor.record {
+            vendorRecord.repeatKey = "vendor\u{1F}" + (vendorRecord.declaredSourceID ?? "")
+            records.append(vendorRecord)
         }
         if let reference = vendor.reference { fields["vendor_id"] = .string(reference) }
         if isExpense, let name = vendor.name { fields["vendor_name"] = .string(name) }
@@ -154,21 +153,30 @@ struct LayerBillMapper {
             billRecord.ownedChildren = .init(objectType: "bill_payment", sourceIDs: owned)
         }
         billRecord.issues = reader.issues
-        records.append(Mapped(record: billRecord))
+        records.append(billRecord)
         // The payments of a bill that already failed would only be rejected
         // with it; they are left out rather than reported twice.
         if reader.issues.isEmpty { records += payments.records }
+        // Every record here is made from this bill's bytes, the currency and
+        // which of the bill's records it is (its path inside the bill): what
+        // the fast path's fingerprint is taken over.
+        let context = "layer_bills\u{1F}\(currency)\u{1F}"
+        for i in records.indices {
+            let path = records[i].origin.jsonPath ?? ""
+            let inside = path.hasPrefix(element.path) ? String(path.dropFirst(element.path.count)) : path
+            records[i].madeFrom = .init(context: context + inside, bytes: element.bytes)
+        }
         return records
     }
 
     /// `due_at`, or `bill_terms` counted from the received date; Layer's rule:
     /// "Either due_at or bill_terms must be specified, but not both."
     private func mapDueDate(
-        _ bill: Fields, received: CanonicalDateTime?, isExpense: Bool,
+        _ bill: JSONNode, received: CanonicalDateTime?, isExpense: Bool,
         into fields: inout Fields, reader: inout LayerValueReader
     ) {
-        let hasDueAt = !(bill["due_at"] ?? .null).isNull
-        let hasTerms = !(bill["bill_terms"] ?? .null).isNull
+        let hasDueAt = !(bill["due_at"]?.isNull ?? true)
+        let hasTerms = !(bill["bill_terms"]?.isNull ?? true)
         if hasDueAt && hasTerms {
             reader.fail("due_at", .invalidValue, "give either due_at or bill_terms, not both (Layer's rule)")
             return
@@ -184,7 +192,7 @@ struct LayerBillMapper {
             guard let text = reader.string(bill["bill_terms"], "bill_terms"), let terms = LayerBillTerms(rawValue: text) else {
                 reader.fail(
                     "bill_terms", .invalidEnum,
-                    "'\(Excerpt(CanonicalJSON.string(bill["bill_terms"]!)))' is not one of \(LayerBillTerms.allCases.map(\.rawValue).joined(separator: ", "))"
+                    "'\(Excerpt(CanonicalJSON.string(bill["bill_terms"]!.value)))' is not one of \(LayerBillTerms.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
                 return
             }
@@ -199,11 +207,11 @@ struct LayerBillMapper {
     }
 
     private func mapVendor(
-        _ bill: Fields, reader: inout LayerValueReader
+        _ bill: JSONNode, reader: inout LayerValueReader
     )
         -> (reference: String?, name: String?, record: RawRecord?)
     {
-        if case .object(let vendor)? = bill["vendor"] {
+        if let vendor = bill["vendor"], vendor.isObject {
             let path = "vendor"
             var vendorReader = LayerValueReader(
                 file: file, basePath: reader.basePath + "." + path, line: reader.line,
@@ -230,12 +238,12 @@ struct LayerBillMapper {
                 fields["phone"] = .string(phone)
             }
             let tags = LayerAccounts.dimensions(vendorReader.objects(vendor["transaction_tags"], "transaction_tags"))
-            var layer = vendor.filter { !["id", "external_id", "company_name", "email", "transaction_tags"].contains($0.key) }
+            var layer = vendor.fields(excluding: Self.mappedVendorFields)
             if !tags.dimensions.isEmpty { layer["tags"] = .object(tags.dimensions) }
             let record = RawRecord(
                 objectType: "vendor", origin: vendorReader.origin(), sourceSystem: Self.sourceSystem,
                 connectionID: connectionID, fields: fields, unmapped: layer,
-                rawText: CanonicalJSON.string(.object(vendor)), issues: vendorReader.issues)
+                rawText: CanonicalJSON.string(vendor.value), issues: vendorReader.issues)
             return (id ?? externalID, name, record)
         }
         let vendorID = reader.string(bill["vendor_id"], "vendor_id")

@@ -49,10 +49,10 @@ public struct LayerRecordStream: SizedStream {
     let mapper: LayerBillMapper
     private var queue: [RawRecord] = []
     private var queueIndex = 0
-    /// Vendors and response payments repeat across bills; each is emitted once
-    /// per file (the first occurrence), or its repeats would be rejected as
-    /// duplicates of itself.
-    private var emitted: Set<String> = []
+    /// Vendors and response payments repeat across bills; each is imported
+    /// once per file (the first occurrence), or its repeats would be
+    /// rejected as duplicates of itself.
+    private var firsts = FirstSightings()
 
     init(reader: JSONArrayReader, mapper: LayerBillMapper) {
         self.reader = reader
@@ -62,13 +62,19 @@ public struct LayerRecordStream: SizedStream {
     public mutating func next() throws(InputError) -> RawRecord? {
         while queueIndex >= queue.count {
             guard let element = try reader.next() else { return nil }
-            queue = mapper.map(element).compactMap { mapped in
-                guard let key = mapped.sharedKey else { return mapped.record }
-                return emitted.insert(key).inserted ? mapped.record : nil
-            }
+            queue = mapper.map(element).filter { firsts.keeps($0) }
             queueIndex = 0
         }
         defer { queueIndex += 1 }
         return queue[queueIndex]
+    }
+
+    /// A bill as read, its records made on a worker thread: mapping is most
+    /// of a re-import's reading, and this way it runs on every core.
+    public mutating func nextGroup() throws(InputError) -> RecordGroup? {
+        guard queueIndex >= queue.count else { return try next().map(RecordGroup.made) }
+        guard let element = try reader.next() else { return nil }
+        let mapper = self.mapper
+        return .deferred { mapper.map(element) }
     }
 }

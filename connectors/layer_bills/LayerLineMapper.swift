@@ -30,13 +30,13 @@ struct LayerLineMapper {
     private var accountIDField: String { isExpense ? "expense_account_id" : "account_id" }
     private var accountCodeField: String { isExpense ? "expense_account_code" : "account_code" }
 
-    func lines(_ bill: Fields, reader: inout LayerValueReader) -> Result {
+    func lines(_ bill: JSONNode, reader: inout LayerValueReader) -> Result {
         let scale = reader.minorUnits
         var result = Result(scale: scale)
         for (j, item) in reader.objects(bill["line_items"], "line_items").enumerated() {
             let path = "line_items[\(j)]"
             var line: Fields = [:]
-            var layer = item.filter { !Self.mappedLineFields.contains($0.key) }
+            var layer = item.fields(excluding: Self.mappedLineFields)
             reader.checkMetadata(item["metadata"], path + ".metadata")
 
             if let key = reader.string(item["external_id"], path + ".external_id") ?? reader.string(item["id"], path + ".id") {
@@ -86,7 +86,8 @@ struct LayerLineMapper {
             if let id = account.id { line[accountIDField] = .string(id) }
             if let code = account.code { line[accountCodeField] = .string(code) }
 
-            let taxes = taxDetails(item["sales_taxes"], path: path + ".sales_taxes", reader: &reader)
+            let taxes = taxDetails(
+                reader.objects(item["sales_taxes"], path + ".sales_taxes"), path: path + ".sales_taxes", reader: &reader)
             if !taxes.details.isEmpty {
                 line["tax_details"] = .array(taxes.details.map(Value.object))
                 line["tax_amount"] = .decimal(taxes.total)
@@ -117,7 +118,7 @@ struct LayerLineMapper {
         }
         // Bill-level taxes: one tax line each, its amount the tax.
         for (k, tax) in reader.objects(bill["additional_sales_taxes"], "additional_sales_taxes").enumerated() {
-            let taxes = taxDetails(.array([.object(tax)]), path: "additional_sales_taxes", index: k, reader: &reader)
+            let taxes = taxDetails([tax], path: "additional_sales_taxes", index: k, reader: &reader)
             guard let detail = taxes.details.first else { continue }
             result.additionalTax =
                 reader.exact("additional_sales_taxes") { () throws(ExactDecimal.Overflow) in
@@ -134,37 +135,39 @@ struct LayerLineMapper {
 
     /// Line fields that become canonical fields; the rest go to the line's
     /// `metadata.layer`.
-    static let mappedLineFields: Set<String> = [
+    static let mappedLineFields: JSONNames = [
         "external_id", "product_name", "description", "unit_price", "quantity", "discount_amount", "subtotal",
         "sales_taxes", "tags", "transaction_tags",
     ]
+
+    /// Tax fields that become canonical fields.
+    static let mappedTaxFields: JSONNames = ["amount", "tax_account"]
 
     /// `sales_taxes[]` → `tax_details[]`: tax_amount from `amount`, tax_name
     /// from `tax_account.name`, amount_includes_tax false (Layer prices are net
     /// of tax). The required `tax_detail_ref` is built from the tax name and
     /// position, stable across imports.
     private func taxDetails(
-        _ value: Value?, path: String, index: Int? = nil, reader: inout LayerValueReader
+        _ taxes: [JSONNode], path: String, index: Int? = nil, reader: inout LayerValueReader
     )
         -> (details: [Fields], total: ExactDecimal)
     {
         var details: [Fields] = []
         var total = ExactDecimal.zero
-        for (k, tax) in reader.objects(value, path).enumerated() {
+        for (k, tax) in taxes.enumerated() {
             let position = index ?? k
             let itemPath = "\(path)[\(position)]"
             guard let amount = reader.amount(tax["amount"], itemPath + ".amount", required: true) else { continue }
-            var name: String?
-            if case .object(let account)? = tax["tax_account"] { name = account["name"]?.stringValue }
+            let account = tax["tax_account"].flatMap { $0.isObject ? $0 : nil }
+            let name = account?["name"]?.string
             var detail: Fields = [
                 "tax_detail_ref": .string("\(name ?? "tax")-\(position + 1)"),
                 "tax_amount": .decimal(amount),
                 "amount_includes_tax": .bool(false),
             ]
             if let name { detail["tax_name"] = .string(name) }
-            var layer = tax.filter { $0.key != "amount" }
-            layer.removeValue(forKey: "tax_account")
-            if case .object(let account)? = tax["tax_account"], let type = account["type"] { layer["tax_account_type"] = type }
+            var layer = tax.fields(excluding: Self.mappedTaxFields)
+            if let type = account?["type"] { layer["tax_account_type"] = type.value }
             if !layer.isEmpty { detail["metadata"] = .object([LayerBillMapper.sourceSystem: .object(layer)]) }
             details.append(detail)
             total = reader.exact(itemPath + ".amount") { () throws(ExactDecimal.Overflow) in try total + amount } ?? total

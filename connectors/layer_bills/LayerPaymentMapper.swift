@@ -9,7 +9,7 @@ import BackfillCore
 /// payments imported before for this bill and missing now are marked removed
 /// (tombstoned, never deleted); when it is absent nothing is touched.
 struct LayerPaymentMapper {
-    let bill: Fields
+    let bill: JSONNode
     let billType: String
     let billSourceID: String
     let connectionID: String?
@@ -19,7 +19,7 @@ struct LayerPaymentMapper {
     let billOrigin: Origin
 
     struct Result {
-        var records: [LayerBillMapper.Mapped] = []
+        var records: [RawRecord] = []
         /// The complete set of payment source ids, when the bill states one.
         var ownedSourceIDs: Set<String>?
     }
@@ -29,6 +29,11 @@ struct LayerPaymentMapper {
             objectType: billType, sourceSystem: LayerBillMapper.sourceSystem,
             connectionID: connectionID ?? "", sourceID: billSourceID)
     }
+
+    /// Payment fields that become canonical fields; the rest go to `metadata.layer`.
+    static let mappedPaymentFields: JSONNames = ["external_id", "amount", "processor", "reference_number"]
+    static let mappedAllocatedPaymentFields: JSONNames = ["external_id", "amount", "processor", "reference_number", "at"]
+    static let mappedAllocationFields: JSONNames = ["payment"]
 
     func payments(reader: inout LayerValueReader) -> Result {
         var result = Result()
@@ -44,15 +49,15 @@ struct LayerPaymentMapper {
                 reader.checkMetadata(payment["metadata"], path + ".metadata")
                 var fields = common(sourceID: sourceID, amount: amount, billID: billID, payment: payment)
                 fields["allocations"] = .array([.object(["bill_id": .string(billID), "amount": .decimal(amount)])])
-                let layer = payment.filter { !["external_id", "amount", "processor", "reference_number"].contains($0.key) }
-                result.records.append(.init(record: record(fields, layer: layer, path: path, payment: payment)))
+                let layer = payment.fields(excluding: Self.mappedPaymentFields)
+                result.records.append(record(fields, layer: layer, path: path, payment: payment))
             }
             result.ownedSourceIDs = owned
         } else if let allocations = bill["payment_allocations"], !allocations.isNull {
             var owned: Set<String> = []
             for (k, allocation) in reader.objects(allocations, "payment_allocations").enumerated() {
                 let path = "payment_allocations[\(k)]"
-                guard case .object(let payment)? = allocation["payment"] else {
+                guard let payment = allocation["payment"], payment.isObject else {
                     reader.fail(path + ".payment", .missingRequired, "the allocation has no payment")
                     continue
                 }
@@ -74,37 +79,36 @@ struct LayerPaymentMapper {
                     allocationFields["allocated_on"] = .string(at.date.description)
                 }
                 fields["allocations"] = .array([.object(allocationFields)])
-                var layer = payment.filter { !["external_id", "amount", "processor", "reference_number", "at"].contains($0.key) }
-                layer["allocation"] = .object(allocation.filter { $0.key != "payment" })
+                var layer = payment.fields(excluding: Self.mappedAllocatedPaymentFields)
+                layer["allocation"] = .object(allocation.fields(excluding: Self.mappedAllocationFields))
                 // One payment can be allocated to several bills of the file.
-                result.records.append(
-                    .init(
-                        record: record(fields, layer: layer, path: path + ".payment", payment: payment),
-                        sharedKey: "bill_payment\u{1F}" + sourceID))
+                var shared = record(fields, layer: layer, path: path + ".payment", payment: payment)
+                shared.repeatKey = "bill_payment\u{1F}" + sourceID
+                result.records.append(shared)
             }
             result.ownedSourceIDs = owned
         }
         return result
     }
 
-    private func common(sourceID: String, amount: ExactDecimal, billID: String, payment: Fields) -> Fields {
+    private func common(sourceID: String, amount: ExactDecimal, billID: String, payment: JSONNode) -> Fields {
         var fields: Fields = [
             "source_id": .string(sourceID), "amount": .decimal(amount), "currency": .string(currency),
             "bill_id": .string(billID), "status": .string("paid"),
         ]
         if let vendorReference { fields["vendor_id"] = .string(vendorReference) }
-        if let processor = payment["processor"]?.stringValue { fields["payment_method"] = .string(processor) }
-        if let reference = payment["reference_number"]?.stringValue { fields["payment_number"] = .string(reference) }
+        if let processor = payment["processor"]?.string { fields["payment_method"] = .string(processor) }
+        if let reference = payment["reference_number"]?.string { fields["payment_number"] = .string(reference) }
         return fields
     }
 
-    private func record(_ fields: Fields, layer: Fields, path: String, payment: Fields) -> RawRecord {
+    private func record(_ fields: Fields, layer: Fields, path: String, payment: JSONNode) -> RawRecord {
         var origin = billOrigin
         origin.jsonPath = (billOrigin.jsonPath ?? "$") + "." + path
         var record = RawRecord(
             objectType: "bill_payment", origin: origin, sourceSystem: LayerBillMapper.sourceSystem,
             connectionID: connectionID, fields: fields, unmapped: layer,
-            rawText: CanonicalJSON.string(.object(payment)))
+            rawText: CanonicalJSON.string(payment.value))
         record.parent = billIdentity
         return record
     }

@@ -33,12 +33,12 @@ struct LayerValueReader {
 
     /// An amount in minor units (`123` → `1.23`). Only a JSON integer is an
     /// amount: a string or a fraction of a cent is rejected, never rounded.
-    mutating func amount(_ value: Value?, _ path: @autoclosure () -> String, required: Bool = false) -> ExactDecimal? {
-        switch value {
-        case nil, .null?:
+    mutating func amount(_ node: JSONNode?, _ path: @autoclosure () -> String, required: Bool = false) -> ExactDecimal? {
+        guard let node, !node.isNull else {
             if required { fail(path(), .missingRequired, "is required") }
             return nil
-        case .number(let text)?:
+        }
+        if let text = node.numberText {
             switch ExactDecimal.parse(minorUnits: text, scale: minorUnits) {
             case .success(let amount): return amount
             case .failure(.tooLarge):
@@ -46,14 +46,12 @@ struct LayerValueReader {
             case .failure:
                 fail(path(), .invalidDecimal, "\(Excerpt(text)) is not a whole number of minor units (cents); Layer amounts are integers")
             }
-            return nil
-        case .string(let s)?:
+        } else if let s = node.string {
             fail(path(), .invalidDecimal, "\"\(Excerpt(s))\" is a string; Layer amounts are integer numbers of cents")
-            return nil
-        default:
+        } else {
             fail(path(), .invalidDecimal, "expected an integer number of cents")
-            return nil
         }
+        return nil
     }
 
     /// Arithmetic on amounts (line math, totals). A result past the largest
@@ -70,10 +68,9 @@ struct LayerValueReader {
     }
 
     /// A quantity: any non-negative JSON number, kept exactly as written.
-    mutating func quantity(_ value: Value?, _ path: @autoclosure () -> String) -> ExactDecimal? {
-        switch value {
-        case nil, .null?: return ExactDecimal(1)
-        case .number(let text)?:
+    mutating func quantity(_ node: JSONNode?, _ path: @autoclosure () -> String) -> ExactDecimal? {
+        guard let node, !node.isNull else { return ExactDecimal(1) }
+        if let text = node.numberText {
             let q: ExactDecimal
             switch ExactDecimal.parse(text) {
             case .success(let parsed): q = parsed
@@ -86,63 +83,56 @@ struct LayerValueReader {
                 return nil
             }
             return q
-        case .string(let s)?:
-            fail(path(), .invalidDecimal, "\"\(Excerpt(s))\" is a string; quantity must be a number")
-            return nil
-        default:
-            fail(path(), .invalidDecimal, "expected a number")
-            return nil
         }
+        if let s = node.string {
+            fail(path(), .invalidDecimal, "\"\(Excerpt(s))\" is a string; quantity must be a number")
+        } else {
+            fail(path(), .invalidDecimal, "expected a number")
+        }
+        return nil
     }
 
-    mutating func dateTime(_ value: Value?, _ path: @autoclosure () -> String) -> CanonicalDateTime? {
-        switch value {
-        case nil, .null?: return nil
-        case .string(let s)?:
-            if let t = CanonicalDateTime(iso: s) { return t }
-            fail(path(), .invalidDateTime, "'\(Excerpt(s))' is not an ISO 8601 date-time with a zone")
-            return nil
-        default:
+    mutating func dateTime(_ node: JSONNode?, _ path: @autoclosure () -> String) -> CanonicalDateTime? {
+        guard let node, !node.isNull else { return nil }
+        guard let s = node.string else {
             fail(path(), .invalidDateTime, "expected a date-time string")
             return nil
         }
+        if let t = CanonicalDateTime(iso: s) { return t }
+        fail(path(), .invalidDateTime, "'\(Excerpt(s))' is not an ISO 8601 date-time with a zone")
+        return nil
     }
 
-    mutating func string(_ value: Value?, _ path: @autoclosure () -> String) -> String? {
-        switch value {
-        case nil, .null?: return nil
-        case .string(let s)?: return s.isEmpty ? nil : s
-        case .number(let n)?: return n
-        default:
-            fail(path(), .invalidType, "expected a string")
-            return nil
-        }
+    mutating func string(_ node: JSONNode?, _ path: @autoclosure () -> String) -> String? {
+        guard let node, !node.isNull else { return nil }
+        if let s = node.string { return s.isEmpty ? nil : s }
+        if let n = node.numberText { return n }
+        fail(path(), .invalidType, "expected a string")
+        return nil
     }
 
-    mutating func objects(_ value: Value?, _ path: @autoclosure () -> String) -> [Fields] {
-        switch value {
-        case nil, .null?: return []
-        case .array(let items)?:
-            var out: [Fields] = []
-            for (i, item) in items.enumerated() {
-                if case .object(let o) = item { out.append(o) } else { fail("\(path())[\(i)]", .invalidType, "expected an object") }
-            }
-            return out
-        default:
+    mutating func objects(_ node: JSONNode?, _ path: @autoclosure () -> String) -> [JSONNode] {
+        guard let node, !node.isNull else { return [] }
+        guard node.kind == .array else {
             fail(path(), .invalidType, "expected a list")
             return []
         }
+        var out: [JSONNode] = []
+        for (i, item) in node.elements.enumerated() {
+            if item.isObject { out.append(item) } else { fail("\(path())[\(i)]", .invalidType, "expected an object") }
+        }
+        return out
     }
 
     /// Layer's limit: "Arbitrary custom metadata in JSON format with a size
     /// limit of 1KB" (1024 bytes of compact JSON).
-    mutating func checkMetadata(_ value: Value?, _ path: @autoclosure () -> String) {
-        guard let value, !value.isNull else { return }
-        guard case .object = value else {
+    mutating func checkMetadata(_ node: JSONNode?, _ path: @autoclosure () -> String) {
+        guard let node, !node.isNull else { return }
+        guard node.isObject else {
             fail(path(), .invalidType, "metadata must be a JSON object")
             return
         }
-        let size = CanonicalJSON.bytes(value).count
+        let size = CanonicalJSON.bytes(node.value).count
         if size > 1024 {
             fail(path(), .invalidValue, "is \(size) bytes; Layer's limit for metadata is 1 KB (1024 bytes)")
         }

@@ -8,6 +8,7 @@ public protocol NotingStream: RecordStream {
 /// A record stream of any connector, so one runner serves them all.
 public struct AnyRecordStream: RowFileStream, SizedStream, NotingStream {
     private var nextRecord: () throws(InputError) -> RawRecord?
+    private var nextRecordGroup: () throws(InputError) -> RecordGroup?
     public let inputHeader: String?
     private let position: () -> Int
     private let currentNotes: () -> [String]
@@ -21,6 +22,7 @@ public struct AnyRecordStream: RowFileStream, SizedStream, NotingStream {
         // position they read are those of the stream `next()` advances.
         var s = stream
         nextRecord = { () throws(InputError) -> RawRecord? in try s.next() }
+        nextRecordGroup = { () throws(InputError) -> RecordGroup? in try s.nextGroup() }
         currentNotes = { (s as? any NotingStream)?.notes ?? [] }
         inputHeader = (stream as? any RowFileStream)?.inputHeader ?? nil
         totalBytes = (stream as? any SizedStream)?.totalBytes ?? nil
@@ -28,4 +30,5 @@ public struct AnyRecordStream: RowFileStream, SizedStream, NotingStream {
     }
 
     public mutating func next() throws(InputError) -> RawRecord? { try nextRecord() }
+    public mutating func nextGroup() throws(InputError) -> RecordGroup? { try nextRecordGroup() }
 }

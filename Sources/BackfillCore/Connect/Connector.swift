@@ -5,6 +5,45 @@
 /// the others. Problems with one record travel inside the record as issues.
 public protocol RecordStream: SendableMetatype {
     mutating func next() throws(InputError) -> RawRecord?
+    /// The records of the next piece of input, or nil at the end. The
+    /// default is `next()`'s record, made. A stream whose records are costly
+    /// to make from a piece it has read (a Layer bill into its vendor, bill
+    /// and payments) returns the making instead, and the read-ahead runs it
+    /// on a worker thread, so the one reader thread only reads.
+    mutating func nextGroup() throws(InputError) -> RecordGroup?
+}
+
+extension RecordStream {
+    public mutating func nextGroup() throws(InputError) -> RecordGroup? { try next().map(RecordGroup.made) }
+}
+
+/// The records of one piece of input: made, or to be made on any thread.
+/// Making must be pure (the same piece always gives the same records), and
+/// a record that other pieces may give again carries a `repeatKey`, so the
+/// first one in input order is kept however the making was scheduled.
+public enum RecordGroup: Sendable {
+    case made(RawRecord)
+    case deferred(@Sendable () -> [RawRecord])
+
+    public func records() -> [RawRecord] {
+        switch self {
+        case .made(let record): return [record]
+        case .deferred(let make): return make()
+        }
+    }
+}
+
+/// The rule for `RawRecord.repeatKey`, in one place for every consumer of
+/// a stream: a record whose key came earlier in the same input is dropped.
+public struct FirstSightings {
+    private var seen: Set<String> = []
+    public init() {}
+
+    /// Whether `record` is kept: it has no key, or the first with its key.
+    public mutating func keeps(_ record: RawRecord) -> Bool {
+        guard let key = record.repeatKey else { return true }
+        return seen.insert(key).inserted
+    }
 }
 
 /// A stream of rows from a text file (CSV) whose rejected rows can be

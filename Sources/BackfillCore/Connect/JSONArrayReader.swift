@@ -17,9 +17,12 @@ import Foundation
 /// JSON path; a file that ends early says it is truncated.
 public struct JSONArrayReader {
     /// One element: its parsed value, JSON path, and where it starts.
-    public struct Element {
-        /// `.null` when `issue` is set.
-        public let value: Value
+    public struct Element: Sendable {
+        /// The element on a tape of tokens (`JSONTape`): members become
+        /// strings or values only as a mapper reads them. nil when `issue` is set.
+        public let node: JSONNode?
+        /// The element as a tree; `.null` when `issue` is set.
+        public var value: Value { node?.value ?? .null }
         public let path: String
         public let index: Int
         public let line: Int
@@ -194,7 +197,7 @@ public struct JSONArrayReader {
     private mutating func readValue(
         path: String, depth: Int
     ) throws(InputError)
-        -> (value: Value, bytes: [UInt8], line: Int, offset: Int, invalid: JSONParser.SyntaxError?)
+        -> (node: JSONNode?, bytes: [UInt8], line: Int, offset: Int, invalid: JSONParser.SyntaxError?)
     {
         skipSpace()
         let startLine = line
@@ -202,9 +205,9 @@ public struct JSONArrayReader {
         var bytes: [UInt8] = []
         try scanValue(into: &bytes, path: path, depth: depth)
         do {
-            return (try JSONParser.parse(bytes, limits: limits.json, depth: depth), bytes, startLine, startOffset, nil)
+            return (try JSONParser.tape(bytes, limits: limits.json, depth: depth), bytes, startLine, startOffset, nil)
         } catch {
-            if error.kind == .invalidString { return (.null, bytes, startLine, startOffset, error) }
+            if error.kind == .invalidString { return (nil, bytes, startLine, startOffset, error) }
             throw located(error, in: path, line: startLine, offset: startOffset)
         }
     }
@@ -225,7 +228,7 @@ public struct JSONArrayReader {
         let keyOffset = offset
         let key = try readValue(path: "a member name in \(path)", depth: 1)
         if let invalid = key.invalid { throw located(invalid, in: path, line: keyLine, offset: keyOffset) }
-        guard case .string(let name) = key.value else { throw failure("expected a member name in \(path)") }
+        guard let name = key.node?.string else { throw failure("expected a member name in \(path)") }
         guard envelopeKeys.insert(name).inserted else {
             throw failure("the name \"\(Excerpt(name))\" appears twice in \(path)", code: .duplicateKey, line: keyLine, offset: keyOffset)
         }
@@ -370,7 +373,7 @@ public struct JSONArrayReader {
                 code: invalid.code, message: "\(invalid.message) (byte \(read.offset + invalid.offset))")
         }
         return Element(
-            value: read.value, path: path, index: index, line: read.line, offset: read.offset, bytes: read.bytes,
+            node: read.node, path: path, index: index, line: read.line, offset: read.offset, bytes: read.bytes,
             issue: issue)
     }
 }

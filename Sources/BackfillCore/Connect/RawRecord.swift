@@ -30,6 +30,29 @@ public struct RawRecord: Sendable {
     /// one type (Layer: a bill's `payments` array), those previously imported
     /// and not in `sourceIDs` are marked removed.
     public var ownedChildren: OwnedChildren?
+    /// The bytes this record was made from, when its connector can name
+    /// them (a Layer bill as written in the file): the fast path's
+    /// fingerprint hashes them instead of serializing the record.
+    public var madeFrom: SourceBytes?
+    /// Set on a record that several pieces of one input carry (a vendor
+    /// embedded in each of its bills): only the first is imported, the
+    /// others would be rejected as repeats of it (`FirstSightings`).
+    public var repeatKey: String?
+
+    /// Bytes that, read by the same build with the same `context`, give
+    /// exactly this raw record: every field, its parent and the children it
+    /// states. The connector vouches for that; anything it reads besides
+    /// the bytes (its settings, which of the records the bytes yield this is)
+    /// goes in `context`. Object type, source system and connection are
+    /// hashed besides, so they need not be in it.
+    public struct SourceBytes: Sendable {
+        public var context: String
+        public var bytes: [UInt8]
+        public init(context: String, bytes: [UInt8]) {
+            self.context = context
+            self.bytes = bytes
+        }
+    }
 
     public struct OwnedChildren: Sendable {
         public var objectType: String

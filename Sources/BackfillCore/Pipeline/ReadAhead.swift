@@ -32,14 +32,15 @@ final class PreparedRecord: Sendable {
 /// The first half of an input's pipeline, run ahead of the store on other
 /// threads: one thread reads raw records in batches, and each batch is
 /// normalized, validated, serialized and hashed on the system's worker
-/// threads while the next is read. None of that touches the store, so it
+/// threads while the next is read. A stream that returns its pieces
+/// unmade (`RecordGroup.deferred`) has them made there too. None of that touches the store, so it
 /// overlaps the main thread's diffing and writing; on two cores that is most
 /// of the difference between one core busy and two.
 ///
 /// Order is kept: batches come out in the order the stream yields them, and
 /// an input error comes out after the records read before it, exactly where
 /// a single-threaded run would have met it. Memory stays flat: at most
-/// `depth` batches of `batchSize` records wait.
+/// `depth` batches of `batchSize` pieces (records, or bills still to map) wait.
 final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     enum Item {
         case batch([PreparedRecord])
@@ -53,9 +54,17 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         // Written once, before `done` is signalled.
         private var records: [PreparedRecord] = []
 
-        init(_ raws: [RawRecord], prepare: @escaping @Sendable (RawRecord) -> PreparedRecord) {
+        init(_ groups: [RecordGroup], prepare: @escaping @Sendable (RawRecord) -> PreparedRecord) {
             DispatchQueue.global(qos: .userInitiated).async { [self] in
-                records = raws.map(prepare)
+                var made: [PreparedRecord] = []
+                made.reserveCapacity(groups.count)
+                for group in groups {
+                    switch group {
+                    case .made(let raw): made.append(prepare(raw))
+                    case .deferred(let make): for raw in make() { made.append(prepare(raw)) }
+                    }
+                }
+                records = made
                 done.signal()
             }
         }
@@ -89,6 +98,8 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         return consumedBytes
     }
 
+    /// Consumer only: the `repeatKey`s met so far.
+    private var firsts = FirstSightings()
     private let depth: Int
     private let batchSize: Int
     private let prepare: @Sendable (RawRecord) -> PreparedRecord
@@ -105,14 +116,20 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     }
 
     private func produce() {
-        var batch: [RawRecord] = []
+        var batch: [RecordGroup] = []
         batch.reserveCapacity(batchSize)
         // nil once the consumer has given up: nothing more is prepared or pushed.
         var last: Queued? = .end
+        // A piece still to make counts as several records: a Layer bill is
+        // about four (its lines, taxes and payments), and batches of 256
+        // bills held four times the memory for no gain in speed.
+        var weight = 0
         do {
-            while let raw = try stream.next() {
-                batch.append(raw)
-                if batch.count == batchSize {
+            while let group = try stream.nextGroup() {
+                batch.append(group)
+                if case .deferred = group { weight += 2 } else { weight += 1 }
+                if weight >= batchSize {
+                    weight = 0
                     guard push(.batch(PendingBatch(batch, prepare: prepare))) else {
                         last = nil
                         break
@@ -146,7 +163,8 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         return true
     }
 
-    /// The next item, waiting for the producer when it is behind.
+    /// The next item, waiting for the producer when it is behind. Records
+    /// made on the workers are sifted here, in input order, for repeats.
     func next() -> Item {
         condition.lock()
         while queue.isEmpty { condition.wait() }
@@ -154,7 +172,10 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         switch item {
-        case .batch(let pending): return .batch(pending.wait())
+        case .batch(let pending):
+            let records = pending.wait()
+            guard records.contains(where: { $0.raw.repeatKey != nil }) else { return .batch(records) }
+            return .batch(records.filter { firsts.keeps($0.raw) })
         case .failed(let error): return .failed(error)
         case .end: return .end
         }
