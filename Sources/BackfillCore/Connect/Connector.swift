@@ -24,13 +24,6 @@ extension RecordStream {
 public enum RecordGroup: Sendable {
     case made(RawRecord)
     case deferred(@Sendable () -> [RawRecord])
-
-    public func records() -> [RawRecord] {
-        switch self {
-        case .made(let record): return [record]
-        case .deferred(let make): return make()
-        }
-    }
 }
 
 /// The rule for `RawRecord.repeatKey`, in one place for every consumer of

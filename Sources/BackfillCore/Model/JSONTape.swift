@@ -29,6 +29,16 @@ public final class JSONTape: Sendable {
         var count: Int
         /// The index just past this node and everything inside it.
         var end: Int
+
+        /// A string's or a number's text, in whichever buffer holds it: the
+        /// one reading of a node's text, for the tape and its builder alike.
+        static func withText<R>(
+            _ node: Node, bytes: [UInt8], decoded: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> R
+        ) -> R {
+            (node.isDecoded ? decoded : bytes).withUnsafeBufferPointer { all in
+                body(UnsafeBufferPointer(rebasing: all[node.start..<node.start + node.count]))
+            }
+        }
     }
 
     let bytes: [UInt8]
@@ -43,10 +53,7 @@ public final class JSONTape: Sendable {
     }
 
     func withText<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let node = nodes[i]
-        return (node.isDecoded ? decoded : bytes).withUnsafeBufferPointer { all in
-            body(UnsafeBufferPointer(rebasing: all[node.start..<node.start + node.count]))
-        }
+        Node.withText(nodes[i], bytes: bytes, decoded: decoded, body)
     }
 
     func text(_ i: Int) -> String { withText(i) { String(decoding: $0, as: UTF8.self) } }
@@ -60,29 +67,17 @@ public final class JSONTape: Sendable {
     /// The index of the value of `object`'s member named `name`, if it has one.
     func member(of object: Int, named name: UnsafeBufferPointer<UInt8>) -> Int? {
         nodes.withUnsafeBufferPointer { nodes in
-            bytes.withUnsafeBufferPointer { bytes in
-                let node = nodes[object]
-                guard node.kind == .object else { return nil }
-                var j = object + 1
-                while j < node.end {
-                    let key = nodes[j]
-                    if key.count == name.count {
-                        let text: UnsafeBufferPointer<UInt8>
-                        if key.isDecoded {
-                            if decoded.withUnsafeBufferPointer({
-                                JSONTape.equal(UnsafeBufferPointer(rebasing: $0[key.start..<key.start + key.count]), name)
-                            }) {
-                                return j + 1
-                            }
-                        } else {
-                            text = UnsafeBufferPointer(rebasing: bytes[key.start..<key.start + key.count])
-                            if JSONTape.equal(text, name) { return j + 1 }
-                        }
-                    }
-                    j = nodes[j + 1].end
+            let node = nodes[object]
+            guard node.kind == .object else { return nil }
+            var j = object + 1
+            while j < node.end {
+                let key = nodes[j]
+                if key.count == name.count, Node.withText(key, bytes: bytes, decoded: decoded, { JSONTape.equal($0, name) }) {
+                    return j + 1
                 }
-                return nil
+                j = nodes[j + 1].end
             }
+            return nil
         }
     }
 
@@ -154,9 +149,7 @@ public final class JSONTape: Sendable {
         }
 
         private func withText<R>(_ node: Node, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-            (node.isDecoded ? decoded : bytes).withUnsafeBufferPointer { all in
-                body(UnsafeBufferPointer(rebasing: all[node.start..<node.start + node.count]))
-            }
+            Node.withText(node, bytes: bytes, decoded: decoded, body)
         }
 
         private func same(_ a: Node, _ b: Node) -> Bool {

@@ -33,7 +33,8 @@ final class PreparedRecord: Sendable {
 /// threads: one thread reads raw records in batches, and each batch is
 /// normalized, validated, serialized and hashed on the system's worker
 /// threads while the next is read. A stream that returns its pieces
-/// unmade (`RecordGroup.deferred`) has them made there too. None of that touches the store, so it
+/// unmade (`RecordGroup.deferred`) has them made there too. None of that
+/// touches the store, so it
 /// overlaps the main thread's diffing and writing; on two cores that is most
 /// of the difference between one core busy and two.
 ///
@@ -120,9 +121,9 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         batch.reserveCapacity(batchSize)
         // nil once the consumer has given up: nothing more is prepared or pushed.
         var last: Queued? = .end
-        // A piece still to make counts as several records: a Layer bill is
-        // about four (its lines, taxes and payments), and batches of 256
-        // bills held four times the memory for no gain in speed.
+        // A piece still to make counts as two records: batches of 256 Layer
+        // bills held 149 MiB at peak (over the 128 MiB budget); counted as
+        // four, 64 MiB but a slower re-import; as two, about 86 MiB.
         var weight = 0
         do {
             while let group = try stream.nextGroup() {
