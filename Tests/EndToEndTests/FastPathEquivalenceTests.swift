@@ -144,6 +144,36 @@ final class FastPathEquivalenceTests: CLITestCase {
         XCTAssertEqual((yen["summary"] as? [String: Any])?["updated"] as? Int, created, "\(yen)")
     }
 
+    /// A CSV row is fingerprinted by its text as read, hashed with what else
+    /// turns text into fields: the header, each column's target, constants
+    /// and defaults. The same rows under a header with two columns swapped,
+    /// or with another constant, are other records, and must miss; the
+    /// spoilt content hashes show that an unchanged count came from the
+    /// fingerprints alone.
+    func testCSVFingerprintsAreTheRowsTextAndWhatMapsIt() throws {
+        let rows = "e1,2026-03-02,Acme,Paper,12.50,USD,approved\ne2,2026-03-03,Globex,Toner,40.00,USD,approved\n"
+        _ = write("ID,Date,Vendor,Description,Amount,Currency,Status\n" + rows, to: "rows.csv")
+        let base = ["import", "csv", "rows.csv", "--object", "expense", "--connection", "c", "--report", "json"]
+        func summary(_ extra: [String] = []) throws -> [String: Any] {
+            let result = try run(base + extra)
+            XCTAssertEqual(result.status, 0, result.stderr + result.stdout)
+            return try json(result.stdout)["summary"] as? [String: Any] ?? [:]
+        }
+        XCTAssertEqual(try summary()["created"] as? Int, 2)
+        try Database(path: db).execute("UPDATE record_rows SET content_hash = zeroblob(32)")
+        XCTAssertEqual(try summary()["unchanged"] as? Int, 2, "the same text and mapping: the fast path")
+
+        _ = write("ID,Date,Description,Vendor,Amount,Currency,Status\n" + rows, to: "rows.csv")
+        XCTAssertEqual(try summary()["updated"] as? Int, 2, "the same rows under another header")
+        XCTAssertEqual(try sqlite("select group_concat(vendor_name, ' ') from expenses order by source_id"), "Paper Toner")
+
+        let constant = write(#"{"constants": {"memo": "from the bank"}}"#, to: "constant.json")
+        XCTAssertEqual(try summary(["--mapping", constant])["updated"] as? Int, 2, "a constant the rows do not hold")
+        let other = write(#"{"constants": {"memo": "from the card"}}"#, to: "other.json")
+        XCTAssertEqual(try summary(["--mapping", other])["updated"] as? Int, 2, "another constant")
+        XCTAssertEqual(try summary(["--mapping", other])["unchanged"] as? Int, 2)
+    }
+
     /// Anything that shapes the payload besides the row (here the mapping's
     /// amount format) makes the fingerprints miss: the same file read with
     /// decimal commas is compared by content, and its amounts change.

@@ -197,6 +197,9 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         baseNotes + (skipped > 0 ? ["\(file): \(skipped) row(s) skipped by the mapping's skip_if"] : [])
     }
     private let baseNotes: [String]
+    /// `RawRecord.SourceBytes.context` for this file's records: everything
+    /// besides a row's text that turns it into a raw record (see `madeFrom`).
+    let rowContext: String
 
     init(
         reader: CSVReader, file: String, headers: [String], trailingEmpty: Int = 0, mapper: CSVHeaderMapper,
@@ -218,6 +221,32 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
             }
         }
         self.columnOrder = keys.indices.sorted { Fields.precedes(keys[$0], keys[$1]) }
+        self.rowContext = Self.rowContext(
+            headers: headers, trailingEmpty: trailingEmpty, mapper: mapper, rules: rules, connector: connector)
+    }
+
+    /// What a record is made from besides its rows' text, hashed once per
+    /// file: the header as read, the empty columns dropped from its end,
+    /// each column's target, the rules bound to their columns, constants,
+    /// defaults, delimiter and encoding. Given that and the text, splitting
+    /// and mapping are fixed, so the text's hash can stand for the record
+    /// (`RecordFingerprinter`). The one other input is the occurrence count
+    /// in a derived source id (`d-…-2`): it is part of the identity whose
+    /// stored fingerprint the hash is compared with, so it needs no place
+    /// here. The rest of the mapping (amount and date formats, time zone)
+    /// is the normalizer's, in the fingerprint's seed.
+    ///
+    /// Targets and rules are written with `String(reflecting:)`: value types
+    /// of strings, numbers and arrays, which it spells out whole and in order.
+    static func rowContext(
+        headers: [String], trailingEmpty: Int, mapper: CSVHeaderMapper, rules: CompiledRules, connector: CSVConnector
+    ) -> String {
+        var text = "csv_upload row 1\u{1F}\(connector.mapping.delimiter)\u{1F}\(connector.encoding.rawValue)\u{1F}"
+        text += "\(headers.count)\u{1F}" + headers.joined(separator: "\u{1F}") + "\u{1F}\(trailingEmpty)\u{1F}"
+        text += String(reflecting: mapper.targets) + "\u{1F}" + String(reflecting: rules) + "\u{1F}"
+        text += CanonicalJSON.string(.object(connector.mapping.constants)) + "\u{1F}"
+        text += CanonicalJSON.string(.object(connector.mapping.defaults))
+        return SHA256.hex(Array(text.utf8))
     }
 
     /// One CSV row, split into document fields, line fields and the rest.
@@ -341,6 +370,19 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         }
     }
 
+    /// The rows' text, each after its length, so that two rows and one row
+    /// holding the same characters (a quoted line break) differ.
+    private static func sourceBytes(of rows: [ParsedRow]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.reduce(0) { $0 + $1.row.text.utf8.count + 8 })
+        for row in rows {
+            let count = UInt64(row.row.text.utf8.count)
+            withUnsafeBytes(of: count.littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: row.row.text.utf8)
+        }
+        return bytes
+    }
+
     /// Sets a value at a dotted path (`payment_method_details.card_last4`).
     private func set(_ fields: inout Fields, _ path: ArraySlice<String>, _ value: Value) {
         guard let head = path.first else { return }
@@ -397,6 +439,7 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         if mapper.hasLineColumns {
             raw.lineOrigins = rows.map { Origin(file: file, line: $0.row.line) }
         }
+        raw.madeFrom = RawRecord.SourceBytes(context: rowContext, bytes: Self.sourceBytes(of: rows))
         return raw
     }
 

@@ -24,8 +24,9 @@ public protocol RecordStore: AnyObject {
     /// The live or removed record with this identity.
     func lookup(_ identity: RecordIdentity) throws -> StoredRecord?
     /// A hint before a batch: the identities its records will look up. A
-    /// store that pays a round trip per read (PostgreSQL) reads them all at
-    /// once; one that reads in process (SQLite) ignores it.
+    /// store reads them all at once, so that each `lookup` is answered from
+    /// memory: PostgreSQL saves a round trip per record, SQLite a statement.
+    /// What the batch then writes, its lookups must see.
     func prefetch(_ identities: [RecordIdentity]) throws
     /// The first version of a new record (`change.action == .create`).
     func insertRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws
