@@ -36,7 +36,7 @@ struct StagedWrites {
         rows.field(scope)
         rows.field(identity.sourceID)
         rows.field(change.id)
-        rows.field(bytea: writesContent ? SHA256.bytes(hex: change.contentHash) : nil)
+        rows.field(bytea: writesContent ? (change.contentDigest ?? SHA256.bytes(hex: change.contentHash)) : nil)
         rows.field(bytea: change.fingerprint)
         if writesContent { rows.field(utf8: stored) } else { rows.field(nil as String?) }
         rows.field(input)

@@ -22,6 +22,11 @@ enum BinaryColumns {
         SHA256.bytes(hex: hex).map(SQLValue.blob) ?? .text(hex)
     }
 
+    /// The content hash of `change`, from the bytes it carries when it has them.
+    static func hash(of change: RecordChange) -> SQLValue {
+        change.contentDigest.map(SQLValue.blob) ?? hash(change.contentHash)
+    }
+
     static func hashText(_ s: Statement, _ column: Int) -> String {
         guard s.isBlob(column), let bytes = s.blob(column) else { return s.text(column) ?? "" }
         return SHA256.hexString(bytes)

@@ -304,7 +304,7 @@ public final class SQLiteStore: RecordStore {
             """)
         let at = try timestamp(now, of: runID)
         try s.bind([
-            .int(scope), .text(identity.sourceID), BinaryColumns.id(change.id), BinaryColumns.hash(change.contentHash),
+            .int(scope), .text(identity.sourceID), BinaryColumns.id(change.id), BinaryColumns.hash(of: change),
             change.fingerprint.map(SQLValue.blob) ?? .null,
         ])
         try s.bindText(6, bytes: change.storedPayload ?? change.payload)
@@ -342,7 +342,7 @@ public final class SQLiteStore: RecordStore {
                                    money_minor = ?, updated_at = ?
             WHERE row = ?
             """)
-        try s.bind([BinaryColumns.hash(change.contentHash), change.fingerprint.map(SQLValue.blob) ?? .null])
+        try s.bind([BinaryColumns.hash(of: change), change.fingerprint.map(SQLValue.blob) ?? .null])
         try s.bindText(3, bytes: change.storedPayload ?? change.payload)
         try s.bind(
             [.int(runID)] + (try originValues(change.origin)) + [change.parentRow.map { .int($0.value) } ?? .null]

@@ -19,6 +19,9 @@ final class StoredFormTests: XCTestCase {
         let currency = payload["currency"]?.stringValue
         let compact = StoredForm.compact(payload, identity: identity, currency: currency, contract: contract)
         let text = CanonicalJSON.string(.object(compact))
+        let cut = StoredForm.compactBytes(
+            of: Differ().content(of: payload), payload: payload, identity: identity, currency: currency, contract: contract)
+        XCTAssertEqual(String(decoding: cut, as: UTF8.self), text, "cut from the payload's bytes as written", file: file, line: line)
         XCTAssertEqual(
             StoredForm.expandedText(text, identity: identity, currency: currency, contract: contract),
             CanonicalJSON.string(.object(payload)), "expands to the canonical record", file: file, line: line)
@@ -44,6 +47,25 @@ final class StoredFormTests: XCTestCase {
         XCTAssertEqual(compact["document_date"], .string("2026-03-31"), "not the expense date's: kept")
         XCTAssertNotNil(compact["metadata"], "metadata that is not the default {} is kept")
         XCTAssertNil(compact["source_id"])
+    }
+
+    /// The stored form is cut from the bytes written for the content hash,
+    /// not written again: members with escapes, decimals with trailing
+    /// zeros, nested objects and lines come out as the writer writes them,
+    /// whichever members are left out (first, last, all but one).
+    func testTheCompactFormIsCutFromThePayloadAsWritten() {
+        var raw = expenseRecord("exp-3", amount: "7.50")
+        raw.fields["description"] = .string("a \"quoted\" word,\nthen a line")
+        raw.fields["memo"] = .string("tab\tand back\\slash")
+        raw.fields["lines"] = .array([
+            .object(["amount": .string("7.50"), "description": .string("ünïcode"), "quantity": .string("1.000")])
+        ])
+        raw.fields["dimensions"] = .object(["department": .string("R&D")])
+        raw.unmapped = ["z_last": .string("kept")]
+        let (payload, identity) = normalized(raw)
+        let compact = roundTrip(payload, identity)
+        XCTAssertNotNil(compact["lines"])
+        XCTAssertNotNil(compact["metadata"])
     }
 
     func testEveryTypeRoundTripsWithItsDefaults() {

@@ -24,6 +24,6 @@ public struct Applier {
     }
 
     private func columns(_ change: RecordChange) -> QueryColumns {
-        QueryColumns(values: change.values, contract: store.catalog.contract(for: change.identity.objectType))
+        change.columns ?? QueryColumns(values: change.values, contract: store.catalog.contract(for: change.identity.objectType))
     }
 }

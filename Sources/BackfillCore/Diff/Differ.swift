@@ -12,14 +12,24 @@ public struct Differ: Sendable {
     public struct Content: Sendable {
         public let payload: [UInt8]
         public let hash: String
+        /// Where each top-level member lies in `payload`
+        /// (`CanonicalJSON.bytesAndTrailingZeros`).
+        public var members: [Range<Int>] = []
         /// The payload as a store keeps it (`StoredForm`), when computed.
         public var stored: [UInt8]? = nil
+        /// `hash` as its 32 bytes, and the row's query columns: what a store
+        /// binds, worked out with the rest off the store's thread.
+        public var digest: [UInt8]? = nil
+        public var columns: QueryColumns? = nil
     }
 
     /// The stored form of a payload and its content hash.
     public func content(of payload: Fields) -> Content {
-        let (bytes, trailingZeros) = CanonicalJSON.bytesAndTrailingZeros(.object(payload))
-        guard !trailingZeros.isEmpty else { return Content(payload: bytes, hash: SHA256.hex(bytes)) }
+        let (bytes, trailingZeros, members) = CanonicalJSON.bytesAndTrailingZeros(.object(payload))
+        guard !trailingZeros.isEmpty else {
+            let digest = SHA256.digest(bytes)
+            return Content(payload: bytes, hash: SHA256.hexString(digest), members: members, digest: digest)
+        }
         // The hash skips the trailing zeros: it reads the normalized form.
         var hash = SHA256()
         bytes.withUnsafeBytes { all in
@@ -30,7 +40,8 @@ public struct Differ: Sendable {
             }
             hash.update(UnsafeRawBufferPointer(rebasing: all[from...]))
         }
-        return Content(payload: bytes, hash: hash.finalizeHex())
+        let digest = hash.finalize()
+        return Content(payload: bytes, hash: SHA256.hexString(digest), members: members, digest: digest)
     }
 
     /// `content` is `content(of: payload)`, computed ahead by the caller.
@@ -44,6 +55,8 @@ public struct Differ: Sendable {
                 origin: origin, fields: [], payload: content.payload, contentHash: content.hash)
             change.values = payload
             change.storedPayload = content.stored
+            change.contentDigest = content.digest
+            change.columns = content.columns
             return change
         }
         // A removed record sent again comes back, even with the same content.

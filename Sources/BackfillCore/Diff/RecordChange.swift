@@ -54,6 +54,10 @@ public struct RecordChange: Sendable {
     public var row: RowToken? = nil
     /// The payload as a store keeps it (`StoredForm`), for creates and updates.
     public var storedPayload: [UInt8]? = nil
+    /// `contentHash` as bytes and the query columns, when the record was
+    /// prepared ahead (`Differ.Content`); a store works them out otherwise.
+    public var contentDigest: [UInt8]? = nil
+    public var columns: QueryColumns? = nil
     /// The raw record's fingerprint, stored with creates and updates
     /// (`RecordFingerprinter`).
     public var fingerprint: [UInt8]? = nil

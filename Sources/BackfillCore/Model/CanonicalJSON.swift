@@ -33,11 +33,20 @@ public enum CanonicalJSON {
     /// fractional zeros in its decimals (with the point, when nothing is left
     /// after it). The bytes without those ranges are exactly what
     /// `normalizingDecimals` writes: one pass serves payload and hash.
-    public static func bytesAndTrailingZeros(_ value: Value) -> (bytes: [UInt8], trailingZeros: [Range<Int>]) {
+    ///
+    /// For an object, `members` is where each of its members (`"key":value`)
+    /// lies in `bytes`, in order: an object of some of those members is their
+    /// ranges joined by commas, with no second serialization (`StoredForm`).
+    public static func bytesAndTrailingZeros(
+        _ value: Value
+    ) -> (
+        bytes: [UInt8], trailingZeros: [Range<Int>], members: [Range<Int>]
+    ) {
         var writer = Writer(out: [], normalizingDecimals: false, recordZeros: true)
         writer.out.reserveCapacity(1024)
+        writer.recordMembers = true
         writer.write(value)
-        return (writer.out, writer.zeros)
+        return (writer.out, writer.zeros, writer.members)
     }
 
     private struct Writer {
@@ -45,6 +54,9 @@ public enum CanonicalJSON {
         let normalizingDecimals: Bool
         let recordZeros: Bool
         var zeros: [Range<Int>] = []
+        /// Set to note the members of the outermost object only.
+        var recordMembers = false
+        var members: [Range<Int>] = []
 
         mutating func write(_ value: Value) {
             switch value {
@@ -73,13 +85,18 @@ public enum CanonicalJSON {
                 out.append(UInt8(ascii: "]"))
             case .object(let fields):
                 out.append(UInt8(ascii: "{"))
+                let noting = recordMembers
+                recordMembers = false
                 // `Fields` keeps its keys in UTF-8 byte order already.
-                fields.withMembers { members in
-                    for i in members.indices {
+                fields.withMembers { fields in
+                    if noting { members.reserveCapacity(fields.count) }
+                    for i in fields.indices {
                         if i > 0 { out.append(UInt8(ascii: ",")) }
-                        CanonicalJSON.writeString(members[i].key, into: &out)
+                        let start = out.count
+                        CanonicalJSON.writeString(fields[i].key, into: &out)
                         out.append(UInt8(ascii: ":"))
-                        write(members[i].value)
+                        write(fields[i].value)
+                        if noting { members.append(start..<out.count) }
                     }
                 }
                 out.append(UInt8(ascii: "}"))

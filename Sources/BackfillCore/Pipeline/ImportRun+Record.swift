@@ -37,9 +37,10 @@ extension ImportRun {
         if record.canonicalID == nil { record.canonicalID = identity.derivedCanonicalID }
         var content = differ.content(of: record.payload)
         let contract = normalizer.catalog.contract(for: identity.objectType)
-        let stored = StoredForm.compact(
-            record.payload, identity: identity, currency: record.payload["currency"]?.stringValue, contract: contract)
-        content.stored = CanonicalJSON.bytes(.object(stored))
+        content.stored = StoredForm.compactBytes(
+            of: content, payload: record.payload, identity: identity, currency: record.payload["currency"]?.stringValue,
+            contract: contract)
+        content.columns = QueryColumns(values: record.payload, contract: contract)
         return PreparedRecord(raw: raw, record: record, content: content, fingerprint: fingerprint)
     }
 
