@@ -223,39 +223,37 @@ public final class SQLiteStore: RecordStore {
             expansion: StoredForm.Expansion(currency: s.text(c + 5), contract: contract))
     }
 
-    /// Reads a batch's records of its first identity's scope (nearly all of
-    /// them: a CSV's expenses, a Layer batch's bills) with one statement per
-    /// 256 keys, and keeps them, misses too, until one of them is written or
-    /// the transaction ends. In a re-import, the statement's own cost (bind,
-    /// step, reset) was about half of each row's lookup; one statement for
-    /// many keys pays it once. Other scopes are looked up one at a time.
+    /// Reads the stored records of a batch's identities with one statement
+    /// per scope and 256 keys, and keeps them, misses too, until one of them
+    /// is written or the transaction ends. In a re-import, one lookup
+    /// statement per row cost as much in binding, stepping and resetting as
+    /// in finding the row; one statement for many keys pays that once.
     public func prefetch(_ identities: [RecordIdentity]) throws {
         prefetched.records.removeAll(keepingCapacity: true)
-        guard let first = identities.first, let scope = try scope(of: first, create: false) else { return }
-        prefetched.scope = scope
-        var wanted: [String] = []
-        wanted.reserveCapacity(identities.count)
-        for identity in identities
-        where identity.objectType == first.objectType && identity.sourceSystem == first.sourceSystem
-            && identity.connectionID == first.connectionID
-        {
-            if prefetched.records.updateValue(StoredRecord?.none, forKey: identity.sourceID) == nil { wanted.append(identity.sourceID) }
+        var wanted: [Int: (objectType: String, sourceIDs: [String])] = [:]
+        for identity in identities {
+            guard let scope = try scope(of: identity, create: false) else { continue }
+            let key = Prefetched.Key(scope: scope, sourceID: identity.sourceID)
+            guard prefetched.records.updateValue(StoredRecord?.none, forKey: key) == nil else { continue }
+            wanted[scope, default: (identity.objectType, [])].sourceIDs.append(identity.sourceID)
         }
-        let contract = catalog.contract(for: first.objectType)
-        var from = 0
-        while from < wanted.count {
-            let keys = wanted[from..<min(from + Self.prefetchKeys, wanted.count)]
-            from += keys.count
-            let s = try database.statement(sql: Self.prefetchSQL(keys: keys.count))
-            try s.bind([.int(scope)] + keys.map(SQLValue.text))
-            while try s.step() {
-                guard let sourceID = s.text(0) else { continue }
-                prefetched.records[sourceID] = storedRecord(s, at: 1, contract: contract)
+        for (scope, batch) in wanted {
+            let contract = catalog.contract(for: batch.objectType)
+            var from = 0
+            while from < batch.sourceIDs.count {
+                let keys = batch.sourceIDs[from..<min(from + Self.prefetchKeys, batch.sourceIDs.count)]
+                from += keys.count
+                let s = try database.statement(sql: Self.prefetchSQL(keys: keys.count))
+                try s.bind([.int(scope)] + keys.map(SQLValue.text))
+                while try s.step() {
+                    guard let sourceID = s.text(0) else { continue }
+                    prefetched.records[Prefetched.Key(scope: scope, sourceID: sourceID)] = storedRecord(s, at: 1, contract: contract)
+                }
             }
         }
     }
 
-    /// Keys per prefetch statement: a batch and its parents fit in two.
+    /// Keys per prefetch statement: a batch of 256 records of one type fits.
     private static let prefetchKeys = 256
     private static let fullPrefetchSQL = makePrefetchSQL(keys: prefetchKeys)
 
@@ -266,20 +264,26 @@ public final class SQLiteStore: RecordStore {
             + repeatElement("?", count: keys).joined(separator: ",") + ")"
     }
 
-    /// The rows `prefetch` read, by source id in its one scope; nil inside
-    /// for a key it found no row for.
+    /// The rows `prefetch` read, by scope and source id; nil inside for a
+    /// key it found no row for.
     struct Prefetched {
-        var scope = 0
-        var records: [String: StoredRecord?] = [:]
-
-        /// Forgets `sourceID` (in any scope: forgetting costs one lookup).
-        mutating func forget(_ identity: RecordIdentity) { records[identity.sourceID] = nil }
+        struct Key: Hashable {
+            let scope: Int
+            let sourceID: String
+        }
+        var records: [Key: StoredRecord?] = [:]
     }
     var prefetched = Prefetched()
 
+    /// Drops what `prefetch` read of a record about to be written.
+    private func forgetPrefetched(_ identity: RecordIdentity) throws {
+        guard !prefetched.records.isEmpty, let scope = try scope(of: identity, create: false) else { return }
+        prefetched.records[Prefetched.Key(scope: scope, sourceID: identity.sourceID)] = nil
+    }
+
     public func lookup(_ identity: RecordIdentity) throws -> StoredRecord? {
         guard let scope = try scope(of: identity, create: false) else { return nil }
-        if scope == prefetched.scope, let found = prefetched.records[identity.sourceID] { return found }
+        if let found = prefetched.records[Prefetched.Key(scope: scope, sourceID: identity.sourceID)] { return found }
         let s = try database.statement(sql: Self.lookupOne)
         let contract = catalog.contract(for: identity.objectType)
         return try s.firstRow([.int(scope), .text(identity.sourceID)]) { storedRecord($0, at: 0, contract: contract) }
@@ -294,7 +298,7 @@ public final class SQLiteStore: RecordStore {
 
     public func insertRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
         let identity = change.identity
-        prefetched.forget(identity)
+        try forgetPrefetched(identity)
         guard let scope = try scope(of: identity, create: true) else { return }
         let s = try database.statement(
             """
@@ -331,7 +335,7 @@ public final class SQLiteStore: RecordStore {
     /// Replaces a record's content (and revives it if it was removed). Rows
     /// are written by row number, which `lookup` read in this transaction.
     public func updateRecord(_ change: RecordChange, columns: QueryColumns, runID: Int, now: String) throws {
-        prefetched.forget(change.identity)
+        try forgetPrefetched(change.identity)
         guard let row = try change.row?.value ?? self.row(of: change.identity) else { return }
         try keepCurrentVersion(row: row, now: now, runID: runID)
         let s = try database.statement(
@@ -353,7 +357,7 @@ public final class SQLiteStore: RecordStore {
     /// Marks a record removed: a new version with `removed_run` set, the
     /// content kept. Views and exports leave removed records out.
     public func tombstone(_ change: RecordChange, runID: Int, now: String) throws {
-        prefetched.forget(change.identity)
+        try forgetPrefetched(change.identity)
         guard let row = try change.row?.value ?? row(of: change.identity) else { return }
         try keepCurrentVersion(row: row, now: now, runID: runID)
         let at = try timestamp(now, of: runID)
@@ -366,7 +370,7 @@ public final class SQLiteStore: RecordStore {
     }
 
     public func refreshFingerprint(_ change: RecordChange) throws {
-        prefetched.forget(change.identity)
+        try forgetPrefetched(change.identity)
         guard let fingerprint = change.fingerprint, let row = try change.row?.value ?? row(of: change.identity) else { return }
         try database.statement("UPDATE record_rows SET fingerprint = ? WHERE row = ?").run([.blob(fingerprint), .int(row)])
     }
