@@ -228,7 +228,7 @@ public final class SQLiteStore: RecordStore {
     /// is written or the transaction ends. A statement's binding, stepping
     /// and resetting are then paid once per batch, not once per row: in a
     /// 100k-row re-import the store thread's samples fell by a quarter
-    /// (323 to 241), in the 1M one wall time by about a sixth.
+    /// (323 to 241).
     public func prefetch(_ identities: [RecordIdentity]) throws {
         prefetched.records.removeAll(keepingCapacity: true)
         var wanted: [Int: (objectType: String, sourceIDs: [String])] = [:]
