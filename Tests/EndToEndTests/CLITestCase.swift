@@ -80,6 +80,12 @@ class CLITestCase: XCTestCase {
         return try XCTUnwrap(object as? [String: Any], file: file, line: line)
     }
 
+    /// The counts of a run's JSON report (`--report json`): created,
+    /// updated, unchanged, failed, removed.
+    func summary(_ result: Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Int]? {
+        try json(result.stdout, file: file, line: line)["summary"] as? [String: Int]
+    }
+
     /// One value (rows joined by newlines) from the store, read-only, the way
     /// a user would query it with the sqlite3 shell.
     func sqlite(_ sql: String, in store: String? = nil) throws -> String {

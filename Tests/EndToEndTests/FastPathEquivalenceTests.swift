@@ -118,10 +118,9 @@ final class FastPathEquivalenceTests: CLITestCase {
         for path in [db, db + ".copy"] {
             try Database(path: path).execute("UPDATE record_rows SET content_hash = zeroblob(32)")
         }
-        let fast = try json(try run(args).stdout)
-        XCTAssertEqual((fast["summary"] as? [String: Any])?["unchanged"] as? Int, 2000)
-        let slow = try json(try run(args + ["--db", db + ".copy"], environment: ["BACKFILL_FAST_PATH": "off"]).stdout)
-        XCTAssertEqual((slow["summary"] as? [String: Any])?["updated"] as? Int, 2000)
+        XCTAssertEqual(try summary(try run(args))?["unchanged"], 2000)
+        let slow = try run(args + ["--db", db + ".copy"], environment: ["BACKFILL_FAST_PATH": "off"])
+        XCTAssertEqual(try summary(slow)?["updated"], 2000)
     }
 
     /// A Layer bill's records are fingerprinted by the bill's bytes as
@@ -132,16 +131,16 @@ final class FastPathEquivalenceTests: CLITestCase {
         let bills = try String(contentsOf: dir.appendingPathComponent("samples/layer_bills.json"), encoding: .utf8)
         _ = write(bills, to: "bills.json")
         let args = ["import", "layer-bills", "bills.json", "--connection", "l", "--report", "json"]
-        let first = try json(try run(args).stdout)
-        let created = (first["summary"] as? [String: Any])?["created"] as? Int ?? 0
+        let first = try summary(try run(args)) ?? [:]
+        let created = first["created"] ?? 0
         XCTAssertGreaterThan(created, 3, "\(first)")
         try Database(path: db).execute("UPDATE record_rows SET content_hash = zeroblob(32)")
-        let again = try json(try run(args).stdout)
-        XCTAssertEqual((again["summary"] as? [String: Any])?["unchanged"] as? Int, created, "\(again)")
-        XCTAssertEqual((again["summary"] as? [String: Any])?["updated"] as? Int, 0, "\(again)")
-        let yen = try json(try run(args + ["--currency", "JPY"]).stdout)
-        XCTAssertEqual((yen["summary"] as? [String: Any])?["unchanged"] as? Int, 0, "\(yen)")
-        XCTAssertEqual((yen["summary"] as? [String: Any])?["updated"] as? Int, created, "\(yen)")
+        let again = try summary(try run(args)) ?? [:]
+        XCTAssertEqual(again["unchanged"], created, "\(again)")
+        XCTAssertEqual(again["updated"], 0, "\(again)")
+        let yen = try summary(try run(args + ["--currency", "JPY"])) ?? [:]
+        XCTAssertEqual(yen["unchanged"], 0, "\(yen)")
+        XCTAssertEqual(yen["updated"], created, "\(yen)")
     }
 
     /// A CSV row is fingerprinted by its text as read, hashed with what else
@@ -154,24 +153,24 @@ final class FastPathEquivalenceTests: CLITestCase {
         let rows = "e1,2026-03-02,Acme,Paper,12.50,USD,approved\ne2,2026-03-03,Globex,Toner,40.00,USD,approved\n"
         _ = write("ID,Date,Vendor,Description,Amount,Currency,Status\n" + rows, to: "rows.csv")
         let base = ["import", "csv", "rows.csv", "--object", "expense", "--connection", "c", "--report", "json"]
-        func summary(_ extra: [String] = []) throws -> [String: Any] {
+        func counts(_ extra: [String] = []) throws -> [String: Int] {
             let result = try run(base + extra)
             XCTAssertEqual(result.status, 0, result.stderr + result.stdout)
-            return try json(result.stdout)["summary"] as? [String: Any] ?? [:]
+            return try summary(result) ?? [:]
         }
-        XCTAssertEqual(try summary()["created"] as? Int, 2)
+        XCTAssertEqual(try counts()["created"], 2)
         try Database(path: db).execute("UPDATE record_rows SET content_hash = zeroblob(32)")
-        XCTAssertEqual(try summary()["unchanged"] as? Int, 2, "the same text and mapping: the fast path")
+        XCTAssertEqual(try counts()["unchanged"], 2, "the same text and mapping: the fast path")
 
         _ = write("ID,Date,Description,Vendor,Amount,Currency,Status\n" + rows, to: "rows.csv")
-        XCTAssertEqual(try summary()["updated"] as? Int, 2, "the same rows under another header")
+        XCTAssertEqual(try counts()["updated"], 2, "the same rows under another header")
         XCTAssertEqual(try sqlite("select group_concat(vendor_name, ' ') from expenses order by source_id"), "Paper Toner")
 
         let constant = write(#"{"constants": {"memo": "from the bank"}}"#, to: "constant.json")
-        XCTAssertEqual(try summary(["--mapping", constant])["updated"] as? Int, 2, "a constant the rows do not hold")
+        XCTAssertEqual(try counts(["--mapping", constant])["updated"], 2, "a constant the rows do not hold")
         let other = write(#"{"constants": {"memo": "from the card"}}"#, to: "other.json")
-        XCTAssertEqual(try summary(["--mapping", other])["updated"] as? Int, 2, "another constant")
-        XCTAssertEqual(try summary(["--mapping", other])["unchanged"] as? Int, 2)
+        XCTAssertEqual(try counts(["--mapping", other])["updated"], 2, "another constant")
+        XCTAssertEqual(try counts(["--mapping", other])["unchanged"], 2)
     }
 
     /// Anything that shapes the payload besides the row (here the mapping's
@@ -189,8 +188,8 @@ final class FastPathEquivalenceTests: CLITestCase {
         let first = try run(base + ["--mapping", plain])
         XCTAssertEqual(first.status, 0, first.stderr + first.stdout)
         XCTAssertEqual(try sqlite("select group_concat(amount, ' ') from expenses"), "1250.0 2500.0")
-        let again = try json(try run(base + ["--mapping", comma]).stdout)
-        XCTAssertEqual((again["summary"] as? [String: Any])?["updated"] as? Int, 2, "\(again)")
+        let again = try summary(try run(base + ["--mapping", comma])) ?? [:]
+        XCTAssertEqual(again["updated"], 2, "\(again)")
         XCTAssertEqual(try sqlite("select group_concat(amount, ' ') from expenses"), "1.25 2.5")
     }
 }

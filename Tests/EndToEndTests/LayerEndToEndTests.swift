@@ -10,7 +10,7 @@ final class LayerEndToEndTests: CLITestCase {
         let r = try importLayer("samples/layer_bills.json")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(
-            try json(r.stdout)["summary"] as? [String: Int],
+            try summary(r),
             ["created": 11, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
         XCTAssertEqual(try sqlite("select count(*) from vendor_bills"), "5")
         XCTAssertEqual(try sqlite("select count(*) from expenses"), "1")
@@ -28,7 +28,7 @@ final class LayerEndToEndTests: CLITestCase {
 
         let again = try importLayer("samples/layer_bills.json")
         XCTAssertEqual(
-            try json(again.stdout)["summary"] as? [String: Int],
+            try summary(again),
             ["created": 0, "updated": 0, "unchanged": 11, "failed": 0, "removed": 0])
     }
 
@@ -49,13 +49,13 @@ final class LayerEndToEndTests: CLITestCase {
         let first = try importLayer("response.json")
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertEqual(
-            try json(first.stdout)["summary"] as? [String: Int],
+            try summary(first),
             ["created": 1503, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
         XCTAssertEqual(try sqlite("select count(*) from vendors"), "3")
         XCTAssertEqual(try sqlite("select count(*) from bill_payments"), "500")
         let again = try importLayer("response.json")
         XCTAssertEqual(
-            try json(again.stdout)["summary"] as? [String: Int],
+            try summary(again),
             ["created": 0, "updated": 0, "unchanged": 1503, "failed": 0, "removed": 0])
     }
 
@@ -69,7 +69,7 @@ final class LayerEndToEndTests: CLITestCase {
         _ = write(String(decoding: try JSONSerialization.data(withJSONObject: bills), as: UTF8.self), to: "omitted.json")
         let omitted = try importLayer("omitted.json")
         XCTAssertEqual(
-            try json(omitted.stdout)["summary"] as? [String: Int],
+            try summary(omitted),
             ["created": 0, "updated": 0, "unchanged": 9, "failed": 0, "removed": 0], "payments untouched")
         XCTAssertEqual(try sqlite("select count(*) from bill_payments"), "3")
 
@@ -87,7 +87,7 @@ final class LayerEndToEndTests: CLITestCase {
         XCTAssertTrue(text.stdout.contains("- remove  bill_payment PAY-5001"), text.stdout)
 
         let applied = try importLayer("emptied.json")
-        XCTAssertEqual((try json(applied.stdout)["summary"] as? [String: Int])?["removed"], 2)
+        XCTAssertEqual(try summary(applied)?["removed"], 2)
         XCTAssertEqual(try sqlite("select count(*) from bill_payments"), "1", "views leave removed records out")
         XCTAssertEqual(
             try sqlite("select count(*) from records where object_type = 'bill_payment' and removed_at is not null"), "2",
@@ -102,7 +102,7 @@ final class LayerEndToEndTests: CLITestCase {
 
         // Sending the payments again brings them back.
         let revived = try importLayer("samples/layer_bills.json")
-        XCTAssertEqual((try json(revived.stdout)["summary"] as? [String: Int])?["updated"], 2)
+        XCTAssertEqual(try summary(revived)?["updated"], 2)
         XCTAssertEqual(try sqlite("select count(*) from bill_payments"), "3")
     }
 

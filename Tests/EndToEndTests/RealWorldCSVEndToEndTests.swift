@@ -32,7 +32,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
             ], "Af is money out: negative on a bank transaction; Windows-1252 decoded")
         let again = try importSample("eu_bank_export.csv", object: "bank_transaction", mapping: "eu_bank.json")
         XCTAssertEqual(
-            try json(again.stdout)["summary"] as? [String: Int],
+            try summary(again),
             ["created": 0, "updated": 0, "unchanged": 7, "failed": 0, "removed": 0], "derived ids are stable")
     }
 
@@ -52,7 +52,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
             ], "debits are money spent (positive), credits negative; both identical coffees kept")
         XCTAssertEqual(try sqlite("select count(distinct source_id) from expenses"), "6")
         let again = try importSample("us_checking_export.csv", object: "expense", mapping: "us_checking.json")
-        XCTAssertEqual((try json(again.stdout)["summary"] as? [String: Int])?["unchanged"], 6)
+        XCTAssertEqual(try summary(again)?["unchanged"], 6)
 
         // A later export: the same rows plus five new ones, one a third identical coffee.
         var extended = try String(contentsOf: dir.appendingPathComponent("samples/us_checking_export.csv"), encoding: .utf8)
@@ -71,7 +71,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
         ])
         XCTAssertEqual(later.status, 0, later.stderr)
         XCTAssertEqual(
-            try json(later.stdout)["summary"] as? [String: Int],
+            try summary(later),
             ["created": 5, "updated": 0, "unchanged": 6, "failed": 0, "removed": 0],
             "exactly the five new rows, the third identical coffee among them")
         XCTAssertEqual(try sqlite("select count(*) from expenses where vendor_name = 'BLUE BOTTLE COFFEE #12'"), "3")
@@ -93,7 +93,7 @@ final class RealWorldCSVEndToEndTests: CLITestCase {
             (try json(r.stdout)["notes"] as? [String] ?? []).contains { $0.contains("1 row(s) skipped") },
             "the skipped pending row is counted in the report")
         let again = try importSample("card_statement.csv", object: "expense", mapping: "card_statement.json")
-        XCTAssertEqual((try json(again.stdout)["summary"] as? [String: Int])?["unchanged"], 4)
+        XCTAssertEqual(try summary(again)?["unchanged"], 4)
     }
 
     func testMappingMistakesAndUnmatchedColumnsAreSaid() throws {

@@ -54,7 +54,7 @@ final class SchemaMigrationEndToEndTests: CLITestCase {
         let reimport = try run(["import", "csv", "bench/expenses.csv", "--object", "expense", "--connection", "bench", "--report", "json"])
         XCTAssertEqual(reimport.status, 0, reimport.stderr)
         XCTAssertEqual(try sqlite("PRAGMA user_version"), "5")
-        let summary = try json(reimport.stdout)["summary"] as? [String: Int]
+        let summary = try self.summary(reimport)
         XCTAssertEqual(
             summary, ["created": 0, "updated": 0, "unchanged": 300, "failed": 0, "removed": 0], "the bench CSV is all unchanged")
 

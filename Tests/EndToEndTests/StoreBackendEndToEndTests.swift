@@ -60,7 +60,7 @@ final class StoreBackendEndToEndTests: SyncTestCase {
             ])
             XCTAssertEqual(first.status, 0, "\(backend): \(first.stderr)")
             XCTAssertEqual(
-                try json(first.stdout)["summary"] as? [String: Int],
+                try summary(first),
                 ["created": 6, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
             let layer = try run(["import", "layer-bills", "samples/layer_bills.json", "--connection", "acme-layer", "--db", db])
             XCTAssertEqual(layer.status, 0, "\(backend): \(layer.stderr)")
@@ -68,7 +68,7 @@ final class StoreBackendEndToEndTests: SyncTestCase {
                 "import", "csv", "samples/expenses.csv", "--object", "expense", "--connection", "acme", "--db", db, "--report", "json",
             ])
             XCTAssertEqual(
-                try json(again.stdout)["summary"] as? [String: Int],
+                try summary(again),
                 ["created": 0, "updated": 0, "unchanged": 6, "failed": 0, "removed": 0], backend.rawValue)
 
             // One edited amount: a dry run shows exactly it and writes nothing.
@@ -83,7 +83,7 @@ final class StoreBackendEndToEndTests: SyncTestCase {
             XCTAssertEqual(changes.filter { $0["action"] as? String == "update" }.count, 1, "\(backend): \(dry.stdout)")
             XCTAssertEqual(try run(["runs", "--db", db]).stdout, runsBefore, "\(backend): a dry run writes no run row")
             let applied = try run(["import", "csv", edited, "--object", "expense", "--connection", "acme", "--db", db, "--report", "json"])
-            XCTAssertEqual((try json(applied.stdout)["summary"] as? [String: Int])?["updated"], 1, backend.rawValue)
+            XCTAssertEqual(try summary(applied)?["updated"], 1, backend.rawValue)
             let history = try run(["history", "expense", "exp-1001", "--db", db, "--format", "json"])
             XCTAssertEqual(history.status, 0, history.stderr)
             XCTAssertTrue(history.stdout.contains("18.75") && history.stdout.contains("18.76"), "\(backend): \(history.stdout)")
@@ -119,7 +119,7 @@ final class StoreBackendEndToEndTests: SyncTestCase {
             let db = backend.freshStore("repeats")
             let r = try run(["import", "csv", file, "--object", "expense", "--connection", "acme", "--db", db, "--report", "json"])
             XCTAssertEqual(r.status, 65, "\(backend): \(r.stderr)")
-            XCTAssertEqual((try json(r.stdout)["summary"] as? [String: Int])?["created"], 700, backend.rawValue)
+            XCTAssertEqual(try summary(r)?["created"], 700, backend.rawValue)
             XCTAssertTrue(r.stderr.contains("repeats.csv:702") && r.stderr.contains("first on line 4"), "\(backend): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("repeats.csv:703") && r.stderr.contains("first on line 651"), "\(backend): \(r.stderr)")
         }
@@ -132,10 +132,10 @@ final class StoreBackendEndToEndTests: SyncTestCase {
             config(server, name: "sync-\(backend).json", store: db, drops: true)
             let first = try sync(["--report", "json"], config: "sync-\(backend).json")
             XCTAssertEqual(first.status, 0, "\(backend): \(first.stderr)")
-            XCTAssertEqual((try json(first.stdout)["summary"] as? [String: Int])?["created"], 21 * 5 + 4 + 11, backend.rawValue)
+            XCTAssertEqual(try summary(first)?["created"], 21 * 5 + 4 + 11, backend.rawValue)
             let again = try sync(["--report", "json"], config: "sync-\(backend).json")
             XCTAssertEqual(
-                try json(again.stdout)["summary"] as? [String: Int],
+                try summary(again),
                 ["created": 0, "updated": 0, "unchanged": 105, "failed": 0, "removed": 0],
                 backend.rawValue)
             XCTAssertFalse(again.stdout.contains(Self.token) || again.stderr.contains(Self.token))
@@ -287,7 +287,7 @@ final class StoreBackendEndToEndTests: SyncTestCase {
 
         let again = try importCSV("samples/expenses.csv")
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual((try json(again.stdout)["summary"] as? [String: Int])?["unchanged"], 6, "the migrated store knows every record")
+        XCTAssertEqual(try summary(again)?["unchanged"], 6, "the migrated store knows every record")
         XCTAssertEqual(try psql(admin, "select value from \(schema).store_meta where key = 'schema_version'"), "2")
         XCTAssertEqual(try psql(admin, foreignKeys), "1", "only rejects keeps its key")
         XCTAssertEqual(try exportAll(db: db), before)

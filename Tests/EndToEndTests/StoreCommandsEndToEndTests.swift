@@ -74,7 +74,7 @@ final class StoreCommandsEndToEndTests: CLITestCase {
         let again = try run(["import", "csv", fixed] + mapping + ["--encoding", "utf-8", "--report", "json"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(
-            try json(again.stdout)["summary"] as? [String: Int], ["created": 1, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
+            try summary(again), ["created": 1, "updated": 0, "unchanged": 0, "failed": 0, "removed": 0])
         XCTAssertEqual(try sqlite("select count(*) from bank_transactions"), "7", "every booking of the export is in")
     }
 
