@@ -31,8 +31,10 @@ struct LayerPaymentMapper {
     }
 
     /// Payment fields that become canonical fields; the rest go to `metadata.layer`.
-    static let mappedPaymentFields: JSONNames = ["external_id", "amount", "processor", "reference_number"]
-    static let mappedAllocatedPaymentFields: JSONNames = ["external_id", "amount", "processor", "reference_number", "at"]
+    private static let paymentNames = ["external_id", "amount", "processor", "reference_number"]
+    static let mappedPaymentFields = JSONNames(paymentNames)
+    /// An allocated payment's `at` becomes the allocation's date.
+    static let mappedAllocatedPaymentFields = JSONNames(paymentNames + ["at"])
     static let mappedAllocationFields: JSONNames = ["payment"]
 
     func payments(reader: inout LayerValueReader) -> Result {
