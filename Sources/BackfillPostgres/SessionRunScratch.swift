@@ -134,7 +134,7 @@ final class SessionRunScratch: RunScratch {
         return Sighting(input: rows.int(i, c) ?? 0, line: rows.int(i, c + 1), kept: kept)
     }
 
-    func claim(_ identity: RecordIdentity, input: Int, line: Int?) throws -> RunScratchEntry? {
+    func claim(_ identity: RecordIdentity, row: RowToken?, input: Int, line: Int?) throws -> RunScratchEntry? {
         let key = Key(identity)
         if let earlier = try sighting(key) { return earlier.entry }
         try set(key, Sighting(input: input, line: line))

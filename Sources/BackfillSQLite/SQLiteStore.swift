@@ -145,6 +145,7 @@ public final class SQLiteStore: RecordStore {
 
     public func commit() throws {
         prefetched = Prefetched()
+        try runScratch?.send()
         try database.execute("COMMIT")
     }
 
@@ -154,9 +155,18 @@ public final class SQLiteStore: RecordStore {
         prefetched = Prefetched()
         try? database.execute("ROLLBACK")
         numbers = Numbers()
+        runScratch?.rolledBack()
     }
 
-    public func makeRunScratch() throws -> RunScratch { try SQLiteRunScratch(database: database) }
+    /// The scratch of the run in progress, which keeps part of itself in
+    /// memory and so must hear of commits and rollbacks.
+    private weak var runScratch: SQLiteRunScratch?
+
+    public func makeRunScratch() throws -> RunScratch {
+        let scratch = try SQLiteRunScratch(database: database)
+        runScratch = scratch
+        return scratch
+    }
 
     // MARK: Records
 
@@ -317,6 +327,7 @@ public final class SQLiteStore: RecordStore {
             [.int(runID), .int(runID)] + (try originValues(change.origin)) + [change.parentRow.map { .int($0.value) } ?? .null]
                 + columns.bindings + [at, at], at: 7)
         try s.step()
+        try runScratch?.created(row: database.lastInsertRowID, for: identity)
     }
 
     /// Copies the current version of a record into `version_rows`, with the

@@ -120,7 +120,7 @@ final class InMemoryRecordStore: RecordStore {
         unowned let store: InMemoryRecordStore
         init(store: InMemoryRecordStore) { self.store = store }
 
-        func claim(_ identity: RecordIdentity, input: Int, line: Int?) throws -> RunScratchEntry? {
+        func claim(_ identity: RecordIdentity, row: RowToken?, input: Int, line: Int?) throws -> RunScratchEntry? {
             if let seen = store.state.scratch[identity.key] { return seen }
             store.state.scratch[identity.key] = RunScratchEntry(input: input, line: line, id: nil, contentHash: nil, payload: nil)
             return nil

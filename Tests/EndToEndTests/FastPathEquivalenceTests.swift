@@ -192,4 +192,54 @@ final class FastPathEquivalenceTests: CLITestCase {
         XCTAssertEqual(again["updated"], 2, "\(again)")
         XCTAssertEqual(try sqlite("select group_concat(amount, ' ') from expenses"), "1.25 2.5")
     }
+
+    /// A repeat is rejected naming its first line whichever path met the
+    /// first occurrence: the fast path (a bit per stored row), a row this
+    /// run created, or the slow path; a record from an earlier input of the
+    /// run is no repeat; and an input rolled back leaves nothing behind.
+    /// The re-import's first rows are normalized before `FastPathHint` turns,
+    /// so repeats of e5 and of e4500 meet the two paths.
+    func testRepeatsAreFoundWhicheverPathMetTheFirst() throws {
+        var rows = "ID,Date,Vendor,Amount,Currency,Status\n"
+        for i in 0..<5000 { rows += "e\(i),2026-03-02,Vendor \(i),\(i).25,USD,approved\n" }
+        let repeats =
+            "e4500,2026-03-02,Vendor 4500,4500.25,USD,approved\ne4501,2026-03-02,Vendor 4501,9.99,USD,approved\n"
+            + "e4500,2026-03-02,Vendor 4500,4500.25,USD,approved\ne5,2026-03-02,Vendor 5,5.25,USD,approved\n"
+            + "n1,2026-03-02,New,1.00,USD,approved\nn1,2026-03-02,New,1.00,USD,approved\n"
+        _ = write(rows + repeats, to: "rows.csv")
+        // The same rows again, then a quote never closed: rolled back.
+        _ = write(rows + "e1,2026-03-02,\"Vendor 1,1.25,USD,approved\n", to: "broken.csv")
+        _ = write(
+            "ID,Date,Vendor,Amount,Currency,Status\ne4000,2026-03-02,Vendor 4000,4000.25,USD,approved\n"
+                + "e4000,2026-03-02,Vendor 4000,4000.25,USD,approved\n", to: "again.csv")
+        let expected = [
+            "5002 'e4500' first on line 4502", "5003 'e4501' first on line 4503", "5004 'e4500' first on line 4502",
+            "5005 'e5' first on line 7", "5007 'n1' first on line 5006",
+        ]
+        func rejects(_ result: Result) throws -> [String] {
+            let errors = try json(result.stdout)["errors"] as? [[String: Any]] ?? []
+            return errors.map { error in
+                let message = error["message"] as? String ?? ""
+                let first = message.range(of: #"first on line \d+"#, options: .regularExpression).map { String(message[$0]) } ?? message
+                return "\(error["line"] as? Int ?? 0) '\(error["source_id"] as? String ?? "")' \(first)"
+            }
+        }
+        for mode in ["on", "off"] {
+            let store = "repeats-\(mode).sqlite"
+            func importing(_ files: [String]) throws -> Result {
+                try run(
+                    ["import", "csv"] + files + ["--object", "expense", "--connection", "r", "--db", store, "--report", "json"],
+                    environment: ["BACKFILL_FAST_PATH": mode])
+            }
+            let first = try importing(["rows.csv"])
+            XCTAssertEqual(try rejects(first), expected, "first import, fast path \(mode)")
+            XCTAssertEqual(try summary(first)?["created"], 5001)
+            let again = try importing(["rows.csv", "broken.csv", "again.csv"])
+            XCTAssertEqual(try summary(again)?["unchanged"], 5002, "fast path \(mode)")
+            XCTAssertEqual(
+                try rejects(again).filter { !$0.contains("never closed") },
+                expected + ["3 'e4000' first on line 2"], "re-import, fast path \(mode)")
+            XCTAssertEqual(try sqlite("select count(*) from expenses", in: store), "5001")
+        }
+    }
 }

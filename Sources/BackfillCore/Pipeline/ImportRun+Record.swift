@@ -92,7 +92,18 @@ extension ImportRun {
             return Rejected(issues: issues, raw: raw.rawText)
         }
 
-        let seen = try self.seen.claim(identity, input: input, line: raw.origin.line)
+        // The record as the store holds it (a deferred record's was read for
+        // the fast path): its row lets the scratch know a repeat of a record
+        // that the fast path met first.
+        let stored: StoredRecord?
+        if let looked, looked.identity == identity { stored = looked.record } else { stored = try store.lookup(identity) }
+        let seen: RunScratchEntry?
+        if writes && stored == nil {
+            try self.seen.claimNew(identity, input: input, line: raw.origin.line)
+            seen = nil
+        } else {
+            seen = try self.seen.claim(identity, row: stored?.row, input: input, line: raw.origin.line)
+        }
         if let seen, seen.input == input {
             counts.failed += 1
             rejectedIdentities.insert(identity.key)
@@ -111,10 +122,8 @@ extension ImportRun {
         let existing: StoredRecord?
         if !writes, let seen, let hash = seen.contentHash, let payload = seen.payload, let id = seen.id {
             existing = StoredRecord(id: id, contentHash: hash, payload: payload)
-        } else if seen == nil, let looked, looked.identity == identity {
-            existing = looked.record
         } else {
-            existing = try store.lookup(identity)
+            existing = stored
         }
         // The stored fingerprint decides when it matches, whether or not the
         // record was normalized first: one rule, wherever it was prepared.
@@ -165,7 +174,7 @@ extension ImportRun {
         }
         // A first sighting is recorded here; a repeat changes nothing and is
         // met again, the same, by the slow path.
-        guard try seen.claim(identity, input: input, line: raw.origin.line) == nil else { return false }
+        guard try seen.claimUnchanged(identity, row: stored.row, input: input, line: raw.origin.line) else { return false }
         hint.record(unchangedByFingerprint: true)
         let change = RecordChange.unchanged(identity, stored: stored, origin: raw.origin)
         count(.unchanged, in: &counts)

@@ -177,16 +177,44 @@ public struct StoredRecord: Sendable {
 ///
 /// It belongs to the store's transactions: a rollback forgets what the
 /// rolled-back input added. A backend keeps it out of memory when it can
-/// (SQLite: a TEMP table), so memory stays flat whatever the input size.
+/// (SQLite: TEMP tables, and one bit per store row), so memory stays flat
+/// whatever the input size.
 public protocol RunScratch: AnyObject {
     /// Records `identity` as first seen in `input` at `line`; when it was
-    /// seen before, changes nothing and returns that earlier sighting.
-    func claim(_ identity: RecordIdentity, input: Int, line: Int?) throws -> RunScratchEntry?
+    /// seen before, changes nothing and returns that earlier sighting. `row`
+    /// is the store's row of the record as it stands, when there is one.
+    func claim(_ identity: RecordIdentity, row: RowToken?, input: Int, line: Int?) throws -> RunScratchEntry?
+    /// The fast path's claim, for a record found unchanged in the store at
+    /// `row`: true for a first sighting; false for a repeat, which the slow
+    /// path then meets through `claim`, earlier sighting and all. Every
+    /// record of a no-op re-import passes here, so a backend may record it
+    /// more cheaply than `claim` does (SQLite: a bit per row).
+    func claimUnchanged(_ identity: RecordIdentity, row: RowToken?, input: Int, line: Int?) throws -> Bool
+    /// The first sighting of a record the store does not hold, in a run that
+    /// is about to create it in this transaction. No check is needed: had the
+    /// run met it before, it would have created it then (and the store's
+    /// unique identity would refuse a second one). A backend may pair the
+    /// sighting with the row the create makes (SQLite).
+    func claimNew(_ identity: RecordIdentity, input: Int, line: Int?) throws
     /// A record seen in an earlier input now belongs to this one: a repeat
     /// later in this input is a duplicate of this occurrence.
     func move(_ identity: RecordIdentity, to input: Int, line: Int?) throws
     /// Dry runs: what would have been written for the change's identity.
     func keep(_ change: RecordChange) throws
+}
+
+extension RunScratch {
+    public func claim(_ identity: RecordIdentity, input: Int, line: Int?) throws -> RunScratchEntry? {
+        try claim(identity, row: nil, input: input, line: line)
+    }
+
+    public func claimUnchanged(_ identity: RecordIdentity, row: RowToken?, input: Int, line: Int?) throws -> Bool {
+        try claim(identity, row: row, input: input, line: line) == nil
+    }
+
+    public func claimNew(_ identity: RecordIdentity, input: Int, line: Int?) throws {
+        _ = try claim(identity, row: nil, input: input, line: line)
+    }
 }
 
 public struct RunScratchEntry: Sendable {
