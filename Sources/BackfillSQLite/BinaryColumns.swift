@@ -13,8 +13,10 @@ enum BinaryColumns {
     }
 
     static func idText(_ s: Statement, _ column: Int) -> String {
-        guard s.isBlob(column), let bytes = s.blob(column), bytes.count == 16 else { return s.text(column) ?? "" }
-        return UUIDText.format(bytes)
+        guard s.isBlob(column), let text = s.withBlob(column, { $0.count == 16 ? UUIDText.format($0) : nil }) else {
+            return s.text(column) ?? ""
+        }
+        return text
     }
 
     /// A SHA-256 hash (lower-case hex in the core) as its 32 bytes.
@@ -28,8 +30,8 @@ enum BinaryColumns {
     }
 
     static func hashText(_ s: Statement, _ column: Int) -> String {
-        guard s.isBlob(column), let bytes = s.blob(column) else { return s.text(column) ?? "" }
-        return SHA256.hexString(bytes)
+        guard s.isBlob(column) else { return s.text(column) ?? "" }
+        return s.withBlob(column) { SHA256.hexString($0) }
     }
 
     /// `backfill_id(text)` and `backfill_hash(text)` for SQL: what `id` and

@@ -114,6 +114,14 @@ public final class Statement {
         return Array(UnsafeRawBufferPointer(start: p, count: n))
     }
 
+    /// A BLOB column's bytes in place, valid only inside `body`: for what
+    /// is turned into something else at once (an id's or a hash's text).
+    public func withBlob<R>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let n = Int(sqlite3_column_bytes(handle, Int32(column)))
+        let p = sqlite3_column_blob(handle, Int32(column))?.assumingMemoryBound(to: UInt8.self)
+        return body(UnsafeBufferPointer(start: p, count: p == nil ? 0 : n))
+    }
+
     public func isBlob(_ column: Int) -> Bool { sqlite3_column_type(handle, Int32(column)) == SQLITE_BLOB }
 
     public func bytes(_ column: Int) -> [UInt8] {

@@ -1,6 +1,11 @@
 /// The canonical contract of one object type: its fields, what is required,
 /// and the derivation rules that depend on the type.
-public struct ObjectContract: Sendable {
+///
+/// A class, immutable once made: every record looks its contract up several
+/// times (normalizing, validating, compacting, for its query columns), and
+/// copying a struct of this many arrays and dictionaries retained and
+/// released each of them every time.
+public final class ObjectContract: Sendable {
     /// `expense`, `vendor_bill`, …
     public let objectType: String
     /// The SQL view name (`expenses`) and the API collection path (`/v1/expenses`).
@@ -29,7 +34,7 @@ public struct ObjectContract: Sendable {
     /// what it is about.
     public let keyFields: [String]
     /// What a store may leave out of this type's payloads (`StoredForm`).
-    public private(set) var storedFormRules: [StoredForm.Rule] = []
+    public let storedFormRules: [StoredForm.Rule]
 
     init(
         objectType: String, collection: String, apiPath: String, fields: [FieldSpec],
@@ -58,7 +63,7 @@ public struct ObjectContract: Sendable {
         let about = ["vendor_name", "customer_name", "counterparty_name", "name", "display_name", "description", "memo"]
             .first { byName[$0] != nil }
         keyFields = [date, money, byName["currency"] != nil ? "currency" : nil, about].compactMap { $0 }
-        storedFormRules = StoredForm.rules(for: self)
+        storedFormRules = StoredForm.rules(fieldsByName: byName, documentDateSource: documentDateSource, defaults: defaults)
     }
 
     /// The shape of this type's `lines`, if it has lines.

@@ -87,6 +87,12 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
         }
     }
 
+    /// Where `key` is among the members (in key order), if it is there.
+    public func index(forKey key: String) -> Int? {
+        let at = search(key)
+        return at.found ? at.index : nil
+    }
+
     public subscript(key: String) -> Value? {
         get {
             let at = search(key)

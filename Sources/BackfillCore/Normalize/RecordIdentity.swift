@@ -47,22 +47,26 @@ public struct RecordIdentity: Sendable, Hashable, CustomStringConvertible {
 /// 8-4-4-4-12. Stores keep such ids as their 16 bytes.
 public enum UUIDText {
     public static func format(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { format($0) }
+    }
+
+    /// From bytes in place: a store formats every id it reads straight from
+    /// the column, with no array made for it.
+    public static func format(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         precondition(bytes.count == 16, "a UUID is 16 bytes")
-        return bytes.withUnsafeBufferPointer { bytes in
-            String(unsafeUninitializedCapacity: 36) { out in
-                let digits: StaticString = "0123456789abcdef"
-                var o = 0
-                for i in 0..<16 {
-                    if i == 4 || i == 6 || i == 8 || i == 10 {
-                        out[o] = UInt8(ascii: "-")
-                        o += 1
-                    }
-                    out[o] = digits.utf8Start[Int(bytes[i] >> 4)]
-                    out[o + 1] = digits.utf8Start[Int(bytes[i] & 15)]
-                    o += 2
+        return String(unsafeUninitializedCapacity: 36) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var o = 0
+            for i in 0..<16 {
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    out[o] = UInt8(ascii: "-")
+                    o += 1
                 }
-                return o
+                out[o] = digits.utf8Start[Int(bytes[i] >> 4)]
+                out[o + 1] = digits.utf8Start[Int(bytes[i] & 15)]
+                o += 2
             }
+            return o
         }
     }
 

@@ -24,13 +24,21 @@ public enum StoredForm {
     /// How one left-out field comes back.
     public enum Restore: Sendable, Equatable {
         /// From the row's identity or currency column.
-        case column(String)
+        case column(Column)
         /// The contract's default.
         case defaultValue(Value)
         /// The first ten characters of another field (document dates).
         case datePrefix(of: String)
         /// Another field's value (`effective_date` from `document_date`).
         case copy(of: String)
+    }
+
+    /// A row column a left-out field comes back from, named as in SQL.
+    public enum Column: String, Sendable {
+        case sourceID = "source_id"
+        case sourceSystem = "source_system"
+        case connectionID = "connection_id"
+        case currency
     }
 
     /// What a compact payload needs besides itself: the row's currency
@@ -47,23 +55,23 @@ public enum StoredForm {
 
     /// The identity, for a payload of no known contract.
     static let identityRules = [
-        Rule(field: "source_id", restore: .column("source_id")), Rule(field: "source_system", restore: .column("source_system")),
-        Rule(field: "connection_id", restore: .column("connection_id")),
+        Rule(field: "source_id", restore: .column(.sourceID)), Rule(field: "source_system", restore: .column(.sourceSystem)),
+        Rule(field: "connection_id", restore: .column(.connectionID)),
     ]
 
     /// The fields a store may leave out of `contract`'s payloads, in the
     /// order `expand` restores them (a copy after what it copies). Computed
     /// once per contract (`ObjectContract.storedFormRules`).
-    static func rules(for contract: ObjectContract) -> [Rule] {
+    static func rules(fieldsByName: [String: FieldSpec], documentDateSource: String?, defaults: Fields) -> [Rule] {
         var out = identityRules
-        if contract.fieldsByName["currency"] != nil { out.append(Rule(field: "currency", restore: .column("currency"))) }
-        if contract.fieldsByName["document_date"] != nil, let source = contract.documentDateSource {
+        if fieldsByName["currency"] != nil { out.append(Rule(field: "currency", restore: .column(.currency))) }
+        if fieldsByName["document_date"] != nil, let source = documentDateSource {
             out.append(Rule(field: "document_date", restore: .datePrefix(of: source)))
-            if contract.fieldsByName["effective_date"] != nil {
+            if fieldsByName["effective_date"] != nil {
                 out.append(Rule(field: "effective_date", restore: .copy(of: "document_date")))
             }
         }
-        for (name, value) in contract.defaults where !out.contains(where: { $0.field == name }) {
+        for (name, value) in defaults where !out.contains(where: { $0.field == name }) {
             out.append(Rule(field: name, restore: .defaultValue(value)))
         }
         return out
@@ -71,11 +79,12 @@ public enum StoredForm {
 
     /// `payload` without the fields `expand` puts back as they are.
     public static func compact(_ payload: Fields, identity: RecordIdentity, currency: String?, contract: ObjectContract?) -> Fields {
-        var out = payload
-        for field in leftOut(of: payload, identity: identity, currency: currency, contract: contract) {
-            _ = out.removeValue(forKey: field)
+        let left = leftOut(of: payload, identity: identity, currency: currency, contract: contract)
+        var index = -1
+        return payload.filter { _ in
+            index += 1
+            return !left.contains(index)
         }
-        return out
     }
 
     /// The bytes of `compact(payload, …)`, cut from the canonical bytes
@@ -91,7 +100,7 @@ public enum StoredForm {
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(content.payload.count)
         payload.withMembers { members in
-            for i in members.indices where !left.contains(members[i].key) {
+            for i in members.indices where !left.contains(i) {
                 if out.count > 1 { out.append(UInt8(ascii: ",")) }
                 out += content.payload[content.members[i]]
             }
@@ -100,13 +109,17 @@ public enum StoredForm {
         return out
     }
 
-    /// The fields `compact` drops: those `expand` puts back as they are.
-    static func leftOut(of payload: Fields, identity: RecordIdentity, currency: String?, contract: ObjectContract?) -> [String] {
-        var out: [String] = []
+    /// The fields `compact` drops, by their place among the payload's
+    /// members: those `expand` puts back as they are. Places rather than
+    /// names, so that cutting the compact bytes tests each member with an
+    /// integer comparison, not a string one per field left out.
+    static func leftOut(of payload: Fields, identity: RecordIdentity, currency: String?, contract: ObjectContract?) -> [Int] {
+        var out: [Int] = []
         let row = Row(identity: identity, currency: currency)
         for rule in contract?.storedFormRules ?? identityRules {
-            guard let value = payload[rule.field], let restored = restored(rule.restore, from: payload, row: row) else { continue }
-            if same(value, restored) { out.append(rule.field) }
+            guard let index = payload.index(forKey: rule.field), let restored = restored(rule.restore, from: payload, row: row)
+            else { continue }
+            if payload.withMembers({ same($0[index].value, restored) }) { out.append(index) }
         }
         return out
     }
@@ -144,11 +157,10 @@ public enum StoredForm {
 
     private static func restored(_ restore: Restore, from payload: Fields, row: Row) -> Value? {
         switch restore {
-        case .column("source_id"): return .string(row.identity.sourceID)
-        case .column("source_system"): return .string(row.identity.sourceSystem)
-        case .column("connection_id"): return row.identity.connectionID.isEmpty ? nil : .string(row.identity.connectionID)
-        case .column("currency"): return row.currency.map(Value.string)
-        case .column: return nil
+        case .column(.sourceID): return .string(row.identity.sourceID)
+        case .column(.sourceSystem): return .string(row.identity.sourceSystem)
+        case .column(.connectionID): return row.identity.connectionID.isEmpty ? nil : .string(row.identity.connectionID)
+        case .column(.currency): return row.currency.map(Value.string)
         case .defaultValue(let value): return value
         case .datePrefix(let source):
             guard let text = payload[source]?.stringValue else { return nil }
@@ -182,7 +194,7 @@ public enum StoredForm {
         let raw = stored(field)
         guard let rule = contract.storedFormRules.first(where: { $0.field == field }) else { return raw }
         switch rule.restore {
-        case .column(let column): return "r.\(column)"
+        case .column(let column): return "r.\(column.rawValue)"
         case .defaultValue(let value): return "coalesce(\(raw), \(literal(value)))"
         case .datePrefix(let source):
             return "coalesce(\(raw), substr(\(sqlValue(source, contract: contract, stored: stored, literal: literal)), 1, 10))"

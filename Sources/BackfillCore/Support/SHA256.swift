@@ -63,15 +63,17 @@ public struct SHA256 {
     /// Lower-case hex of `bytes`; for an array, indexed in place (every
     /// hash and id a store reads back goes through here).
     public static func hexString(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBufferPointer { bytes in
-            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-                let digits: StaticString = "0123456789abcdef"
-                for i in 0..<bytes.count {
-                    out[2 * i] = digits.utf8Start[Int(bytes[i] >> 4)]
-                    out[2 * i + 1] = digits.utf8Start[Int(bytes[i] & 15)]
-                }
-                return bytes.count * 2
+        bytes.withUnsafeBufferPointer { hexString($0) }
+    }
+
+    public static func hexString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            for i in 0..<bytes.count {
+                out[2 * i] = digits.utf8Start[Int(bytes[i] >> 4)]
+                out[2 * i + 1] = digits.utf8Start[Int(bytes[i] & 15)]
             }
+            return bytes.count * 2
         }
     }
 
