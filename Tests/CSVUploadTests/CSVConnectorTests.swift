@@ -109,6 +109,57 @@ final class CSVConnectorTests: XCTestCase {
         XCTAssertEqual(normalized.payload["expense_date"], .string("2026-03-02"))
     }
 
+    /// A row of a plain mapping comes unmade (`UnmadeRecord`): its shell has
+    /// the made record's fingerprint and likely identity, and making it gives
+    /// what `next()` gives. A row whose id cell is empty or padded (the
+    /// normalizer would look further for an id), a ragged row, a row of only
+    /// an id, and every row of a mapping with a rule come made.
+    func testPlainRowsComeUnmadeAndMakeTheRecordNextGives() throws {
+        let csv =
+            "ID,Date,Vendor,Amount,Currency\ne1,2026-01-02,\"Acme, Inc\",5.00,USD\n e2,2026-01-02,Acme,5.00,USD\n"
+            + "e3,2026-01-02\n,2026-01-02,Acme,1,USD\ne5,,,,\ne6,2026-01-03,Beta,-7,EUR\n"
+        let path = try writeFile(Array(csv.utf8))
+        let fingerprinter = RecordFingerprinter(catalog: .standard, options: NormalizeOptions())
+        let rule = try writeFile(Array(#"{"amount": {"column": "Amount", "negative_is": "in"}}"#.utf8), name: "rule.json")
+        let fills = try writeFile(
+            Array(#"{"constants": {"payment_method_type": "card"}, "defaults": {"vendor_name": "?"}}"#.utf8), name: "fills.json")
+        for (mapping, kinds) in [
+            (CSVMapping(), ["unmade", "made", "made", "made", "made", "unmade"]),
+            (try CSVMapping.load(path: fills), ["unmade", "made", "made", "made", "made", "unmade"]),
+            (try CSVMapping.load(path: rule), Array(repeating: "made", count: 6)),
+        ] {
+            let connector = try CSVConnector(objectType: "expense", connectionID: "bank", mapping: mapping)
+            let expected = try records(connector, path)
+            var stream = try connector.open(path)
+            var seen: [String] = []
+            var made: [RawRecord] = []
+            while let group = try stream.nextGroup() {
+                switch group {
+                case .made(let raw):
+                    seen.append("made")
+                    made.append(raw)
+                case .unmade(let record):
+                    seen.append("unmade")
+                    let (shell, raw) = (record.shell(), record.make())
+                    XCTAssertNotNil(fingerprinter.fingerprint(of: shell))
+                    XCTAssertEqual(fingerprinter.fingerprint(of: shell), fingerprinter.fingerprint(of: raw))
+                    XCTAssertEqual(Normalizer().likelyIdentity(shell), Normalizer().likelyIdentity(raw))
+                    XCTAssertEqual(shell.origin, raw.origin)
+                    XCTAssertEqual(shell.rawText, raw.rawText)
+                    made.append(raw)
+                case .deferred: XCTFail("a CSV row is one record")
+                }
+            }
+            XCTAssertEqual(seen, kinds)
+            XCTAssertEqual(made.map(\.fields), expected.map(\.fields))
+            XCTAssertEqual(made.map(\.unmapped), expected.map(\.unmapped))
+            XCTAssertEqual(made.map(\.issues), expected.map(\.issues))
+            XCTAssertEqual(made.map(\.origin), expected.map(\.origin))
+            XCTAssertEqual(made.map(\.rawText), expected.map(\.rawText))
+            XCTAssertEqual(made.map { $0.madeFrom?.bytes }, expected.map { $0.madeFrom?.bytes })
+        }
+    }
+
     func testMappingErrorsNameTheFileAndPath() throws {
         let path = try writeFile(Array(#"{"columns": {"A": 3}}"#.utf8), name: "m.json")
         XCTAssertThrowsError(try CSVMapping.load(path: path)) { error in

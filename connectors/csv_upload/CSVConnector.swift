@@ -180,9 +180,6 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
     let mapper: CSVHeaderMapper
     let connector: CSVConnector
     private var pending: ParsedRow?
-    /// Column indices in the order of the keys they set, so a row's fields
-    /// are appended to its (sorted) objects rather than inserted between.
-    let columnOrder: [Int]
     /// Empty header cells dropped from the end: rows may carry as many empty fields.
     let trailingEmpty: Int
     let rules: CompiledRules
@@ -199,7 +196,13 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
     private let baseNotes: [String]
     /// `RawRecord.SourceBytes.context` for this file's records: everything
     /// besides a row's text that turns it into a raw record (see `madeFrom`).
-    let rowContext: String
+    var rowContext: String { maker.rowContext }
+    /// What turns a row into its record, shared with the rows left unmade.
+    let maker: CSVRowMaker
+    /// The column of the source id, when a row can go unmade
+    /// (`UnmadeCSVRow`): the id is that one cell, and no rule, line column,
+    /// constant or default has a part in the record's identity or issues.
+    let unmadeIDColumn: Int?
 
     init(
         reader: CSVReader, file: String, headers: [String], trailingEmpty: Int = 0, mapper: CSVHeaderMapper,
@@ -213,16 +216,14 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         self.baseNotes = notes
         self.mapper = mapper
         self.connector = connector
-        let keys = mapper.targets.map { target -> String in
-            switch target {
-            case .document(let p), .line(let p): return p.joined(separator: ".")
-            case .unmapped(let header): return header
-            case .ignored: return ""
-            }
-        }
-        self.columnOrder = keys.indices.sorted { Fields.precedes(keys[$0], keys[$1]) }
-        self.rowContext = Self.rowContext(
-            headers: headers, trailingEmpty: trailingEmpty, mapper: mapper, rules: rules, connector: connector)
+        self.maker = CSVRowMaker(
+            file: file, headers: headers, mapper: mapper, connector: connector,
+            rowContext: Self.rowContext(headers: headers, trailingEmpty: trailingEmpty, mapper: mapper, rules: rules, connector: connector))
+        let idColumns = mapper.targets.indices.filter { mapper.targets[$0] == .document(["source_id"]) }
+        let plain =
+            !mapper.hasLineColumns && rules.amount == nil && rules.combine == nil && rules.derive.isEmpty
+            && !connector.mapping.constants.keys.contains("source_id") && !connector.mapping.defaults.keys.contains("source_id")
+        self.unmadeIDColumn = plain && idColumns.count == 1 ? idColumns[0] : nil
     }
 
     /// What a record is made from besides its rows' text, hashed once per
@@ -249,24 +250,6 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         return SHA256.hex(Array(text.utf8))
     }
 
-    /// One CSV row, split into document fields, line fields and the rest.
-    struct ParsedRow {
-        var document: Fields = [:]
-        var line: Fields = [:]
-        var unmapped: Fields = [:]
-        var row: CSVRow
-        var issues: [RecordIssue] = []
-
-        var sourceID: String? {
-            guard case .string(let s)? = document["source_id"] else { return nil }
-            // Trim only when an end is white space: Foundation's trimming
-            // bridges through NSString, which showed up in profiles.
-            func plain(_ u: Unicode.Scalar?) -> Bool { u.map { $0.isASCII && $0 != " " && $0 != "\t" } ?? true }
-            let t = plain(s.unicodeScalars.first) && plain(s.unicodeScalars.last) ? s : s.trimmingCharacters(in: .whitespaces)
-            return t.isEmpty ? nil : t
-        }
-    }
-
     public mutating func next() throws(InputError) -> RawRecord? {
         let first: ParsedRow
         if let waiting = pending.take() {
@@ -276,7 +259,7 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         } else {
             return nil
         }
-        guard mapper.hasLineColumns else { return record(from: [first]) }
+        guard mapper.hasLineColumns else { return maker.record(from: [first]) }
         // Consecutive rows sharing a source_id are one document with lines.
         var group = [first]
         while let sourceID = first.sourceID, let following = try readRow() {
@@ -287,10 +270,25 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
                 break
             }
         }
-        return record(from: group)
+        return maker.record(from: group)
+    }
+
+    /// A row can go unmade when its id cell is the whole source id and the
+    /// row would carry no issue.
+    public mutating func nextGroup() throws(InputError) -> RecordGroup? {
+        guard let idColumn = unmadeIDColumn else { return try next().map(RecordGroup.made) }
+        guard let row = try nextRow() else { return nil }
+        if let unmade = UnmadeCSVRow(row, idColumn: idColumn, maker: maker) { return .unmade(unmade) }
+        return .made(maker.record(from: [parsed(row)]))
     }
 
     private mutating func readRow() throws(InputError) -> ParsedRow? {
+        try nextRow().map { parsed($0) }
+    }
+
+    /// The next row that `skip_if` keeps, with the empty cells past the
+    /// header's dropped.
+    private mutating func nextRow() throws(InputError) -> CSVRow? {
         var next: CSVRow?
         while let candidate = try reader.next() {
             if rules.skips(candidate.fields) {
@@ -306,39 +304,11 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
         {
             row.fields.removeLast(row.fields.count - headers.count)
         }
-        var parsed = ParsedRow(row: row)
-        parsed.document = Fields(minimumCapacity: headers.count)  // no regrowth as the row's columns arrive
-        let filled = row.fields.reduce(0) { $0 + ($1.isBlankCell ? 0 : 1) }
-        if headers.count >= 3 && filled <= 1 {
-            // "March 2026" or "Total;;;1.234,56": named for what it is, not as
-            // a ragged row or a record missing every field.
-            parsed.issues.append(
-                RecordIssue(
-                    origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .notARecord,
-                    message:
-                        "has \(filled) filled cell\(filled == 1 ? "" : "s") of \(headers.count): a sub-heading or total, not a record; "
-                        + "a skip_if rule in the mapping leaves such rows out"))
-            return parsed
-        }
-        if row.fields.count != headers.count {
-            parsed.issues.append(
-                RecordIssue(
-                    origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .raggedRow,
-                    message: "has \(row.fields.count) field\(row.fields.count == 1 ? "" : "s"); the header has \(headers.count)"))
-        }
-        for index in columnOrder where index < row.fields.count {
-            let value = row.fields[index]
-            switch mapper.targets[index] {
-            // An empty nested cell (an unused dimension) adds no key; an empty
-            // top-level cell stays "" so defaults can fill it.
-            case .document(let path) where path.count == 1: parsed.document[path[0]] = .string(value)
-            case .document(let path) where !value.isEmpty: set(&parsed.document, path[...], .string(value))
-            case .line(let path) where path.count == 1 || !value.isEmpty: set(&parsed.line, path[...], .string(value))
-            case .document, .line: break
-            case .unmapped(let header): if !value.isEmpty { parsed.unmapped[header] = .string(value) }
-            case .ignored: break
-            }
-        }
+        return row
+    }
+
+    private mutating func parsed(_ row: CSVRow) -> ParsedRow {
+        var parsed = maker.parse(row)
         if parsed.issues.isEmpty { applyRules(&parsed) }
         if let id = parsed.sourceID {
             for i in parsed.issues.indices { parsed.issues[i].sourceID = id }
@@ -368,79 +338,6 @@ public struct CSVRecordStream: RowFileStream, SizedStream, NotingStream {
             occurrences[short] = n
             parsed.document["source_id"] = .string("d-\(key.prefix(20))-\(n)")
         }
-    }
-
-    /// The rows' text, each after its length, so that two rows and one row
-    /// holding the same characters (a quoted line break) differ.
-    private static func sourceBytes(of rows: [ParsedRow]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(rows.reduce(0) { $0 + $1.row.text.utf8.count + 8 })
-        for row in rows {
-            let count = UInt64(row.row.text.utf8.count)
-            withUnsafeBytes(of: count.littleEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: row.row.text.utf8)
-        }
-        return bytes
-    }
-
-    /// Sets a value at a dotted path (`payment_method_details.card_last4`).
-    private func set(_ fields: inout Fields, _ path: ArraySlice<String>, _ value: Value) {
-        guard let head = path.first else { return }
-        if path.count == 1 {
-            fields[head] = value
-            return
-        }
-        var nested = fields[head]?.objectValue ?? [:]
-        set(&nested, path.dropFirst(), value)
-        fields[head] = .object(nested)
-    }
-
-    private func record(from rows: [ParsedRow]) -> RawRecord {
-        let first = rows[0]
-        var document = first.document
-        var issues = rows.flatMap(\.issues)
-        var unmapped = first.unmapped
-        // Rows of one document must agree on document fields; a disagreement
-        // is an error, not a silent choice of one row.
-        for later in rows.dropFirst() {
-            for (key, value) in later.document {
-                guard case .string(let s) = value, !s.isEmpty else { continue }
-                if case .string(let existing)? = document[key], !existing.isEmpty {
-                    if existing != s {
-                        issues.append(
-                            RecordIssue(
-                                origin: Origin(file: file, line: later.row.line), sourceID: first.sourceID, field: key,
-                                code: .invalidValue,
-                                message:
-                                    "'\(Excerpt(s))' differs from '\(Excerpt(existing))' on line \(first.row.line); rows of one document must agree on document fields"
-                            ))
-                    }
-                } else {
-                    document[key] = value
-                }
-            }
-            for (k, v) in later.unmapped where unmapped[k] == nil { unmapped[k] = v }
-        }
-        for (key, value) in connector.mapping.constants {
-            set(&document, key.split(separator: ".").map(String.init)[...], value)
-        }
-        for (key, value) in connector.mapping.defaults {
-            let current = document[key]
-            if current == nil || current == .string("") { set(&document, key.split(separator: ".").map(String.init)[...], value) }
-        }
-        if mapper.hasLineColumns {
-            document["lines"] = .array(rows.map { .object($0.line) })
-        }
-        var raw = RawRecord(
-            objectType: connector.objectType, origin: Origin(file: file, line: first.row.line),
-            sourceSystem: connector.sourceSystem, connectionID: connector.connectionID,
-            fields: document, unmapped: unmapped,
-            rawText: rows.map(\.row.text).joined(separator: "\n"), issues: issues)
-        if mapper.hasLineColumns {
-            raw.lineOrigins = rows.map { Origin(file: file, line: $0.row.line) }
-        }
-        raw.madeFrom = RawRecord.SourceBytes(context: rowContext, bytes: Self.sourceBytes(of: rows))
-        return raw
     }
 
 }

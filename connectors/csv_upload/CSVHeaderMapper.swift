@@ -12,7 +12,7 @@ public struct CSVHeaderMapper {
     /// csv` and left out when the fixed file is imported again.
     public static let rejectColumnPrefix = "backfill_error_"
     /// What one column feeds.
-    public enum Target: Hashable {
+    public enum Target: Hashable, Sendable {
         /// A field path: `["amount"]`, `["dimensions", "department"]`.
         case document([String])
         /// A field of each line: `["amount"]`, `["detail", "item_id"]`.

@@ -10,7 +10,7 @@ public enum TextEncoding: String, Sendable, CaseIterable {
 }
 
 /// One CSV record: its fields, the physical line it starts on, and its text.
-public struct CSVRow {
+public struct CSVRow: Sendable {
     public var fields: [String]
     /// One-based physical line of the record's first character; a quoted
     /// field spanning lines makes the next record start further down.

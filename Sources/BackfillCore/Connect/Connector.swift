@@ -24,6 +24,23 @@ extension RecordStream {
 public enum RecordGroup: Sendable {
     case made(RawRecord)
     case deferred(@Sendable () -> [RawRecord])
+    /// One record described before it is made (`UnmadeRecord`): on a
+    /// re-import, most are found unchanged by that description alone.
+    case unmade(any UnmadeRecord)
+}
+
+/// A record its connector can describe without making it: a CSV row whose
+/// id is one column, so that splitting its other cells into fields is
+/// needed only when the fast path misses. Both calls are pure and may run
+/// on any thread.
+public protocol UnmadeRecord: Sendable {
+    /// What the fast path reads of the record, and the same as the made
+    /// record's: object type, source system, connection, origin, raw text,
+    /// `madeFrom`, and of the fields only `source_id`. Its fingerprint and
+    /// likely identity are the made record's; it is never normalized.
+    func shell() -> RawRecord
+    /// The record itself.
+    func make() -> RawRecord
 }
 
 /// The rule for `RawRecord.repeatKey`, in one place for every consumer of

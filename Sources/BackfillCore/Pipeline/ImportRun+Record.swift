@@ -10,8 +10,8 @@ extension ImportRun {
     /// unchanged (`FastPathHint`), a record with a fingerprint is left
     /// unnormalized: the store thread compares fingerprints first, and
     /// normalizes only the records that miss.
-    var preparer: @Sendable (RawRecord) -> PreparedRecord {
-        { [normalizer, validator, differ, fingerprinter, hint] raw in
+    var preparer: Preparers {
+        let made: @Sendable (RawRecord) -> PreparedRecord = { [normalizer, validator, differ, fingerprinter, hint] raw in
             // Unreadable as a record: rejected for that alone (see `handle`).
             if raw.issues.contains(where: { $0.field == nil }) { return PreparedRecord(raw: raw, record: nil, content: nil) }
             let fingerprint = fingerprinter?.fingerprint(of: raw)
@@ -20,6 +20,20 @@ extension ImportRun {
             }
             return Self.prepare(raw, fingerprint: fingerprint, normalizer: normalizer, validator: validator, differ: differ)
         }
+        // An unmade record is left unmade only for the fast path, while
+        // nearly every record takes it: its shell has the made record's
+        // fingerprint and likely identity.
+        let unmade: @Sendable (any UnmadeRecord) -> PreparedRecord = { [normalizer, fingerprinter, hint] record in
+            if let fingerprinter, hint.expectsAllUnchanged {
+                let shell = record.shell()
+                if let fingerprint = fingerprinter.fingerprint(of: shell), let identity = normalizer.likelyIdentity(shell) {
+                    return PreparedRecord(
+                        raw: shell, record: nil, content: nil, fingerprint: fingerprint, deferred: identity, unmade: record)
+                }
+            }
+            return made(record.make())
+        }
+        return Preparers(made: made, unmade: unmade)
     }
 
     /// Normalizes, validates and serializes one record: on a read-ahead
@@ -47,7 +61,7 @@ extension ImportRun {
     /// One prepared record through dedupe → diff → apply.
     /// Returns the issues when the record is rejected.
     func handle(_ prepared: PreparedRecord, input: Int, counts: inout RunCounts) throws -> Rejected? {
-        let raw = prepared.raw
+        var raw = prepared.raw
         // An unreadable record is rejected for that alone (below), even when
         // its parent was rejected too; any other record of a rejected parent
         // is rejected for that, before the fast path could count it.
@@ -67,7 +81,8 @@ extension ImportRun {
         if let identity = prepared.deferred {
             let found = try store.lookup(identity)
             if try takeFastPath(prepared, identity: identity, stored: found, input: input, counts: &counts) { return nil }
-            // A miss: normalized here after all.
+            // A miss: made, if it was not, and normalized here after all.
+            raw = prepared.unmade?.make() ?? raw
             prepared = Self.prepare(
                 raw, fingerprint: prepared.fingerprint, normalizer: normalizer, validator: validator, differ: differ)
             looked = (identity, found)

@@ -16,16 +16,20 @@ final class PreparedRecord: Sendable {
     /// Set when the record was not normalized because it is probably stored
     /// unchanged: the identity the store thread tries the fast path with.
     let deferred: RecordIdentity?
+    /// Set when `raw` is only the record's shell (`UnmadeRecord`): a
+    /// deferred record that misses is made from this first.
+    let unmade: (any UnmadeRecord)?
 
     init(
         raw: RawRecord, record: NormalizedRecord?, content: Differ.Content?, fingerprint: [UInt8]? = nil,
-        deferred: RecordIdentity? = nil
+        deferred: RecordIdentity? = nil, unmade: (any UnmadeRecord)? = nil
     ) {
         self.raw = raw
         self.record = record
         self.content = content
         self.fingerprint = fingerprint
         self.deferred = deferred
+        self.unmade = unmade
     }
 }
 
@@ -55,14 +59,15 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         // Written once, before `done` is signalled.
         private var records: [PreparedRecord] = []
 
-        init(_ groups: [RecordGroup], prepare: @escaping @Sendable (RawRecord) -> PreparedRecord) {
+        init(_ groups: [RecordGroup], prepare: Preparers) {
             DispatchQueue.global(qos: .userInitiated).async { [self] in
                 var made: [PreparedRecord] = []
                 made.reserveCapacity(groups.count)
                 for group in groups {
                     switch group {
-                    case .made(let raw): made.append(prepare(raw))
-                    case .deferred(let make): for raw in make() { made.append(prepare(raw)) }
+                    case .made(let raw): made.append(prepare.made(raw))
+                    case .deferred(let make): for raw in make() { made.append(prepare.made(raw)) }
+                    case .unmade(let record): made.append(prepare.unmade(record))
                     }
                 }
                 records = made
@@ -103,9 +108,13 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
     private var firsts = FirstSightings()
     private let depth: Int
     private let batchSize: Int
-    private let prepare: @Sendable (RawRecord) -> PreparedRecord
+    private let prepare: Preparers
 
-    init(stream: S, batchSize: Int = 256, depth: Int = 8, prepare: @escaping @Sendable (RawRecord) -> PreparedRecord) {
+    convenience init(stream: S, batchSize: Int = 256, depth: Int = 8, prepare: @escaping @Sendable (RawRecord) -> PreparedRecord) {
+        self.init(stream: stream, batchSize: batchSize, depth: depth, prepare: Preparers(made: prepare))
+    }
+
+    init(stream: S, batchSize: Int = 256, depth: Int = 8, prepare: Preparers) {
         self.stream = stream
         self.batchSize = batchSize
         self.depth = depth
@@ -206,6 +215,18 @@ final class ReadAhead<S: RecordStream>: @unchecked Sendable {
         let result = stream
         condition.unlock()
         return result
+    }
+}
+
+/// What the workers run on each record: one made, and one still unmade
+/// (which, unless it is left for the fast path, is made and prepared alike).
+struct Preparers: Sendable {
+    let made: @Sendable (RawRecord) -> PreparedRecord
+    let unmade: @Sendable (any UnmadeRecord) -> PreparedRecord
+
+    init(made: @escaping @Sendable (RawRecord) -> PreparedRecord, unmade: (@Sendable (any UnmadeRecord) -> PreparedRecord)? = nil) {
+        self.made = made
+        self.unmade = unmade ?? { made($0.make()) }
     }
 }
 

@@ -101,11 +101,17 @@ public struct RecordFingerprinter: Sendable {
 /// time: a deferred record that misses is normalized on the store thread.
 final class FastPathHint: @unchecked Sendable {
     private let expects = Atomic<Bool>(false)
+    private let expectsAll = Atomic<Bool>(false)
     // Store thread only.
     private var unchanged = 0
     private var seen = 0
 
     var expectsUnchanged: Bool { expects.load(ordering: .relaxed) }
+    /// Whether nearly all of the last window (31 in 32) were unchanged:
+    /// records a connector can leave unmade (`UnmadeRecord`) are then left
+    /// so. Below that, a miss made on the store thread costs more there than
+    /// making every record on the workers.
+    var expectsAllUnchanged: Bool { expectsAll.load(ordering: .relaxed) }
 
     /// One record's outcome, from the store thread.
     func record(unchangedByFingerprint: Bool) {
@@ -113,6 +119,7 @@ final class FastPathHint: @unchecked Sendable {
         if unchangedByFingerprint { unchanged += 1 }
         guard seen == 256 else { return }
         expects.store(unchanged * 2 > seen, ordering: .relaxed)
+        expectsAll.store(unchanged * 32 >= seen * 31, ordering: .relaxed)
         seen = 0
         unchanged = 0
     }
