@@ -35,28 +35,32 @@ public final class Statement {
 
     /// Binds `values` to parameters 1, 2, … (or from one-based `at`).
     public func bind(_ values: [SQLValue], at first: Int = 1) throws(SQLiteError) {
-        for (i, value) in values.enumerated() {
-            let index = Int32(first + i)
-            let rc: Int32
-            switch value {
-            case .null: rc = sqlite3_bind_null(handle, index)
-            case .int(let v): rc = sqlite3_bind_int64(handle, index, Int64(v))
-            case .text(let s):
-                // In place, with its length: no C-string copy, no strlen.
-                var s = s
-                rc = s.withUTF8 { bytes in
-                    guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                        return sqlite3_bind_text(handle, index, "", 0, csqlite_transient())  // '' is not NULL
-                    }
-                    return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                        sqlite3_bind_text(handle, index, $0, Int32(bytes.count), csqlite_transient())
-                    }
+        for (i, value) in values.enumerated() { try bind(value, at: first + i) }
+    }
+
+    /// Binds one value to the one-based parameter `at`: for a statement run
+    /// once per record, with no array of values built for it.
+    public func bind(_ value: SQLValue, at position: Int) throws(SQLiteError) {
+        let index = Int32(position)
+        let rc: Int32
+        switch value {
+        case .null: rc = sqlite3_bind_null(handle, index)
+        case .int(let v): rc = sqlite3_bind_int64(handle, index, Int64(v))
+        case .text(let s):
+            // In place, with its length: no C-string copy, no strlen.
+            var s = s
+            rc = s.withUTF8 { bytes in
+                guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                    return sqlite3_bind_text(handle, index, "", 0, csqlite_transient())  // '' is not NULL
                 }
-            case .blob(let b):
-                rc = b.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32(b.count), csqlite_transient()) }
+                return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    sqlite3_bind_text(handle, index, $0, Int32(bytes.count), csqlite_transient())
+                }
             }
-            guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+        case .blob(let b):
+            rc = b.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32(b.count), csqlite_transient()) }
         }
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
     }
 
     /// Binds UTF-8 bytes as TEXT without building a String first.

@@ -42,6 +42,16 @@ final class PipelineMachineryTests: XCTestCase {
         var empty = Fields()
         empty.fillAbsent(from: ["b": .null, "a": .null])
         XCTAssertEqual(empty.keys, ["a", "b"])
+        // Any two key sets: the union in key order, present values kept.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let ours = Set((0..<Int.random(in: 0...8, using: &generator)).map { _ in "k\(Int.random(in: 0...12, using: &generator))" })
+            let theirs = Set((0..<Int.random(in: 0...8, using: &generator)).map { _ in "k\(Int.random(in: 0...12, using: &generator))" })
+            var merged = Fields(ours.map { ($0, Value.string("ours")) })
+            merged.fillAbsent(from: Fields(theirs.map { ($0, Value.string("theirs")) }))
+            XCTAssertEqual(merged.keys, ours.union(theirs).sorted { Fields.precedes($0, $1) }, "\(ours) + \(theirs)")
+            for (key, value) in merged { XCTAssertEqual(value, .string(ours.contains(key) ? "ours" : "theirs")) }
+        }
     }
 
     /// The content hash is read from the payload bytes with the trailing

@@ -116,30 +116,55 @@ public struct Fields: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
     }
 
     /// Adds each member of `other` whose key is absent here, in one merge of
-    /// the two sorted lists.
+    /// the two sorted lists. In place, back to front: the members here are
+    /// moved, not copied (which retained and released every key and value
+    /// of every payload), and a payload reserved for its contract's fields
+    /// has the room already.
     public mutating func fillAbsent(from other: Fields) {
         guard !other.isEmpty else { return }
-        var merged: [Member] = []
-        merged.reserveCapacity(members.count + other.members.count)
+        var absent = 0
         var i = 0
         var j = 0
-        while i < members.count && j < other.members.count {
+        while j < other.members.count {
+            if i == members.count {
+                absent += other.members.count - j
+                break
+            }
             let c = Fields.compare(members[i].key, other.members[j].key)
-            if c < 0 {
-                merged.append(members[i])
-                i += 1
-            } else if c > 0 {
-                merged.append(other.members[j])
-                j += 1
-            } else {
-                merged.append(members[i])
-                i += 1
+            if c <= 0 { i += 1 }
+            if c >= 0 {
+                if c > 0 { absent += 1 }
                 j += 1
             }
         }
-        merged.append(contentsOf: members[i...])
-        merged.append(contentsOf: other.members[j...])
-        members = merged
+        guard absent > 0 else { return }
+        let count = members.count
+        members.reserveCapacity(count + absent)
+        // Grown by copies of the last member, each overwritten below.
+        for _ in 0..<absent { members.append(members.last ?? other.members[0]) }
+        members.withUnsafeMutableBufferPointer { out in
+            var write = count + absent - 1
+            var i = count - 1
+            var j = other.members.count - 1
+            while j >= 0 {
+                if i >= 0 {
+                    let c = Fields.compare(out[i].key, other.members[j].key)
+                    if c > 0 {
+                        out.swapAt(write, i)
+                        i -= 1
+                        write -= 1
+                        continue
+                    }
+                    if c == 0 {
+                        j -= 1
+                        continue
+                    }
+                }
+                out[write] = other.members[j]
+                write -= 1
+                j -= 1
+            }
+        }
     }
 
     @discardableResult

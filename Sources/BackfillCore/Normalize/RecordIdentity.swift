@@ -81,12 +81,16 @@ public enum UUIDText {
         guard text.count == 36, text[8] == UInt8(ascii: "-"), text[13] == UInt8(ascii: "-"), text[18] == UInt8(ascii: "-"),
             text[23] == UInt8(ascii: "-")
         else { return nil }
-        var digits = [UInt8](repeating: 0, count: 32)
-        var n = 0
-        for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
-            digits[n] = text[i]
-            n += 1
+        // Read in place, two digits a byte, stepping over the dashes: every
+        // id a store writes passes here.
+        var out = [UInt8](repeating: 0, count: 16)
+        var i = 0
+        for n in 0..<16 {
+            if i == 8 || i == 13 || i == 18 || i == 23 { i += 1 }
+            guard let high = SHA256.hexDigit(text[i]), let low = SHA256.hexDigit(text[i + 1]) else { return nil }
+            out[n] = high << 4 | low
+            i += 2
         }
-        return digits.withUnsafeBufferPointer { SHA256.bytes(hex: $0) }
+        return out
     }
 }
