@@ -186,9 +186,10 @@ struct UnmadeCSVRow: UnmadeRecord {
     let sourceID: String
     let maker: CSVRowMaker
 
-    /// nil when the row must be made now: its id cell is empty or padded
-    /// (the normalizer would look elsewhere for an id), or the row would carry
-    /// an issue of its shape.
+    /// nil when the row must be made now: its id cell is empty (the
+    /// normalizer would look elsewhere for an id) or starts or ends with
+    /// white space or a non-ASCII character (left to the made record rather
+    /// than reasoned about), or the row would carry an issue of its shape.
     init?(_ row: CSVRow, idColumn: Int, maker: CSVRowMaker) {
         guard row.fields.count == maker.headerCount, idColumn < row.fields.count else { return nil }
         let id = row.fields[idColumn]
