@@ -173,14 +173,13 @@ final class SQLiteRunScratch: RunScratch {
             let s = try? database.statement(
                 "SELECT row FROM temp.run_rows UNION ALL SELECT row FROM temp.run_seen WHERE row IS NOT NULL")
         else { return }
+        defer { s.reset() }
         var rebuilt = RowBits()
         do {
             while try s.step() { if let row = Self.covered(s.int(0)) { rebuilt.insert(row) } }
         } catch {
-            s.reset()
             return
         }
-        s.reset()
         claimed = rebuilt
     }
 

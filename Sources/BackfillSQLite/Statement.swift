@@ -113,16 +113,15 @@ public final class Statement {
 
     /// A BLOB column's bytes (nil for NULL); TEXT comes back as its bytes.
     public func blob(_ column: Int) -> [UInt8]? {
-        let n = Int(sqlite3_column_bytes(handle, Int32(column)))
-        guard let p = sqlite3_column_blob(handle, Int32(column)) else { return isNull(column) ? nil : [] }
-        return Array(UnsafeRawBufferPointer(start: p, count: n))
+        isNull(column) ? nil : withBlob(column) { Array($0) }
     }
 
     /// A BLOB column's bytes in place, valid only inside `body`: for what
     /// is turned into something else at once (an id's or a hash's text).
     public func withBlob<R>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let n = Int(sqlite3_column_bytes(handle, Int32(column)))
+        // The pointer first, then its length: the order SQLite documents.
         let p = sqlite3_column_blob(handle, Int32(column))?.assumingMemoryBound(to: UInt8.self)
+        let n = Int(sqlite3_column_bytes(handle, Int32(column)))
         return body(UnsafeBufferPointer(start: p, count: p == nil ? 0 : n))
     }
 

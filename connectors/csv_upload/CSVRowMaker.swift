@@ -65,15 +65,27 @@ final class CSVRowMaker: Sendable {
         return plain(s.unicodeScalars.first) && plain(s.unicodeScalars.last)
     }
 
+    /// A sub-heading or total ("March 2026", "Total;;;1.234,56"): at most one
+    /// filled cell in a file of three columns or more. Decided at the second
+    /// filled cell, which is most rows' second.
+    func isSubheading(_ row: CSVRow) -> Bool {
+        guard headerCount >= 3 else { return false }
+        var filled = 0
+        for cell in row.fields where !cell.isBlankCell {
+            filled += 1
+            if filled == 2 { return false }
+        }
+        return true
+    }
+
     /// The row's cells as fields, with the issues of its shape (a sub-heading
     /// or total; a ragged row). The mapping's rules are the stream's.
     func parse(_ row: CSVRow) -> ParsedRow {
         var parsed = ParsedRow(row: row)
         parsed.document = Fields(minimumCapacity: headerCount)  // no regrowth as the row's columns arrive
-        let filled = row.fields.reduce(0) { $0 + ($1.isBlankCell ? 0 : 1) }
-        if headerCount >= 3 && filled <= 1 {
-            // "March 2026" or "Total;;;1.234,56": named for what it is, not as
-            // a ragged row or a record missing every field.
+        if isSubheading(row) {
+            // Named for what it is, not as a ragged row or a record missing every field.
+            let filled = row.fields.reduce(0) { $0 + ($1.isBlankCell ? 0 : 1) }
             parsed.issues.append(
                 RecordIssue(
                     origin: Origin(file: file, line: row.line), sourceID: nil, field: nil, code: .notARecord,
@@ -194,10 +206,7 @@ struct UnmadeCSVRow: UnmadeRecord {
         guard row.fields.count == maker.headerCount, idColumn < row.fields.count else { return nil }
         let id = row.fields[idColumn]
         guard !id.isEmpty, CSVRowMaker.isPlain(id) else { return nil }
-        // Not a sub-heading or total (`parse`): a filled cell besides the id.
-        if maker.headerCount >= 3, !row.fields.indices.contains(where: { $0 != idColumn && !row.fields[$0].isBlankCell }) {
-            return nil
-        }
+        guard !maker.isSubheading(row) else { return nil }
         self.row = row
         self.sourceID = id
         self.maker = maker
